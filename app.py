@@ -1,0 +1,358 @@
+"""Loss-landscape visualizer: watch optimizers race over a surface.
+
+    streamlit run app.py
+
+This script only wires widgets to the pure modules: ``appstate`` (state and
+share links), ``experiments`` (runs), ``figures`` (Plotly) and ``exports``
+(files). Streamlit is imported here and nowhere else.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import appstate
+import config
+import exports
+import experiments
+import figures
+import landscapes
+import optimizers
+import presets
+from appstate import AppState, ViewOptions
+from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+from optimizers import schedules
+
+st.set_page_config(page_title="Loss landscapes: optimizers racing", page_icon="⛰️", layout="wide")
+
+SS = st.session_state
+
+
+# --- state <-> widgets --------------------------------------------------------
+
+def load_into_widgets(state: AppState) -> None:
+    """Write a whole state into the widgets' session-state keys."""
+    run = state.run
+    for k in [k for k in SS if isinstance(k, str) and k.split(".")[0] in
+              ("sp", "opt", "lr", "hp", "sched", "schedp", "noise")]:
+        del SS[k]
+    SS["surface"] = run.surface
+    for k, v in run.surface_params:
+        SS[f"sp.{run.surface}.{k}"] = float(v)
+    SS["steps"] = int(run.steps)
+    x, y = run.start_point()
+    SS["x"], SS["y"] = float(x), float(y)
+    SS["seed"] = int(run.seed)
+    SS["n_racers"] = len(run.racers)
+    for i, r in enumerate(run.racers):
+        _load_racer(i, r)
+    SS["view"] = state.view.view
+    SS["speed"] = state.view.speed
+    SS["present"] = state.view.present
+    SS["log_loss"] = state.view.log_loss
+
+
+def _load_racer(i: int, r: Racer) -> None:
+    SS[f"opt.{i}"] = r.choice.name
+    for k, v in r.choice.hp:
+        if k == "lr":
+            SS[f"lr.{i}"] = float(v)
+        else:
+            SS[f"hp.{i}.{r.choice.name}.{k}"] = v if isinstance(v, bool) else float(v)
+    SS[f"sched.{i}"] = r.schedule.name
+    for k, v in r.schedule.params:
+        SS[f"schedp.{i}.{r.schedule.name}.{k}"] = float(v)
+    SS[f"noise.{i}"] = float(r.noise)
+
+
+def on_lesson() -> None:
+    key = SS.get("lesson")
+    if key in presets.LESSONS:
+        view = ViewOptions(SS.get("view", "both"), SS.get("speed", "normal"), SS.get("present", False),
+                           SS.get("log_loss", True))
+        load_into_widgets(appstate.lesson_state(key, view))
+        SS["lesson_text"] = key
+
+
+def _surface_params_now() -> tuple:
+    name = SS["surface"]
+    spec = landscapes.spec_of(name)
+    raw = {k: SS.get(f"sp.{name}.{k}", p.default) for k, p in spec.params.items()}
+    try:
+        return tuple(sorted(landscapes.validate_params(name, raw).items()))
+    except ValueError:
+        return tuple(sorted(landscapes.validate_params(name, {}).items()))
+
+
+def on_surface() -> None:
+    """A new surface: its default start and a suggested learning rate per racer."""
+    s = landscapes.get(SS["surface"])
+    SS["x"], SS["y"] = map(float, s.default_start)
+    sp = _surface_params_now()
+    for i in range(SS.get("n_racers", 0)):
+        name = SS.get(f"opt.{i}", "gd")
+        SS[f"lr.{i}"] = presets.suggested_lr(name, SS["surface"], sp)
+    SS["lesson_text"] = None
+
+
+def on_optimizer(i: int) -> None:
+    SS[f"lr.{i}"] = presets.suggested_lr(SS[f"opt.{i}"], SS["surface"], _surface_params_now())
+
+
+def on_pick() -> None:
+    """A click on the map (a point selection) sets the start point."""
+    event = SS.get("chart")
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    if not points:  # a click right after a rerun can come back empty: keep the old start
+        return
+    p = points[0]
+    try:
+        x, y = float(p["x"]), float(p["y"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if np.isfinite(x) and np.isfinite(y):
+        SS["x"], SS["y"] = round(x, 4), round(y, 4)
+
+
+if "_init" not in SS:
+    state0, link_warnings = appstate.from_query(st.query_params.to_dict())
+    load_into_widgets(state0)
+    SS["link_warnings"] = link_warnings
+    SS["lesson_text"] = "first" if not st.query_params else None
+    SS["_init"] = True
+
+
+# --- controls -----------------------------------------------------------------
+
+def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer | None:
+    """One optimizer's widgets; returns its validated Racer or None (error shown)."""
+    names = optimizers.names()
+    colour = figures.colour(i)
+    st.markdown(f"<span style='color:{colour};font-size:1.3em'>●</span> **Optimizer {i + 1}**",
+                unsafe_allow_html=True)
+    if SS.get(f"opt.{i}") not in names:
+        SS[f"opt.{i}"] = "adam"
+    name = st.selectbox("optimizer", names, key=f"opt.{i}", on_change=on_optimizer, args=(i,),
+                        format_func=lambda n: f"{n}: {optimizers.get(n).title}",
+                        label_visibility="collapsed")
+    opt = optimizers.get(name)
+    if f"lr.{i}" not in SS:
+        SS[f"lr.{i}"] = presets.suggested_lr(name, surface, sp)
+    lr = st.number_input("learning rate (lr)", min_value=0.0, max_value=1e6, key=f"lr.{i}",
+                         format="%.6g", step=None, help="Typed exactly; the suggested value "
+                         "for this surface is set when you change surface or optimizer.")
+    hp: dict = {}
+    sname = SS.get(f"sched.{i}", "constant")
+    with st.expander("hyperparameters, schedule, noise"):
+        for k, h in opt.hyperparameters.items():
+            key = f"hp.{i}.{name}.{k}"
+            if h.kind == "bool":
+                hp[k] = st.checkbox(k, value=bool(SS.get(key, h.default)), key=key, help=h.doc)
+            else:
+                if key not in SS:
+                    SS[key] = float(h.default)
+                hp[k] = st.number_input(
+                    k, key=key, format="%.6g", help=f"{h.doc} Valid range {h.describe_range()}.",
+                    min_value=float(h.low) if np.isfinite(h.low) else None,
+                    max_value=float(h.high) if np.isfinite(h.high) else None)
+        if SS.get(f"sched.{i}") not in schedules.names():
+            SS[f"sched.{i}"] = "constant"
+        sname = st.selectbox("learning-rate schedule", schedules.names(), key=f"sched.{i}",
+                             format_func=lambda n: schedules.get(n).title)
+        sched = schedules.get(sname)
+        sparams = {}
+        for k, h in sched.params.items():
+            key = f"schedp.{i}.{sname}.{k}"
+            if key not in SS:
+                SS[key] = float(h.default)
+            sparams[k] = st.number_input(k, key=key, format="%.6g", help=h.doc,
+                                         min_value=float(h.low) if np.isfinite(h.low) else None,
+                                         max_value=float(h.high) if np.isfinite(h.high) else None)
+        if f"noise.{i}" not in SS:
+            SS[f"noise.{i}"] = 0.0
+        noise = st.number_input("gradient noise σ", min_value=0.0, max_value=config.MAX_NOISE,
+                                key=f"noise.{i}", format="%.4g",
+                                help="Standard deviation of Gaussian noise added to each gradient "
+                                "coordinate: a model of stochastic (mini-batch) gradients.")
+    try:
+        choice = OptimizerChoice.build(name, lr, **hp)
+        schedule = ScheduleChoice.build(sname, **sparams)
+        return Racer(choice, schedule, config.parse_noise(noise))
+    except ValueError as exc:
+        st.error(str(exc))
+        errors.append(f"optimizer {i + 1}: {exc}")
+        return None
+
+
+def controls() -> tuple[AppState, list[str]]:
+    errors: list[str] = []
+    sb = st.sidebar
+    with sb:
+        st.selectbox("Lesson (one click)", [None, *presets.LESSONS], key="lesson", on_change=on_lesson,
+                     format_func=lambda k: "choose a classic demonstration…" if k is None
+                     else presets.LESSONS[k].title)
+        st.selectbox("Surface", landscapes.names(), key="surface", on_change=on_surface,
+                     format_func=lambda n: landscapes.get(n).title)
+        surface = SS["surface"]
+        spec = landscapes.spec_of(surface)
+        if spec.params:
+            cols = st.columns(len(spec.params))
+            for col, (k, p) in zip(cols, spec.params.items()):
+                key = f"sp.{surface}.{k}"
+                if key not in SS:
+                    SS[key] = float(p.default)
+                col.number_input(k, min_value=float(p.low), max_value=float(p.high), key=key,
+                                 format="%.4g", help=p.doc)
+        sp = _surface_params_now()
+        st.slider("Steps", min_value=0, max_value=config.MAX_STEPS, key="steps",
+                  help=f"At most {config.MAX_STEPS:,} steps.")
+        c1, c2 = st.columns(2)
+        c1.number_input("start x", key="x", format="%.4g", min_value=-config.MAX_ABS_COORD,
+                        max_value=config.MAX_ABS_COORD)
+        c2.number_input("start y", key="y", format="%.4g", min_value=-config.MAX_ABS_COORD,
+                        max_value=config.MAX_ABS_COORD)
+        st.caption("…or click the map to start there.")
+        st.number_input("Optimizers racing", min_value=1, max_value=appstate.MAX_RACERS, key="n_racers")
+        racers = []
+        for i in range(int(SS["n_racers"])):
+            st.divider()
+            r = racer_controls(i, surface, sp, errors)
+            if r is not None:
+                racers.append(r)
+        st.divider()
+        st.number_input("Noise seed", min_value=0, max_value=config.MAX_SEED, key="seed", step=1)
+        st.radio("View", appstate.VIEWS, key="view", horizontal=True,
+                 format_func={"both": "2-D + 3-D", "2d": "2-D", "3d": "3-D"}.get)
+        st.select_slider("Animation speed", appstate.SPEED_NAMES, key="speed")
+        st.toggle("Loss on a log axis", key="log_loss")
+    run = RunConfig(surface, sp, tuple(racers), int(SS["steps"]),
+                    (float(SS["x"]), float(SS["y"])), int(SS["seed"]))
+    view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]))
+    return AppState(run, view), errors
+
+
+# --- cached computation and figures ---------------------------------------------
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(run: RunConfig) -> list[dict]:
+    return exports.run_results(run)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def main_figure(run: RunConfig, view: str, speed: str, present: bool):
+    results = compute(run)
+    return exports.trajectory_figure_for(run, results, view=view, speed=speed, presentation=present)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def loss_figure(run: RunConfig, log: bool, present: bool):
+    return exports.loss_figure_for(run, compute(run), log=log, presentation=present)
+
+
+# --- page -----------------------------------------------------------------------
+
+state, errors = controls()
+run, view = state.run, state.view
+surface = run.get_surface()
+
+if view.present:
+    st.markdown("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl']"
+                "{display:none}</style>", unsafe_allow_html=True)
+
+head, toggle_col = st.columns([5, 1])
+with head:
+    st.title(f"{surface.title}: " + (", ".join(r.name for r in run.racers) or "no optimizer"))
+with toggle_col:
+    st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
+              "for a projector. Also in the link as present=1.")
+
+for w in SS.get("link_warnings", []):
+    st.warning(f"Share link: {w}")
+if SS.get("lesson_text") in presets.LESSONS:
+    lesson = presets.LESSONS[SS["lesson_text"]]
+    st.info(f"**{lesson.title}.** {lesson.text}")
+
+try:
+    st.query_params.from_dict(appstate.to_query(state))
+except ValueError:
+    pass
+
+if not run.racers:
+    st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
+    st.stop()
+
+results = compute(run)
+fig = main_figure(run, view.view, view.speed, view.present)
+st.plotly_chart(
+    fig, key="chart", on_select=on_pick, selection_mode="points", width="stretch",
+    config={"displaylogo": False, "scrollZoom": False,
+            "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}},
+)
+
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(loss_figure(run, view.log_loss, view.present), key="loss", width="stretch",
+                    config={"displaylogo": False,
+                            "toImageButtonOptions": {"format": "png", "scale": 3,
+                                                     "filename": f"{surface.name}-loss"}})
+with right:
+    st.subheader("Results")
+    st.dataframe(exports.results_table(run, results), hide_index=True, width="stretch")
+
+with st.expander("Formulas: the surface and each update rule", expanded=not view.present):
+    st.markdown(f"**{surface.title}**: {surface.lesson}")
+    st.latex(surface.latex)
+    if surface.note:
+        st.caption(surface.note)
+    for i, r in enumerate(run.racers):
+        opt = r.choice.optimizer
+        st.markdown(f"<span style='color:{figures.colour(i)}'>●</span> **{opt.title}** ({opt.name})",
+                    unsafe_allow_html=True)
+        st.latex(opt.latex)
+        st.caption(f"{opt.description} Convention: {opt.convention}")
+
+with st.expander("Step inspector: the numbers behind every step"):
+    names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
+    c1, c2 = st.columns([1, 3])
+    pick = c1.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="inspect_racer")
+    res = results[pick]
+    last = max(len(res["losses"]) - 1, 0)
+    k = c2.slider("step", 0, max(last, 1), min(SS.get("inspect_step", 1), max(last, 1)), key="inspect_step",
+                  disabled=last == 0)
+    st.dataframe(exports.step_table(res, min(k, last)), hide_index=True, width="stretch")
+
+with st.expander("Download and share", expanded=False):
+    st.caption("The page's address is a share link: it reopens exactly this view. "
+               "The camera icon on a figure saves a PNG at 3× resolution.")
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Trajectories (CSV)", exports.trajectories_csv(run, results),
+                       file_name=f"{surface.name}-trajectories.csv", mime="text/csv", key="dl_csv")
+    d2.download_button("Trajectories (JSON)", exports.trajectories_json(run, results),
+                       file_name=f"{surface.name}-trajectories.json", mime="application/json",
+                       key="dl_json")
+    d3.download_button("Interactive figure (HTML)", lambda: exports.figure_html(fig),
+                       file_name=f"{surface.name}-race.html", mime="text/html", key="dl_html")
+    e1, e2, e3 = st.columns(3)
+    if exports.static_export_available():
+        e1.download_button("Figure (SVG)", lambda: exports.figure_image(run, results, "svg"),
+                           file_name=f"{surface.name}-race.svg", mime="image/svg+xml", key="dl_svg")
+        e2.download_button("Figure (PNG, 3×)", lambda: exports.figure_image(run, results, "png"),
+                           file_name=f"{surface.name}-race.png", mime="image/png", key="dl_png")
+    else:
+        e1.info(exports.NO_BROWSER_MESSAGE)
+    with e3:
+        if st.button("Render animated GIF", key="gif_go"):
+            bar = st.progress(0.0, text="rendering GIF…")
+            SS["gif"] = exports.animation_gif(
+                run, results, progress=lambda f: bar.progress(f, text=f"rendering GIF… {f:.0%}"))
+            SS["gif_for"] = run
+            bar.empty()
+        if SS.get("gif") is not None and SS.get("gif_for") == run:
+            st.download_button("Animated GIF", SS["gif"], file_name=f"{surface.name}-race.gif",
+                               mime="image/gif", key="dl_gif")
+
+if errors:
+    st.sidebar.error("Some settings are invalid; those optimizers are not shown.")

@@ -1,0 +1,287 @@
+"""The app's whole state as plain values, and its share-link form.
+
+A share link is the state in query parameters, readable by a person::
+
+    ?surface=rosenbrock&steps=500&x=-1.2&y=1&r1=gd&r1.lr=0.001&r2=adam&r2.lr=0.05
+
+``from_query`` never raises: each bad or unknown part falls back to its default
+and adds a warning the app shows. No Streamlit here.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+import config
+import landscapes
+import optimizers
+import presets
+from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+from optimizers import schedules
+
+MAX_RACERS = 6
+VIEWS = ("both", "2d", "3d")
+SPEED_NAMES = ("slow", "normal", "fast")
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    view: str = "both"
+    speed: str = "normal"
+    present: bool = False
+    log_loss: bool = True
+
+
+@dataclass(frozen=True)
+class AppState:
+    run: RunConfig
+    view: ViewOptions = field(default_factory=ViewOptions)
+
+
+def racer_from_preset(p: presets.RacerPreset, surface: str, sp: tuple = ()) -> Racer:
+    lr = p.lr if p.lr is not None else presets.suggested_lr(p.optimizer, surface, sp)
+    return Racer(OptimizerChoice.build(p.optimizer, lr, **dict(p.hp)),
+                 ScheduleChoice.build(p.schedule, **dict(p.schedule_params)), p.noise)
+
+
+def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
+    lesson = presets.LESSONS[key]
+    sp = tuple(sorted(landscapes.validate_params(lesson.surface, dict(lesson.surface_params)).items()))
+    racers = tuple(racer_from_preset(p, lesson.surface, sp) for p in lesson.racers)
+    run = RunConfig(lesson.surface, sp, racers, lesson.steps, lesson.start, 0)
+    return AppState(run, view or ViewOptions())
+
+
+def default_state() -> AppState:
+    return lesson_state("first")
+
+
+# --- to query ---------------------------------------------------------------
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"{float(v):.12g}"
+
+
+def to_query(state: AppState) -> dict[str, str]:
+    """The state as query parameters; hyperparameters only where not default."""
+    run, view = state.run, state.view
+    q: dict[str, str] = {"surface": run.surface}
+    defaults = landscapes.validate_params(run.surface, {})
+    for k, v in run.surface_params:
+        if v != defaults.get(k):
+            q[f"s.{k}"] = _fmt(v)
+    q["steps"] = str(run.steps)
+    x, y = run.start_point()
+    q["x"], q["y"] = _fmt(x), _fmt(y)
+    if run.seed:
+        q["seed"] = str(run.seed)
+    for i, r in enumerate(run.racers, start=1):
+        opt = r.choice.optimizer
+        q[f"r{i}"] = r.choice.name
+        for k, v in r.choice.hp:
+            if k == "lr" or v != opt.hyperparameters[k].default:
+                q[f"r{i}.{k}"] = _fmt(v)
+        if r.schedule.name != "constant":
+            q[f"r{i}.sched"] = r.schedule.name
+            sdef = r.schedule.schedule.validate()
+            for k, v in r.schedule.params:
+                if v != sdef.get(k):
+                    q[f"r{i}.sched.{k}"] = _fmt(v)
+        if r.noise:
+            q[f"r{i}.noise"] = _fmt(r.noise)
+    if view.view != "both":
+        q["view"] = view.view
+    if view.speed != "normal":
+        q["speed"] = view.speed
+    if view.present:
+        q["present"] = "1"
+    if not view.log_loss:
+        q["logloss"] = "0"
+    return q
+
+
+# --- from query -------------------------------------------------------------
+
+_RACER_KEY = re.compile(r"^r([1-9]\d*)(?:\.(.+))?$")
+
+
+def _flag(text: str) -> bool | None:
+    t = str(text).strip().lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
+    """Rebuild a state from query parameters; bad parts fall back with a warning."""
+    q = {str(k): (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in qp.items()}
+    q = {k: str(v) for k, v in q.items() if v is not None}
+    warnings: list[str] = []
+    used: set[str] = set()
+    base = default_state()
+
+    def warn(msg: str) -> None:
+        warnings.append(msg)
+
+    # surface and its parameters
+    surface = base.run.surface
+    if "surface" in q:
+        used.add("surface")
+        if q["surface"] in landscapes.names():
+            surface = q["surface"]
+        else:
+            warn(f"unknown surface {q['surface']!r} in the link; showing {surface}")
+    sp_in = {}
+    for k, v in q.items():
+        if k.startswith("s."):
+            used.add(k)
+            sp_in[k[2:]] = v
+    sp = {}
+    for k, v in sp_in.items():
+        try:
+            sp.update({k: landscapes.validate_params(surface, {k: v})[k]})
+        except ValueError as exc:
+            warn(f"{exc}; using the default")
+    surface_params = tuple(sorted(landscapes.validate_params(surface, sp).items()))
+    s_obj = landscapes.get(surface, **dict(surface_params))
+
+    def number(key: str, parse, default):
+        if key not in q:
+            return default
+        used.add(key)
+        try:
+            return parse(q[key])
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using {default}")
+            return default
+
+    steps = number("steps", lambda t: config.parse_int(t, "steps", 0, config.MAX_STEPS), base.run.steps)
+    seed = number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), 0)
+    start = None
+    if "x" in q or "y" in q:
+        used.update({"x", "y"})
+        try:
+            start = config.parse_start(q.get("x", "missing"), q.get("y", "missing"), s_obj)
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using the surface's default start")
+
+    # racers
+    slots: dict[int, dict[str, str]] = {}
+    for k, v in q.items():
+        m = _RACER_KEY.match(k)
+        if m:
+            used.add(k)
+            slots.setdefault(int(m.group(1)), {})[m.group(2) or ""] = v
+    racers: list[Racer] = []
+    for i in sorted(slots):
+        if len(racers) >= MAX_RACERS:
+            warn(f"at most {MAX_RACERS} optimizers race at once; ignored the rest of the link's")
+            break
+        racer = _racer_from_query(i, slots[i], surface, surface_params, warn)
+        if racer is not None:
+            racers.append(racer)
+    if not slots:
+        racers = list(base.run.racers) if surface == base.run.surface else [
+            racer_from_preset(p, surface, surface_params) for p in presets.LESSONS["first"].racers]
+    elif not racers:
+        warn("no valid optimizer in the link; showing the default race")
+        racers = [racer_from_preset(p, surface, surface_params) for p in presets.LESSONS["first"].racers]
+
+    # view options
+    view = ViewOptions()
+    if "view" in q:
+        used.add("view")
+        if q["view"] in VIEWS:
+            view = replace(view, view=q["view"])
+        else:
+            warn(f"unknown view {q['view']!r} in the link (valid: {', '.join(VIEWS)})")
+    if "speed" in q:
+        used.add("speed")
+        if q["speed"] in SPEED_NAMES:
+            view = replace(view, speed=q["speed"])
+        else:
+            warn(f"unknown speed {q['speed']!r} in the link (valid: {', '.join(SPEED_NAMES)})")
+    for key, attr in (("present", "present"), ("logloss", "log_loss")):
+        if key in q:
+            used.add(key)
+            flag = _flag(q[key])
+            if flag is None:
+                warn(f"{key} must be 0 or 1 in the link, got {q[key]!r}")
+            else:
+                view = replace(view, **{attr: flag})
+    unknown = sorted(set(q) - used - {"lesson"})
+    if unknown:
+        warn("ignored unknown link parameter(s): " + ", ".join(unknown[:5]))
+    run = RunConfig(surface, surface_params, tuple(racers), steps, start, seed)
+    return AppState(run, view), warnings
+
+
+def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:
+    name = parts.get("")
+    if name is None:
+        warn(f"link parameters r{i}.* name no optimizer (missing r{i}); ignored")
+        return None
+    if name not in optimizers.names():
+        warn(f"unknown optimizer {name!r} in the link (valid: {', '.join(optimizers.names())}); ignored")
+        return None
+    opt = optimizers.get(name)
+    lr = presets.suggested_lr(name, surface, sp)
+    if "lr" in parts:
+        try:
+            lr = opt.validate(config.parse_float(parts["lr"], f"r{i}.lr"))["lr"]
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using {lr:g}")
+    hp = {}
+    for k, v in parts.items():
+        if k in ("", "lr", "noise", "sched") or k.startswith("sched."):
+            continue
+        if k not in opt.hyperparameters:
+            warn(f"{name} has no hyperparameter {k!r} (from the link); ignored")
+            continue
+        try:
+            value = config.parse_value(v)
+            value = config.check_numeric_hp(opt, {k: value})[k]
+            opt.validate(lr, **{k: value})
+            hp[k] = value
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using the default")
+    try:
+        choice = OptimizerChoice.build(name, lr, **hp)
+    except ValueError as exc:  # a cross-parameter rule (e.g. nesterov and dampening)
+        warn(f"{exc} (from the link); using {name}'s defaults")
+        choice = OptimizerChoice.build(name, lr)
+    schedule = ScheduleChoice()
+    if "sched" in parts:
+        sname = parts["sched"]
+        if sname not in schedules.names():
+            warn(f"unknown schedule {sname!r} in the link (valid: {', '.join(schedules.names())})")
+        else:
+            sparams = {}
+            for k, v in parts.items():
+                if k.startswith("sched."):
+                    sparams[k[6:]] = v
+            good = {}
+            for k, v in sparams.items():
+                try:
+                    schedules.get(sname).validate(**{k: v})
+                    good[k] = v
+                except ValueError as exc:
+                    warn(f"{exc} (from the link); using the default")
+            schedule = ScheduleChoice.build(sname, **good)
+    noise = 0.0
+    if "noise" in parts:
+        try:
+            noise = config.parse_noise(parts["noise"], f"r{i}.noise")
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using 0")
+    return Racer(choice, schedule, noise)
+
+
+def finite(v: float) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)

@@ -1,0 +1,273 @@
+"""Command line: a stable interface for scripts.
+
+    python cli.py list --json
+    python cli.py run --surface rosenbrock --optimizer adam --lr 0.05 --steps 500 --start -1.2 1 --json
+    python cli.py sweep --surface bowl --optimizer gd --lr-min 1e-3 --lr-max 2 --count 1000 --steps 100 --start -1.5 1.5 --json
+    python cli.py basins --surface himmelblau --optimizer gd --lr 0.01 --steps 500 --resolution 50 --json
+
+Bad input exits with status 2 and one line on stderr; never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+
+import config
+import engine
+import experiments
+import landscapes
+import optimizers
+from optimizers import schedules
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print usage over several lines
+        raise UsageError(message)
+
+
+def _num(x):
+    """JSON-safe number: NaN/inf become null."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _points(a) -> list:
+    return [[_num(v) for v in row] for row in np.asarray(a).reshape(-1, 2)]
+
+
+def _hp_json(hp: dict) -> dict:
+    return {k: (v if isinstance(v, bool) else float(v)) for k, v in hp.items()}
+
+
+# --- list -----------------------------------------------------------------
+
+def describe_all() -> dict:
+    surfaces = []
+    for name in landscapes.names():
+        s = landscapes.get(name)
+        spec = landscapes.spec_of(name)
+        surfaces.append({
+            "name": name, "title": s.title, "formula": s.latex,
+            "domain": [list(s.domain[0]), list(s.domain[1])],
+            "minima": [[m.x, m.y] for m in s.minima],
+            "minima_values": [m.value for m in s.minima],
+            "minima_kinds": [m.kind for m in s.minima],
+            "saddles": [[m.x, m.y] for m in s.saddles],
+            "default_start": list(s.default_start),
+            "parameters": {k: {"default": p.default, "min": p.low, "max": p.high, "doc": p.doc}
+                           for k, p in spec.params.items()},
+            "lesson": s.lesson,
+        })
+    opts = []
+    for name in optimizers.names():
+        o = optimizers.get(name)
+        opts.append({
+            "name": name, "title": o.title,
+            "hyperparameters": {"lr": o.default_lr, **o.defaults()},
+            "ranges": {k: h.describe_range() for k, h in o.hyperparameters.items()},
+            "update_rule": o.latex, "convention": o.convention,
+        })
+    scheds = [{"name": n, "title": schedules.get(n).title,
+               "parameters": {k: h.default for k, h in schedules.get(n).params.items()}}
+              for n in schedules.names()]
+    return {"surfaces": surfaces, "optimizers": opts, "schedules": scheds,
+            "limits": {"max_steps": config.MAX_STEPS, "max_sweep_count": config.MAX_SWEEP,
+                       "max_resolution": config.MAX_RESOLUTION}}
+
+
+def cmd_list(args) -> dict:
+    data = describe_all()
+    if not args.json:
+        lines = ["surfaces:   " + ", ".join(s["name"] for s in data["surfaces"]),
+                 "optimizers: " + ", ".join(o["name"] for o in data["optimizers"]),
+                 "schedules:  " + ", ".join(s["name"] for s in data["schedules"])]
+        return {"_text": "\n".join(lines)}
+    return data
+
+
+# --- shared parsing ---------------------------------------------------------
+
+def _surface(args) -> landscapes.Surface:
+    params = config.parse_assignments(args.surface_set, "--surface-set")
+    return landscapes.get(args.surface, **params)
+
+
+def _choice(args, lr=None) -> config.OptimizerChoice:
+    hp = config.parse_assignments(args.set, "--set")
+    return config.OptimizerChoice.build(args.optimizer, lr, **hp)
+
+
+def _schedule(args) -> config.ScheduleChoice:
+    params = config.parse_assignments(args.schedule_set, "--schedule-set")
+    return config.ScheduleChoice.build(args.schedule, **params)
+
+
+def _start(args, surface) -> tuple[float, float]:
+    if args.start is None:
+        return surface.default_start
+    return config.parse_start(args.start[0], args.start[1], surface)
+
+
+def _common_run_kwargs(args) -> dict:
+    noise = config.parse_noise(args.noise, "--noise")
+    seed = config.parse_int(args.seed, "--seed", 0, config.MAX_SEED)
+    return {"schedule": _schedule(args), "noise": noise, "seed": seed}
+
+
+# --- run --------------------------------------------------------------------
+
+def cmd_run(args) -> dict:
+    surface = _surface(args)
+    choice = _choice(args, args.lr)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    start = _start(args, surface)
+    kw = _common_run_kwargs(args)
+    tr = experiments.run_choice(surface, choice, start, steps, **kw)
+    stop = int(tr.stopped_at[0])
+    n_points = stop if stop >= 0 else steps + 1
+    idx, dist = surface.nearest_minimum(tr.final_position[0])
+    status = str(tr.status[0])
+    return {
+        "surface": surface.name, "surface_params": dict(surface.params),
+        "optimizer": choice.name, "lr": choice.lr,
+        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
+        "schedule": kw["schedule"].name, "schedule_params": dict(kw["schedule"].params),
+        "noise": kw["noise"], "seed": kw["seed"], "steps": steps, "start": list(start),
+        "points": _points(tr.positions[:n_points, 0]),
+        "losses": [_num(v) for v in tr.losses[:n_points, 0]],
+        "grad_norms": [_num(v) for v in tr.grad_norms[:n_points, 0]],
+        "lrs": [_num(v) for v in tr.lrs[:max(n_points - 1, 0), 0]],
+        "status": status,
+        "message": tr.describe(0),
+        "converged_at": int(tr.converged_at[0]) if tr.converged_at[0] >= 0 else None,
+        "diverged_at": stop if status == "diverged" else None,
+        "escaped_at": stop if status == "escaped" else None,
+        "final_point": _points(tr.final_position[0])[0],
+        "final_loss": _num(tr.final_loss[0]),
+        "nearest_minimum": int(idx) if idx >= 0 else None,
+        "distance_to_minimum": _num(dist),
+    }
+
+
+def _text_run(d: dict) -> str:
+    return (f"{d['optimizer']} on {d['surface']} (lr {d['lr']:g}) from {tuple(d['start'])}: "
+            f"{d['message']}")
+
+
+# --- sweep ------------------------------------------------------------------
+
+def cmd_sweep(args) -> dict:
+    surface = _surface(args)
+    choice = _choice(args)
+    lo = config.parse_float(args.lr_min, "--lr-min")
+    hi = config.parse_float(args.lr_max, "--lr-max")
+    if not 0 < lo <= hi:
+        raise ValueError(f"need 0 < --lr-min <= --lr-max, got {lo:g} and {hi:g}")
+    count = config.parse_int(args.count, "--count", 1, config.MAX_SWEEP)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    start = _start(args, surface)
+    sw = experiments.sweep(surface, choice, start, lo, hi, count, steps, **_common_run_kwargs(args))
+    best = sw.best_index
+    return {
+        "surface": surface.name, "optimizer": choice.name, "steps": steps, "start": list(start),
+        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
+        "lrs": [float(v) for v in sw.lrs],
+        "final_loss": [_num(v) for v in sw.final_loss],
+        "status": [str(s) for s in sw.status],
+        "best_lr": None if best is None else float(sw.lrs[best]),
+        "best_final_loss": None if best is None else _num(sw.final_loss[best]),
+    }
+
+
+# --- basins -----------------------------------------------------------------
+
+def cmd_basins(args) -> dict:
+    surface = _surface(args)
+    choice = _choice(args, args.lr)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    res = config.parse_int(args.resolution, "--resolution", 2, config.MAX_RESOLUTION)
+    b = experiments.basins(surface, choice, steps, res, **_common_run_kwargs(args))
+    counts = {str(i): int((b.basin == i).sum()) for i in range(-1, len(surface.minima))}
+    return {
+        "surface": surface.name, "optimizer": choice.name, "lr": choice.lr, "steps": steps,
+        "resolution": res, "minima": [[m.x, m.y] for m in surface.minima],
+        "xs": [float(v) for v in b.xs], "ys": [float(v) for v in b.ys],
+        "basin": b.basin.tolist(), "counts": counts,
+    }
+
+
+# --- parser -----------------------------------------------------------------
+
+def build_parser() -> Parser:
+    p = Parser(prog="cli.py", description="Loss-landscape optimizer runs from the command line.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    lp = sub.add_parser("list", help="surfaces, optimizers and schedules")
+    lp.add_argument("--json", action="store_true")
+
+    def common(sp, lr: bool = True, start: bool = True):
+        sp.add_argument("--surface", required=True)
+        sp.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
+        sp.add_argument("--optimizer", required=True)
+        if lr:
+            sp.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")
+        sp.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
+                        help="a hyperparameter; booleans as true/false")
+        sp.add_argument("--steps", default="500")
+        if start:
+            sp.add_argument("--start", nargs=2, metavar=("X", "Y"), default=None)
+        sp.add_argument("--schedule", default="constant")
+        sp.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
+        sp.add_argument("--noise", default="0", help="std of Gaussian gradient noise")
+        sp.add_argument("--seed", default="0")
+        sp.add_argument("--json", action="store_true")
+
+    common(sub.add_parser("run", help="one trajectory"))
+    sp = sub.add_parser("sweep", help="many log-spaced learning rates at once")
+    common(sp, lr=False)
+    sp.add_argument("--lr-min", required=True)
+    sp.add_argument("--lr-max", required=True)
+    sp.add_argument("--count", default="100")
+    bp = sub.add_parser("basins", help="which minimum each start point reaches")
+    common(bp, start=False)
+    bp.add_argument("--resolution", default="50")
+    return p
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "basins": cmd_basins}
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        result = COMMANDS[args.command](args)
+    except (UsageError, ValueError) as exc:
+        print(f"cli.py: error: {exc}", file=sys.stderr)
+        return 2
+    if "_text" in result:
+        print(result["_text"])
+    elif getattr(args, "json", False):
+        json.dump(result, sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+    elif args.command == "run":
+        print(_text_run(result))
+    elif args.command == "sweep":
+        best = result["best_lr"]
+        print(f"{len(result['lrs'])} learning rates; best {best:g} (final loss {result['best_final_loss']:.6g})"
+              if best is not None else "every learning rate diverged")
+    else:
+        print(f"basins on a {result['resolution']}x{result['resolution']} grid: " +
+              ", ".join(f"minimum {k}: {v}" for k, v in result["counts"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

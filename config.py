@@ -1,0 +1,168 @@
+"""One place for what a run is: its fields, bounds, defaults and parsing.
+
+The command line, the app's widgets and a share link all go through these
+functions, so a bound is written once and holds everywhere. Everything here
+raises ``ValueError`` with a message a person can act on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import landscapes
+import optimizers
+from optimizers import schedules
+
+MAX_STEPS = 10_000          # steps of one run (app and CLI)
+MAX_SWEEP = 10_000          # learning rates in one sweep
+MAX_RESOLUTION = 400        # basin map is at most 400 x 400 start points
+MAX_ABS_COORD = 1e6         # start points beyond this are not a plot of anything
+MAX_NOISE = 1e6
+MAX_SEED = 2**32 - 1
+
+
+def parse_float(text, what: str) -> float:
+    """A finite float from text or a number; ValueError naming ``what`` otherwise."""
+    if isinstance(text, bool):
+        raise ValueError(f"{what} must be a number, got {text!r}")
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+def parse_int(text, what: str, low: int, high: int) -> int:
+    """A whole number in [low, high]; accepts "500" and 500.0 but not 2.5."""
+    value = parse_float(text, what)
+    if value != int(value):
+        raise ValueError(f"{what} must be a whole number, got {text!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be between {low} and {high}, got {value}")
+    return value
+
+
+def parse_value(text):
+    """A command-line/query value: true/false become bools, the rest floats."""
+    if isinstance(text, str) and text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    return text
+
+
+def parse_assignments(items, what: str) -> dict:
+    """``["momentum=0.5", "nesterov=true"]`` -> ``{"momentum": "0.5", ...}``."""
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ValueError(f"{what} takes NAME=VALUE, got {item!r}")
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if not key:
+            raise ValueError(f"{what} takes NAME=VALUE, got {item!r}")
+        out[key] = parse_value(value.strip())
+    return out
+
+
+def check_numeric_hp(opt: optimizers.Optimizer, hp: dict) -> dict:
+    """Turn text values into numbers before the optimizer's own validation."""
+    out = {}
+    for key, value in hp.items():
+        h = opt.hyperparameters.get(key)
+        if h is not None and h.kind != "bool" and not isinstance(value, bool):
+            value = parse_float(value, f"{opt.name}.{key}")
+        out[key] = value
+    return out
+
+
+def parse_start(x, y, surface: landscapes.Surface | None = None) -> tuple[float, float]:
+    sx, sy = parse_float(x, "start x"), parse_float(y, "start y")
+    if abs(sx) > MAX_ABS_COORD or abs(sy) > MAX_ABS_COORD:
+        raise ValueError(f"start point must lie within ±{MAX_ABS_COORD:g}, got ({sx:g}, {sy:g})")
+    return sx, sy
+
+
+@dataclass(frozen=True)
+class OptimizerChoice:
+    """An optimizer with its validated learning rate and hyperparameters."""
+
+    name: str
+    hp: tuple[tuple[str, float | bool], ...]  # includes "lr", all filled in
+
+    @property
+    def lr(self) -> float:
+        return float(dict(self.hp)["lr"])
+
+    @property
+    def optimizer(self) -> optimizers.Optimizer:
+        return optimizers.get(self.name)
+
+    def hyperparameters(self) -> dict:
+        return dict(self.hp)
+
+    @classmethod
+    def build(cls, name: str, lr=None, **hp) -> "OptimizerChoice":
+        opt = optimizers.get(name)
+        if lr is not None:
+            lr = parse_float(lr, f"{name}.lr")
+        values = opt.validate(lr, **check_numeric_hp(opt, hp))
+        return cls(name, tuple(values.items()))
+
+
+@dataclass(frozen=True)
+class ScheduleChoice:
+    name: str = "constant"
+    params: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def build(cls, name: str = "constant", **params) -> "ScheduleChoice":
+        sched = schedules.get(name)
+        params = {k: (v if k not in sched.params else parse_float(v, f"{name}.{k}"))
+                  for k, v in params.items()}
+        values = sched.validate(**params)
+        return cls(name, tuple(values.items()))
+
+    @property
+    def schedule(self):
+        return schedules.get(self.name)
+
+
+@dataclass(frozen=True)
+class Racer:
+    """One optimizer in the race, with its own schedule and gradient noise."""
+
+    choice: OptimizerChoice
+    schedule: ScheduleChoice = field(default_factory=ScheduleChoice)
+    noise: float = 0.0
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.choice.name
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides a set of trajectories (hashable: a cache key)."""
+
+    surface: str = "rosenbrock"
+    surface_params: tuple[tuple[str, float], ...] = ()
+    racers: tuple[Racer, ...] = ()
+    steps: int = 500
+    start: tuple[float, float] | None = None
+    seed: int = 0
+
+    def get_surface(self) -> landscapes.Surface:
+        return landscapes.get(self.surface, **dict(self.surface_params))
+
+    def start_point(self) -> tuple[float, float]:
+        return self.start if self.start is not None else self.get_surface().default_start
+
+
+def parse_noise(text, what: str = "noise") -> float:
+    value = parse_float(text, what)
+    if not 0 <= value <= MAX_NOISE:
+        raise ValueError(f"{what} must be between 0 and {MAX_NOISE:g}, got {value:g}")
+    return value

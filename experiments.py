@@ -1,0 +1,90 @@
+"""Runs, sweeps and basin maps built from a validated configuration.
+
+The glue between ``config`` (names and numbers) and ``engine`` (arrays): the
+command line and the app both call these, so they agree on every number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import engine
+from config import OptimizerChoice, RunConfig, ScheduleChoice
+from landscapes import Surface
+
+BASIN_RADIUS = 0.01  # a run "reaches" a minimum if it ends within 1% of the domain diagonal
+
+
+def gradient_source(noise: float) -> engine.GradientSource:
+    return engine.GaussianNoise(noise) if noise > 0 else engine.ExactGradient()
+
+
+def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
+               schedule: ScheduleChoice = ScheduleChoice(), noise: float = 0.0, seed: int = 0,
+               history="full", record_state: bool = False, hp_override: dict | None = None
+               ) -> engine.Trajectory:
+    hp = choice.hyperparameters()
+    if hp_override:
+        hp.update(hp_override)
+    return engine.run(
+        choice.optimizer, surface, starts, hp, steps,
+        schedule=schedule.schedule, schedule_params=dict(schedule.params),
+        gradient=gradient_source(noise), seed=seed, history=history, record_state=record_state,
+    )
+
+
+def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajectory]:
+    """One trajectory per racer of ``cfg``, full history. Racer i draws its
+    gradient noise from seed ``cfg.seed + i``, so adding a racer does not change
+    the others' noise."""
+    surface = cfg.get_surface()
+    start = cfg.start_point()
+    return [
+        run_choice(surface, r.choice, start, cfg.steps, schedule=r.schedule, noise=r.noise,
+                   seed=cfg.seed + i, record_state=record_state)
+        for i, r in enumerate(cfg.racers)
+    ]
+
+
+@dataclass
+class Sweep:
+    lrs: np.ndarray
+    final_loss: np.ndarray      # NaN where the run diverged or escaped
+    status: np.ndarray
+    best_index: int | None      # lowest final loss among runs that did not blow up
+
+
+def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_max: float,
+          count: int, steps: int, **kw) -> Sweep:
+    """``count`` log-spaced learning rates in one vectorized run."""
+    lrs = np.geomspace(lr_min, lr_max, count)
+    tr = run_choice(surface, choice, start, steps, history="final", hp_override={"lr": lrs}, **kw)
+    blew_up = (tr.status_code == engine.core.DIVERGED) | (tr.status_code == engine.core.ESCAPED)
+    final = np.where(blew_up, np.nan, tr.final_loss)
+    best = None if np.all(np.isnan(final)) else int(np.nanargmin(final))
+    return Sweep(lrs, final, tr.status, best)
+
+
+@dataclass
+class Basins:
+    xs: np.ndarray
+    ys: np.ndarray
+    basin: np.ndarray           # (R, R) index of the minimum reached, -1 for none; row = y
+    status: np.ndarray          # (R, R)
+    final_position: np.ndarray  # (R, R, 2)
+
+
+def basins(surface: Surface, choice: OptimizerChoice, steps: int, resolution: int, **kw) -> Basins:
+    """An R x R grid of start points over the domain, all run at once."""
+    (x0, x1), (y0, y1) = surface.domain
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    starts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    tr = run_choice(surface, choice, starts, steps, history="final", **kw)
+    idx, dist = surface.nearest_minimum(tr.final_position)
+    radius = BASIN_RADIUS * float(np.hypot(x1 - x0, y1 - y0))
+    blew_up = (tr.status_code == engine.core.DIVERGED) | (tr.status_code == engine.core.ESCAPED)
+    reached = ~blew_up & (dist <= radius)
+    basin = np.where(reached, idx, -1).reshape(resolution, resolution)
+    return Basins(xs, ys, basin, tr.status.reshape(resolution, resolution),
+                  tr.final_position.reshape(resolution, resolution, 2))

@@ -1,0 +1,193 @@
+"""From a run configuration to results, tables, figures and files.
+
+Shared by the app and ``cli.py export``; no Streamlit here. Results are plain
+dicts of NumPy arrays (cheap to cache and to pickle).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+
+import numpy as np
+
+import experiments
+import figures
+from config import RunConfig
+
+NO_BROWSER_MESSAGE = ("PNG/SVG export needs Chrome or Chromium for kaleido: install it "
+                      "(Debian/Ubuntu: `apt-get install chromium`) and reload.")
+
+
+def run_results(run: RunConfig) -> list[dict]:
+    """One dict per racer: the finite part of its path and how it ended."""
+    surface = run.get_surface()
+    out = []
+    for i, tr in enumerate(experiments.run_config(run, record_state=True)):
+        stop = int(tr.stopped_at[0])
+        n = stop if stop >= 0 else run.steps + 1
+        idx, dist = surface.nearest_minimum(tr.final_position[0])
+        out.append({
+            "label": f"{i + 1}. {run.racers[i].name}",
+            "positions": tr.positions[:n, 0].copy(),
+            "losses": tr.losses[:n, 0].copy(),
+            "grad_norms": tr.grad_norms[:n, 0].copy(),
+            "lrs": tr.lrs[:, 0].copy(),
+            "grads": tr.grads[:, 0].copy(),
+            "updates": tr.updates[:, 0].copy(),
+            "states": {k: v[:, 0].copy() for k, v in tr.states.items()},
+            "status": str(tr.status[0]),
+            "message": tr.describe(0),
+            "converged_at": int(tr.converged_at[0]),
+            "stopped_at": stop,
+            "final_loss": float(tr.final_loss[0]),
+            "final_position": tr.final_position[0].copy(),
+            "nearest_minimum": int(idx),
+            "distance": float(dist),
+        })
+    return out
+
+
+def paths_for(results: list[dict]) -> list[figures.PathView]:
+    return [figures.PathView.from_trajectory(r["label"], i, r["positions"], r["losses"], r["status"])
+            for i, r in enumerate(results)]
+
+
+def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
+                          presentation=False, click_grid=True, title=None):
+    return figures.trajectory_figure(run.get_surface(), paths_for(results), run.start_point(), run.steps,
+                                     view=view, speed=speed, presentation=presentation,
+                                     click_grid=click_grid, title=title)
+
+
+def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):
+    s = run.get_surface()
+    return figures.loss_figure(paths_for(results), log=log, presentation=presentation,
+                               minimum=s.global_minimum)
+
+
+def _short(status: str, r: dict) -> str:
+    if status == "diverged":
+        return f"diverged at step {r['stopped_at']}"
+    if status == "escaped":
+        return f"escaped at step {r['stopped_at']}"
+    if status == "converged":
+        return f"converged at step {r['converged_at']}"
+    return "ran every step"
+
+
+def results_table(run: RunConfig, results: list[dict]) -> list[dict]:
+    """Rows for the results table (no NaN: missing values are None)."""
+    rows = []
+    for r, racer in zip(results, run.racers):
+        rows.append({
+            "optimizer": r["label"],
+            "lr": racer.choice.lr,
+            "final loss": _finite(r["final_loss"]),
+            "distance to nearest minimum": _finite(r["distance"]),
+            "steps to converge": r["converged_at"] if r["converged_at"] >= 0 else None,
+            "status": _short(r["status"], r),
+        })
+    return rows
+
+
+def step_table(r: dict, k: int) -> list[dict]:
+    """What happened at step k: position, loss, and (k >= 1) the gradient the
+    optimizer saw, its learning rate, the update and the state after it."""
+    rows = [{"quantity": "position θ", "x": r["positions"][k, 0], "y": r["positions"][k, 1]},
+            {"quantity": "loss f(θ)", "x": r["losses"][k], "y": None},
+            {"quantity": "‖∇f(θ)‖", "x": r["grad_norms"][k], "y": None}]
+    if k >= 1 and k - 1 < len(r["grads"]):
+        g, u = r["grads"][k - 1], r["updates"][k - 1]
+        rows.insert(0, {"quantity": "learning rate of this step", "x": r["lrs"][k - 1], "y": None})
+        rows.insert(1, {"quantity": "gradient seen g", "x": g[0], "y": g[1]})
+        rows.insert(2, {"quantity": "update θₖ − θₖ₋₁", "x": u[0], "y": u[1]})
+        for name, v in r["states"].items():
+            v = np.asarray(v[k - 1]).reshape(-1)
+            rows.append({"quantity": f"state: {name}", "x": v[0], "y": v[1] if v.size > 1 else None})
+    for row in rows:
+        for c in ("x", "y"):
+            row[c] = _finite(row[c]) if row[c] is not None else None
+    return rows
+
+
+def _finite(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def trajectories_csv(run: RunConfig, results: list[dict]) -> str:
+    """Long format: one row per optimizer and step."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["optimizer", "label", "step", "x", "y", "loss", "grad_norm", "lr"])
+    for r, racer in zip(results, run.racers):
+        for k in range(len(r["losses"])):
+            lr = r["lrs"][k - 1] if k >= 1 else ""
+            w.writerow([racer.choice.name, r["label"], k, repr(float(r["positions"][k, 0])),
+                        repr(float(r["positions"][k, 1])), repr(float(r["losses"][k])),
+                        repr(float(r["grad_norms"][k])), repr(float(lr)) if lr != "" else ""])
+    return buf.getvalue()
+
+
+def config_dict(run: RunConfig) -> dict:
+    return {
+        "surface": run.surface, "surface_params": dict(run.surface_params), "steps": run.steps,
+        "start": list(run.start_point()), "seed": run.seed,
+        "optimizers": [{"optimizer": r.choice.name,
+                        "hyperparameters": {k: (v if isinstance(v, bool) else float(v)) for k, v in r.choice.hp},
+                        "schedule": r.schedule.name, "schedule_params": dict(r.schedule.params),
+                        "noise": r.noise} for r in run.racers],
+    }
+
+
+def trajectories_json(run: RunConfig, results: list[dict]) -> str:
+    data = config_dict(run)
+    data["runs"] = [{
+        "label": r["label"], "status": r["status"], "message": r["message"],
+        "converged_at": r["converged_at"] if r["converged_at"] >= 0 else None,
+        "stopped_at": r["stopped_at"] if r["stopped_at"] >= 0 else None,
+        "points": [[_finite(a), _finite(b)] for a, b in r["positions"]],
+        "losses": [_finite(v) for v in r["losses"]],
+    } for r in results]
+    return json.dumps(data, allow_nan=False)
+
+
+def figure_html(fig) -> str:
+    """A standalone, offline, interactive HTML file (plotly.js inlined)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+
+
+def static_export_available() -> bool:
+    """kaleido needs a Chrome/Chromium it can find."""
+    import os
+    if os.environ.get("BROWSER_PATH") and os.path.exists(os.environ["BROWSER_PATH"]):
+        return True
+    return any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome", "chrome"))
+
+
+def static_figure(run: RunConfig, results: list[dict], *, view="2d", title=True):
+    """The figure as a still: no click grid, no animation controls, no LaTeX."""
+    s = run.get_surface()
+    fig = trajectory_figure_for(run, results, view=view, click_grid=False,
+                                title=(f"{s.title}: " + ", ".join(r["label"] for r in results)) if title else None)
+    fig.layout.updatemenus = ()
+    fig.layout.sliders = ()
+    fig.frames = ()
+    return fig
+
+
+def figure_image(run: RunConfig, results: list[dict], fmt: str = "png", *, view="2d",
+                 scale: float = 3.0, width: int = 900, height: int = 700) -> bytes:
+    """PNG or SVG through kaleido (needs Chromium)."""
+    fig = static_figure(run, results, view=view)
+    return fig.to_image(format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+
+
+def animation_gif(run: RunConfig, results: list[dict], progress=None, **kw) -> bytes:
+    from figures.gif import render_gif
+    return render_gif(run.get_surface(), paths_for(results), run.start_point(), run.steps,
+                      progress=progress, **kw)
+

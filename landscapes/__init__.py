@@ -1,0 +1,13 @@
+"""Loss surfaces: plain NumPy functions with analytic gradients and Hessians.
+
+>>> import landscapes
+>>> s = landscapes.get("rosenbrock")
+>>> float(s.f([1.0, 1.0]))
+0.0
+"""
+from .base import Minimum, Param, Surface
+from .registry import REGISTRY, get, names, spec_of, validate_params
+from . import classic  # noqa: F401  (registers the teaching surfaces)
+from . import benchmarks  # noqa: F401  (registers the VLSE test functions)
+
+__all__ = ["Minimum", "Param", "Surface", "REGISTRY", "get", "names", "spec_of", "validate_params"]

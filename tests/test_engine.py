@@ -1,0 +1,227 @@
+"""The trajectory engine: shapes, statuses, batching, determinism, memory."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import engine
+import landscapes
+import optimizers
+from engine.core import CONVERGED, DIVERGED, ESCAPED
+
+ROSEN = landscapes.get("rosenbrock")
+BOWL = landscapes.get("bowl")
+
+
+def hp(name, lr=None, **kw):
+    return optimizers.get(name).validate(lr, **kw)
+
+
+@pytest.fixture(autouse=True)
+def no_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_shapes_full_history():
+    starts = np.array([[-1.2, 1.0], [0.5, 0.5], [1.5, 2.0]])
+    tr = engine.run(optimizers.get("adam"), ROSEN, starts, hp("adam", 0.01), 40)
+    assert tr.positions.shape == (41, 3, 2)
+    assert tr.losses.shape == (41, 3) and tr.grad_norms.shape == (41, 3)
+    assert tr.lrs.shape == (40, 3)
+    np.testing.assert_array_equal(tr.positions[0], starts)
+    np.testing.assert_allclose(tr.losses, ROSEN.f(tr.positions))
+    g = ROSEN.grad(tr.positions)
+    np.testing.assert_allclose(tr.grad_norms, np.hypot(g[..., 0], g[..., 1]))
+    np.testing.assert_array_equal(tr.steps, np.arange(41))
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_batch_equals_single_runs_every_optimizer(name):
+    opt = optimizers.get(name)
+    rng = np.random.default_rng(1)
+    starts = rng.uniform([-1.5, -0.5], [1.5, 2.0], size=(5, 2))
+    lrs = opt.default_lr * np.array([0.5, 1.0, 2.0, 0.25, 1.5])
+    batch = engine.run(opt, ROSEN, starts, opt.validate(lrs), 30)
+    for b in range(5):
+        single = engine.run(opt, ROSEN, starts[b], opt.validate(float(lrs[b])), 30)
+        np.testing.assert_allclose(batch.positions[:, b], single.positions[:, 0], rtol=1e-13, atol=1e-13)
+        assert batch.status[b] == single.status[0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    starts=st.lists(st.tuples(st.floats(-2, 2), st.floats(-1, 3)), min_size=1, max_size=6),
+    lr_exp=st.lists(st.floats(-4, -1), min_size=6, max_size=6),
+    beta1=st.lists(st.floats(0.0, 0.95), min_size=6, max_size=6),
+    name=st.sampled_from(["gd", "momentum", "adam", "rmsprop", "nadam"]),
+)
+def test_batch_of_mixed_hyperparameters_equals_single_runs(starts, lr_exp, beta1, name):
+    opt = optimizers.get(name)
+    B = len(starts)
+    lrs = 10.0 ** np.array(lr_exp[:B])
+    extra = {}
+    if "beta1" in opt.hyperparameters:
+        extra["beta1"] = np.array(beta1[:B])
+    elif "momentum" in opt.hyperparameters and name == "momentum":
+        extra["momentum"] = np.array(beta1[:B])
+    batch = engine.run(opt, ROSEN, np.array(starts), opt.validate(lrs, **extra), 25)
+    for b in range(B):
+        one = {k: float(v[b]) for k, v in extra.items()}
+        single = engine.run(opt, ROSEN, starts[b], opt.validate(float(lrs[b]), **one), 25)
+        np.testing.assert_allclose(batch.positions[:, b], single.positions[:, 0], rtol=1e-12, atol=1e-12,
+                                   equal_nan=True)
+        assert batch.status_code[b] == single.status_code[0]
+
+
+def test_diverging_run_stops_cleanly_and_reports_where():
+    tr = engine.run(optimizers.get("gd"), BOWL, [-1.5, 1.5], hp("gd", 1.5), 200)
+    assert tr.status[0] == "diverged"
+    k = int(tr.stopped_at[0])
+    assert 1 <= k < 200
+    assert np.all(np.isfinite(tr.positions[:k])) and np.all(np.isnan(tr.positions[k:]))
+    assert np.all(np.isnan(tr.losses[k:])) and np.all(np.isfinite(tr.losses[:k]))
+    np.testing.assert_array_equal(tr.final_position[0], tr.positions[k - 1, 0])
+    msg = tr.describe(0)
+    assert msg.startswith(f"diverged at step {k}") and "last finite point" in msg
+
+
+def test_overflow_to_infinity_is_diverged_not_a_warning():
+    # a huge learning rate overflows to inf in one step; no RuntimeWarning may escape
+    tr = engine.run(optimizers.get("gd"), ROSEN, [-1.2, 1.0], hp("gd", 1e300), 10)
+    assert tr.status[0] == "diverged" and tr.stopped_at[0] == 1
+    assert np.all(np.isfinite(tr.final_position))
+
+
+def test_saddle_escapes_downhill():
+    tr = engine.run(optimizers.get("gd"), landscapes.get("saddle"), [-1.5, 0.01], hp("gd", 0.01), 1000)
+    assert tr.status[0] == "escaped"
+    assert "escaped at step" in tr.describe(0)
+    assert tr.final_loss[0] < -3.0
+
+
+def test_converged_reports_first_step_below_tolerance():
+    tr = engine.run(optimizers.get("gd"), BOWL, [-1.5, 1.5], hp("gd", 0.1), 200)
+    assert tr.status[0] == "converged"
+    k = int(tr.converged_at[0])
+    assert tr.grad_norms[k, 0] < engine.DEFAULT_TOL <= tr.grad_norms[k - 1, 0]
+    assert tr.status_code[0] == CONVERGED
+
+
+def test_max_steps_when_nothing_happens():
+    tr = engine.run(optimizers.get("gd"), ROSEN, [-1.2, 1.0], hp("gd", 1e-4), 50)
+    assert tr.status[0] == "max_steps" and tr.converged_at[0] == -1 and tr.stopped_at[0] == -1
+    assert "ran all 50 steps" in tr.describe(0)
+
+
+def test_mixed_batch_statuses():
+    lrs = np.array([0.1, 1.5, 1e-4])
+    tr = engine.run(optimizers.get("gd"), BOWL, [-1.5, 1.5], hp("gd", lrs), 100)
+    assert list(tr.status) == ["converged", "diverged", "max_steps"]
+    assert tr.status_code[1] == DIVERGED and tr.status_code[0] != ESCAPED
+
+
+def test_same_seed_same_result_and_noise_matters():
+    kw = dict(gradient=engine.GaussianNoise(0.5), seed=7)
+    a = engine.run(optimizers.get("momentum"), ROSEN, [-1.2, 1.0], hp("momentum", 1e-3), 100, **kw)
+    b = engine.run(optimizers.get("momentum"), ROSEN, [-1.2, 1.0], hp("momentum", 1e-3), 100, **kw)
+    c = engine.run(optimizers.get("momentum"), ROSEN, [-1.2, 1.0], hp("momentum", 1e-3), 100,
+                   gradient=engine.GaussianNoise(0.5), seed=8)
+    exact = engine.run(optimizers.get("momentum"), ROSEN, [-1.2, 1.0], hp("momentum", 1e-3), 100)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    assert not np.allclose(a.positions, c.positions)
+    assert not np.allclose(a.positions, exact.positions)
+    zero = engine.run(optimizers.get("momentum"), ROSEN, [-1.2, 1.0], hp("momentum", 1e-3), 100,
+                      gradient=engine.GaussianNoise(0.0), seed=3)
+    np.testing.assert_array_equal(zero.positions, exact.positions)
+
+
+def test_noise_sigma_is_validated():
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="sigma"):
+            engine.GaussianNoise(bad)
+
+
+def test_custom_gradient_source_sees_step_and_rng():
+    seen = []
+
+    def source(params, exact, step, rng):
+        seen.append(step)
+        return exact * 0.5
+
+    half = engine.run(optimizers.get("gd"), BOWL, [1.0, 1.0], hp("gd", 0.1), 5, gradient=source)
+    ref = engine.run(optimizers.get("gd"), BOWL, [1.0, 1.0], hp("gd", 0.05), 5)
+    assert seen == [1, 2, 3, 4, 5]
+    np.testing.assert_allclose(half.positions, ref.positions)
+
+
+def test_history_stride_and_final_agree_with_full():
+    starts = np.array([[-1.2, 1.0], [0.0, 2.0]])
+    full = engine.run(optimizers.get("adam"), ROSEN, starts, hp("adam", 0.02), 103)
+    thin = engine.run(optimizers.get("adam"), ROSEN, starts, hp("adam", 0.02), 103, history=10)
+    final = engine.run(optimizers.get("adam"), ROSEN, starts, hp("adam", 0.02), 103, history="final")
+    np.testing.assert_array_equal(thin.steps, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 103])
+    np.testing.assert_array_equal(thin.positions, full.positions[thin.steps])
+    assert final.positions.shape == (1, 2, 2) and final.lrs is None
+    np.testing.assert_array_equal(final.final_position, full.final_position)
+    np.testing.assert_array_equal(final.positions[0], full.positions[-1])
+
+
+def test_record_state_keeps_gradients_updates_and_state():
+    tr = engine.run(optimizers.get("adam"), ROSEN, [-1.2, 1.0], hp("adam", 0.01), 20, record_state=True)
+    assert tr.grads.shape == (20, 1, 2) and tr.updates.shape == (20, 1, 2)
+    np.testing.assert_allclose(tr.updates, np.diff(tr.positions, axis=0))
+    np.testing.assert_allclose(tr.grads, ROSEN.grad(tr.positions[:-1]))
+    assert set(tr.states) >= {"exp_avg", "exp_avg_sq"}
+    assert tr.states["exp_avg"].shape == (20, 1, 2)
+    np.testing.assert_allclose(tr.states["exp_avg"][0], 0.1 * tr.grads[0])
+
+
+def test_zero_steps_evaluates_the_start():
+    tr = engine.run(optimizers.get("adam"), ROSEN, [-1.2, 1.0], hp("adam"), 0)
+    assert tr.positions.shape == (1, 1, 2) and tr.lrs.shape == (0, 1)
+    assert tr.final_loss[0] == pytest.approx(ROSEN.f(np.array([-1.2, 1.0])))
+
+
+def test_schedule_sets_the_learning_rate_of_every_step():
+    sched = optimizers.schedules.get("step")
+    params = sched.validate(step_size=10, gamma=0.5)
+    tr = engine.run(optimizers.get("gd"), BOWL, [1.0, 1.0], hp("gd", 0.1), 30,
+                    schedule=sched, schedule_params=params)
+    np.testing.assert_allclose(tr.lrs[:, 0], 0.1 * 0.5 ** (np.arange(30) // 10))
+    # the second step moves by lr_1 * grad
+    x1 = tr.positions[1, 0, 0]
+    np.testing.assert_allclose(tr.positions[2, 0, 0], x1 - 0.1 * 2 * x1)
+
+
+def test_newton_gets_the_hessian():
+    tr = engine.run(optimizers.get("newton"), landscapes.get("quadratic"), [-2.5, 1.5], hp("newton"), 3)
+    np.testing.assert_allclose(tr.positions[1, 0], [0.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [-1, 10**9, 2.5, "10"])
+def test_bad_steps_raise(bad):
+    with pytest.raises(ValueError, match="steps"):
+        engine.run(optimizers.get("gd"), BOWL, [0.0, 1.0], hp("gd"), bad)
+
+
+@pytest.mark.parametrize("bad", [[np.nan, 0.0], [0.0], [[1.0, 2.0, 3.0]], [np.inf, 1.0]])
+def test_bad_starts_raise(bad):
+    with pytest.raises(ValueError, match="start"):
+        engine.run(optimizers.get("gd"), BOWL, bad, hp("gd"), 5)
+
+
+def test_mismatched_batch_lengths_raise():
+    with pytest.raises(ValueError, match="mismatched"):
+        engine.run(optimizers.get("gd"), BOWL, np.zeros((3, 2)), hp("gd", np.array([0.1, 0.2])), 5)
+
+
+def test_final_history_keeps_memory_bounded():
+    starts = np.random.default_rng(0).uniform(-2, 2, size=(20_000, 2))
+    tr = engine.run(optimizers.get("adam"), BOWL, starts, hp("adam", 0.01), 50, history="final")
+    assert tr.positions.nbytes == 20_000 * 2 * 8
+    assert tr.grads is None and not tr.states
