@@ -99,22 +99,15 @@ def on_optimizer(i: int) -> None:
     SS[f"lr.{i}"] = presets.suggested_lr(SS[f"opt.{i}"], SS["surface"], _surface_params_now())
 
 
-def on_pick() -> None:
-    """A click on the map (a point selection) sets the start point."""
-    event = SS.get("chart")
+def picked_point(event) -> tuple[float, float] | None:
+    """The point of a map click (a point selection), or None. A click right
+    after a rerun can come back empty: then the start stays where it was."""
     try:
-        points = event["selection"]["points"]
-    except (KeyError, TypeError):
-        return
-    if not points:  # a click right after a rerun can come back empty: keep the old start
-        return
-    p = points[0]
-    try:
+        p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])
-    except (KeyError, TypeError, ValueError):
-        return
-    if np.isfinite(x) and np.isfinite(y):
-        SS["x"], SS["y"] = round(x, 4), round(y, 4)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return (round(x, 4), round(y, 4)) if np.isfinite(x) and np.isfinite(y) else None
 
 
 if "_init" not in SS:
@@ -123,6 +116,8 @@ if "_init" not in SS:
     SS["link_warnings"] = link_warnings
     SS["lesson_text"] = "first" if not st.query_params else None
     SS["_init"] = True
+if "_pending_start" in SS:  # a map click from the last run: set before the widgets exist
+    SS["x"], SS["y"] = SS.pop("_pending_start")
 
 
 # --- controls -----------------------------------------------------------------
@@ -286,11 +281,23 @@ if not run.racers:
 
 results = compute(run)
 fig = main_figure(run, view.view, view.speed, view.present)
-st.plotly_chart(
-    fig, key="chart", on_select=on_pick, selection_mode="points", width="stretch",
+event = st.plotly_chart(
+    fig, key="chart", on_select="rerun", selection_mode="points", width="stretch",
     config={"displaylogo": False, "scrollZoom": False,
             "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}},
 )
+pick = picked_point(event)
+if pick is not None and pick != SS.get("_last_pick") and pick != run.start:
+    SS["_last_pick"] = SS["_pending_start"] = pick
+    st.rerun()
+
+st.dataframe(exports.results_table(run, results), hide_index=True, width="stretch",
+             column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
+                            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
+                            "lr": st.column_config.NumberColumn(format="%.4g")})
+for r in results:
+    if r["status"] in ("diverged", "escaped"):
+        (st.warning if r["status"] == "diverged" else st.info)(f"**{r['label']}** {r['message']}.")
 
 left, right = st.columns([3, 2])
 with left:
@@ -299,14 +306,12 @@ with left:
                             "toImageButtonOptions": {"format": "png", "scale": 3,
                                                      "filename": f"{surface.name}-loss"}})
 with right:
-    st.subheader("Results")
-    st.dataframe(exports.results_table(run, results), hide_index=True, width="stretch")
-
-with st.expander("Formulas: the surface and each update rule", expanded=not view.present):
     st.markdown(f"**{surface.title}**: {surface.lesson}")
     st.latex(surface.latex)
     if surface.note:
         st.caption(surface.note)
+
+with st.expander("Update rules of the racing optimizers", expanded=not view.present):
     for i, r in enumerate(run.racers):
         opt = r.choice.optimizer
         st.markdown(f"<span style='color:{figures.colour(i)}'>●</span> **{opt.title}** ({opt.name})",

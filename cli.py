@@ -204,6 +204,126 @@ def cmd_basins(args) -> dict:
     }
 
 
+# --- export -----------------------------------------------------------------
+
+EXPORT_FORMATS = ("png", "svg", "html", "gif", "csv", "json")
+_RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed")
+_RUN_LISTS = ("surface_set", "set", "schedule_set")
+_RUN_DEFAULTS = {"steps": "500", "schedule": "constant", "noise": "0", "seed": "0"}
+
+
+def _link_query(link: str) -> dict:
+    """A share link (full URL, "?a=b&..." or "a=b&...") -> parse_qs dict."""
+    from urllib.parse import parse_qs
+
+    text = link.strip()
+    if "?" in text:
+        text = text.split("?", 1)[1]
+    text = text.split("#", 1)[0]
+    return parse_qs(text, keep_blank_values=True)
+
+
+def _export_run(args):
+    """(RunConfig, link view options or None) from --link or the run flags."""
+    if args.link is not None:
+        given = [f"--{k.replace('_', '-')}" for k in _RUN_FLAGS if getattr(args, k) is not None]
+        given += [f"--{k.replace('_', '-')}" for k in _RUN_LISTS if getattr(args, k)]
+        if given:
+            raise UsageError(f"--link already sets the run; drop {', '.join(given)} or drop --link")
+        import appstate
+
+        query = _link_query(args.link)
+        state, warnings = appstate.from_query(query)
+        if not query:
+            warnings.insert(0, "the link has no parameters; exporting the default race")
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        return state.run, state.view, "view" in query
+    if args.surface is None or args.optimizer is None:
+        raise UsageError("export needs --surface and --optimizer (or --link with a share link)")
+    for k, v in _RUN_DEFAULTS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    surface = _surface(args)
+    choice = _choice(args, args.lr)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    start = _start(args, surface)
+    kw = _common_run_kwargs(args)
+    racer = config.Racer(choice, kw["schedule"], kw["noise"])
+    run = config.RunConfig(surface.name, tuple(sorted(surface.params.items())), (racer,), steps,
+                           start, kw["seed"])
+    return run, None, False
+
+
+def _check_out(path: str) -> str:
+    """Fail before the (possibly slow) export if the file cannot be written."""
+    import os
+
+    if not path:
+        raise UsageError("--out needs a file name")
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise UsageError(f"--out {path!r} is a directory; give a file name")
+    parent = os.path.dirname(full)
+    if not os.path.isdir(parent):
+        why = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise UsageError(f"cannot write --out {path!r}: {parent!r} {why}")
+    if not os.access(parent, os.W_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
+        raise UsageError(f"cannot write --out {path!r}: permission denied")
+    return full
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def cmd_export(args) -> dict:
+    import exports
+
+    fmt = args.format
+    _check_out(args.out)
+    run, link_view, link_has_view = _export_run(args)
+    if args.view is not None:
+        view = args.view
+    elif link_has_view:
+        view = link_view.view
+    else:
+        view = "both" if fmt == "html" else "2d"
+    if fmt == "gif" and args.view not in (None, "2d"):
+        raise UsageError(f"gif export draws the 2-D view only, got --view {args.view}")
+    if fmt in ("png", "svg") and not exports.static_export_available():
+        raise UsageError(exports.NO_BROWSER_MESSAGE)
+
+    results = exports.run_results(run)
+    if fmt in ("png", "svg"):
+        try:
+            data = exports.figure_image(run, results, fmt, view=view)
+        except Exception as exc:  # kaleido/Chromium failures: one line, no traceback
+            raise UsageError(f"{fmt.upper()} export failed: {_one_line(exc)}") from None
+    elif fmt == "html":
+        s = run.get_surface()
+        speed = link_view.speed if link_view is not None else "normal"
+        present = link_view.present if link_view is not None else False
+        fig = exports.trajectory_figure_for(
+            run, results, view=view, speed=speed, presentation=present, click_grid=False,
+            title=f"{s.title}: " + ", ".join(r["label"] for r in results))
+        data = exports.figure_html(fig).encode("utf-8")
+    elif fmt == "gif":
+        data = exports.animation_gif(run, results)
+    elif fmt == "csv":
+        data = exports.trajectories_csv(run, results).encode("utf-8")
+    else:
+        data = exports.trajectories_json(run, results).encode("utf-8")
+    try:
+        with open(args.out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write --out {args.out!r}: {exc.strerror or _one_line(exc)}") from None
+    what = f"{view} view, " if fmt in ("png", "svg", "html") else ""
+    return {"_text": f"wrote {args.out} ({len(data)} bytes, {fmt}, {what}{len(run.racers)} optimizer"
+                     f"{'s' if len(run.racers) != 1 else ''}, {run.steps} steps)"}
+
+
 # --- parser -----------------------------------------------------------------
 
 def build_parser() -> Parser:
@@ -239,10 +359,29 @@ def build_parser() -> Parser:
     bp = sub.add_parser("basins", help="which minimum each start point reaches")
     common(bp, start=False)
     bp.add_argument("--resolution", default="50")
+    ep = sub.add_parser("export", help="a figure, animation or table of a run, written to a file")
+    ep.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    ep.add_argument("--out", required=True, metavar="FILE")
+    ep.add_argument("--view", choices=("2d", "3d", "both"), default=None,
+                    help="figure view (default: the link's, else 2d; html: both)")
+    ep.add_argument("--link", default=None, metavar="QUERY",
+                    help="a share link or its query string, instead of the run flags")
+    ep.add_argument("--surface", default=None)
+    ep.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
+    ep.add_argument("--optimizer", default=None)
+    ep.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")
+    ep.add_argument("--set", action="append", metavar="NAME=VALUE", default=[])
+    ep.add_argument("--steps", default=None, help="default 500")
+    ep.add_argument("--start", nargs=2, metavar=("X", "Y"), default=None)
+    ep.add_argument("--schedule", default=None, help="default constant")
+    ep.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
+    ep.add_argument("--noise", default=None, help="std of Gaussian gradient noise (default 0)")
+    ep.add_argument("--seed", default=None, help="default 0")
     return p
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "basins": cmd_basins}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "basins": cmd_basins,
+            "export": cmd_export}
 
 
 def main(argv=None) -> int:

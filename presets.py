@@ -67,9 +67,12 @@ class Lesson:
 
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
     Lesson("first", "Three optimizers race on Rosenbrock",
-           "Gradient descent crawls along the curved valley; momentum overshoots and "
-           "oscillates but gets further; Adam adapts its step per coordinate and reaches the "
-           "minimum first.", "rosenbrock",
+           "All three start at the classic (−1.2, 1). Gradient descent crawls: the valley's "
+           "walls are steep and its floor almost flat, so a learning rate small enough for the "
+           "walls is tiny along the floor. Momentum, with the same learning rate, gathers speed "
+           "along the floor and nearly reaches the minimum at (1, 1). Adam scales each "
+           "coordinate's step to about lr whatever the gradient's size, so it never crawls but "
+           "wobbles across the narrow valley.", "rosenbrock",
            (RacerPreset("gd", 1e-3), RacerPreset("momentum", 1e-3), RacerPreset("adam", 0.05)),
            steps=500),
     Lesson("learning_rate", "Learning rate: too low, just right, too high",
@@ -78,10 +81,12 @@ LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
            "bowl", (RacerPreset("gd", 0.02), RacerPreset("gd", 0.4), RacerPreset("gd", 1.05)),
            steps=60),
     Lesson("ravine", "Momentum in a ravine",
-           "A narrow valley: gradient descent zig-zags across it and barely moves along it; "
-           "momentum averages the zig-zag away and accelerates along the floor.", "ravine",
-           (RacerPreset("gd", 0.24), RacerPreset("momentum", 0.05), RacerPreset("nesterov", 0.05)),
-           steps=150),
+           "A narrow valley (condition number 100): gradient descent, at the largest stable "
+           "learning rate for the steep direction, zig-zags across the valley and creeps along "
+           "it; momentum averages the zig-zag away and accelerates along the floor; Nesterov's "
+           "look-ahead brakes before overshooting.", "ravine",
+           (RacerPreset("gd", 0.45), RacerPreset("momentum", 0.1), RacerPreset("nesterov", 0.1)),
+           steps=100, surface_params=(("a", 0.02),)),
     Lesson("saddle", "Escaping a saddle point",
            "Starting almost on the ridge, gradient descent creeps toward the saddle and "
            "lingers; momentum and Adam leave it much sooner. Every run eventually escapes "
@@ -97,8 +102,8 @@ LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
     Lesson("adam_vs_sgd", "Adam vs SGD on Rosenbrock",
            "With its default settings SGD must use a tiny learning rate to stay stable in the "
            "steep valley walls; Adam normalizes each coordinate's step and follows the valley.",
-           "rosenbrock", (RacerPreset("gd", 1.5e-3), RacerPreset("adam", 0.02),
-                          RacerPreset("rmsprop", 0.002)), steps=1000),
+           "rosenbrock", (RacerPreset("gd", 1.5e-3), RacerPreset("adam", 0.1),
+                          RacerPreset("rmsprop", 0.01)), steps=1000),
     Lesson("noise", "Batch vs mini-batch vs stochastic gradients",
            "Full-batch gradients give a smooth path; a mini-batch gradient is noisier, a "
            "single-example (stochastic) gradient noisier still (here the noise standard "

@@ -163,12 +163,12 @@ def trajectory_figure(
             hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{disp.label}=%{{z:.4g}}<extra></extra>",
             contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)),
         ))
-        lift = 0.01 * (zhi - zlo)
+        lift = 0.015 * (zhi - zlo)
         for p in paths:
             px, py, pz = _scene_points(p.xy, disp(p.loss) + lift, surface.domain, zlo, zhi)
             data.append(dict(
                 type="scatter3d", x=px, y=py, z=pz, mode="lines",
-                line=dict(color=p.colour, width=6 if presentation else 4), name=p.label,
+                line=dict(color=p.colour, width=9 if presentation else 7), name=p.label,
                 legendgroup=p.label, showlegend=not show2d, scene="scene",
                 hovertemplate=f"{p.label}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
             ))
@@ -186,8 +186,16 @@ def trajectory_figure(
     colours = [p.colour for p in paths]
     size = 16 if presentation else 12
 
+    def marker_points(step: int) -> np.ndarray:
+        return np.array([_at_step(p, step) for p in paths]) if paths else np.zeros((0, 3))
+
+    def marker_z(pts: np.ndarray) -> list:
+        zz = disp(pts[:, 2]) + 0.02 * (zhi - zlo)
+        return np.clip(zz, zlo, zhi + 0.05 * (zhi - zlo)).tolist()
+
     def marker_traces(step: int) -> list[dict]:
-        pts = np.array([_at_step(p, step) for p in paths]) if paths else np.zeros((0, 3))
+        """The moving markers with their style (the figure's first state)."""
+        pts = marker_points(step)
         out = []
         if show2d:
             out.append(dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers",
@@ -196,17 +204,26 @@ def trajectory_figure(
                             hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>",
                             xaxis="x", yaxis="y"))
         if show3d:
-            zz = (disp(pts[:, 2]) + 0.02 * (zhi - zlo)) if len(pts) else pts[:, 2]
             out.append(dict(type="scatter3d", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(),
-                            z=np.clip(zz, zlo, zhi + 0.05 * (zhi - zlo)).tolist(), mode="markers",
+                            z=marker_z(pts), mode="markers",
                             marker=dict(size=size // 2, color=colours, line=dict(color="white", width=2)),
                             text=labels, showlegend=False, name="now", hoverinfo="skip", scene="scene"))
+        return out
+
+    def frame_traces(step: int) -> list[dict]:
+        """Only what moves: frames merge into the traces' existing style."""
+        pts = marker_points(step)
+        out = []
+        if show2d:
+            out.append(dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist()))
+        if show3d:
+            out.append(dict(type="scatter3d", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), z=marker_z(pts)))
         return out
 
     first = marker_traces(0)
     moving = list(range(len(data), len(data) + len(first)))
     data.extend(first)
-    frames = [dict(name=str(int(s)), data=marker_traces(int(s)), traces=moving) for s in steps]
+    frames = [dict(name=str(int(s)), data=frame_traces(int(s)), traces=moving) for s in steps]
 
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     redraw = show3d  # 3-D markers only move with a full redraw
@@ -260,14 +277,14 @@ def trajectory_figure(
 
 
 def _scene_points(xy, zz, domain, zlo, zhi):
-    """Points outside the plotted box become gaps (3-D scenes do not clip)."""
+    """The path up to where it first leaves the plotted box (3-D scenes do not
+    clip, and gaps would need NaN, which never goes into a figure)."""
     (x0, x1), (y0, y1) = domain
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     inside &= np.isfinite(zz)
-    px = np.where(inside, xy[:, 0], np.nan)
-    py = np.where(inside, xy[:, 1], np.nan)
-    pz = np.where(inside, np.clip(zz, zlo, zhi + 0.05 * (zhi - zlo)), np.nan)
-    return _f32(px), _f32(py), _f32(pz)
+    n = len(inside) if inside.all() else int(np.argmin(inside))
+    pz = np.clip(zz[:n], zlo, zhi + 0.05 * (zhi - zlo))
+    return _f32(xy[:n, 0]), _f32(xy[:n, 1]), _f32(pz)
 
 
 def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool = False,
@@ -275,12 +292,16 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
     """Loss against step for every optimizer. On a log axis the curve shows
     ``f - f*`` when the surface's minimum value is known (so it can reach 0)."""
     fs = font_size(presentation)
-    shift = minimum if (log and minimum is not None) else None
+    if minimum is None:  # unbounded below (the saddle): a log axis would hide the lesson
+        log = False
+    shift = minimum if log else None
+    scale = max([float(np.max(np.abs(p.loss))) for p in paths if len(p.loss)] + [1.0])
+    floor = 1e-16 * scale
     data = []
     for p in paths:
         y = p.loss - shift if shift is not None else p.loss.copy()
-        if log:
-            y = np.where(y > 0, y, np.nan)
+        if log:  # a log axis cannot show 0: floor at round-off level
+            y = np.maximum(y, floor)
         data.append(dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=_f32(y), mode="lines",
                          name=p.label, line=dict(color=p.colour, width=3 if presentation else 2),
                          hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"))

@@ -252,7 +252,7 @@ def ackley(a: float = 20.0, b: float = 0.2, c: float = 2 * PI) -> Surface:
 
     def grad(p):
         x, y = split(p)
-        rr, pos, safe, e1 = polar(x, y)
+        _, pos, safe, e1 = polar(x, y)
         g = np.where(pos, k_grad * e1 / safe, 0.0)  # times p gives slope · unit vector
         e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
         return stack(g * x + 0.5 * c * np.sin(c * x) * e2, g * y + 0.5 * c * np.sin(c * y) * e2)

@@ -25,6 +25,18 @@ def eps(default: float) -> Hyper:
     return Hyper(default, 0.0, low_open=True, doc="ε added to the denominator for numerical stability (> 0)")
 
 
+def widen(x):
+    """A (B, 1) per-trajectory value as a (B, 2) array of the same numbers.
+
+    NumPy broadcasts (B, 1) against (B, 2) with an inner loop of length 2, several
+    times slower than a same-shape operation; one cheap copy pays for itself as
+    soon as the value meets a (B, 2) array. Floats pass through.
+    """
+    if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == 1:
+        return np.concatenate((x, x), axis=1)
+    return x
+
+
 def lerp(start, end, weight):
     """``torch.lerp``: ``start + weight·(end − start)``, evaluated as torch does.
 
@@ -34,12 +46,17 @@ def lerp(start, end, weight):
     d = end - start
     if np.ndim(weight) == 0:
         return start + weight * d if abs(weight) < 0.5 else end - d * (1.0 - weight)
-    return np.where(np.abs(weight) < 0.5, start + weight * d, end - d * (1.0 - weight))
+    small = np.abs(weight) < 0.5
+    if small.all():
+        return start + widen(weight) * d
+    if not small.any():
+        return end - d * widen(1.0 - weight)
+    return np.where(small, start + widen(weight) * d, end - d * widen(1.0 - weight))
 
 
 def l2(params, grad, weight_decay):
     """Coupled (L2) weight decay as torch adds it: ``g + λθ``."""
-    return grad + weight_decay * params if nonzero(weight_decay) else grad
+    return grad + widen(weight_decay) * params if nonzero(weight_decay) else grad
 
 
 def decay_params_or_grad(params, grad, lr, weight_decay, decoupled: bool):
@@ -47,10 +64,10 @@ def decay_params_or_grad(params, grad, lr, weight_decay, decoupled: bool):
     if not nonzero(weight_decay):
         return params, grad
     if decoupled:
-        return params * (1.0 - lr * weight_decay), grad
-    return params, grad + weight_decay * params
+        return params * widen(1.0 - lr * weight_decay), grad
+    return params, grad + widen(weight_decay) * params
 
 
 def second_moment(v, grad, beta2):
     """``v·β₂ + (1 − β₂)·g·g`` (torch's ``mul_(β₂).addcmul_(g, g, value=1 − β₂)``)."""
-    return v * beta2 + (1.0 - beta2) * grad * grad
+    return v * widen(beta2) + widen(1.0 - beta2) * grad * grad

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import AMSGRAD, DECOUPLED, WEIGHT_DECAY, beta, decay_params_or_grad, eps, l2, lerp, second_moment
+from ._common import (AMSGRAD, DECOUPLED, WEIGHT_DECAY, beta, decay_params_or_grad, eps, l2, lerp,
+                      second_moment, widen)
 from .base import Hyper, Optimizer
 from .registry import register
 
@@ -27,14 +28,14 @@ def _adam_step(params, grad, state, lr, t, hp, decoupled):
     params, g = decay_params_or_grad(params, grad, lr, hp["weight_decay"], decoupled)
     m = lerp(state["exp_avg"], g, 1.0 - b1)
     v = second_moment(state["exp_avg_sq"], g, b2)
-    step_size = lr / (1.0 - b1 ** t)
-    bc2_sqrt = np.sqrt(1.0 - b2 ** t)
+    step_size = widen(lr / (1.0 - b1 ** t))
+    bc2_sqrt = widen(np.sqrt(1.0 - b2 ** t))
     vmax = state["max_exp_avg_sq"]
     if hp["amsgrad"]:
         vmax = np.maximum(vmax, v)
-        denom = np.sqrt(vmax) / bc2_sqrt + hp["eps"]
+        denom = np.sqrt(vmax) / bc2_sqrt + widen(hp["eps"])
     else:
-        denom = np.sqrt(v) / bc2_sqrt + hp["eps"]
+        denom = np.sqrt(v) / bc2_sqrt + widen(hp["eps"])
     new = params - step_size * m / denom
     return new, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": vmax}
 
@@ -131,8 +132,8 @@ def _adamax_update(params, grad, state, lr, t, hp, hessian=None):
     b1 = hp["beta1"]
     g = l2(params, grad, hp["weight_decay"])
     m = lerp(state["exp_avg"], g, 1.0 - b1)
-    u = np.maximum(state["exp_inf"] * hp["beta2"], np.abs(g) + hp["eps"])
-    clr = lr / (1.0 - b1 ** t)
+    u = np.maximum(state["exp_inf"] * widen(hp["beta2"]), np.abs(g) + widen(hp["eps"]))
+    clr = widen(lr / (1.0 - b1 ** t))
     return params - clr * m / u, {"exp_avg": m, "exp_inf": u}
 
 
@@ -183,10 +184,10 @@ def _nadam_update(params, grad, state, lr, t, hp, hessian=None):
     mu_product = state["mu_product"] * mu
     m = lerp(state["exp_avg"], g, 1.0 - b1)
     v = second_moment(state["exp_avg_sq"], g, b2)
-    denom = np.sqrt(v / bc2) + hp["eps"]
+    denom = np.sqrt(v / widen(bc2)) + widen(hp["eps"])
     mu_product_next = mu_product * mu_next
-    new = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
-    new = new + ((-lr * mu_next) / (1.0 - mu_product_next)) * m / denom
+    new = params + widen(-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+    new = new + widen((-lr * mu_next) / (1.0 - mu_product_next)) * m / denom
     return new, {"exp_avg": m, "exp_avg_sq": v, "mu_product": mu_product}
 
 
@@ -237,21 +238,18 @@ def _radam_update(params, grad, state, lr, t, hp, hessian=None):
     m = lerp(state["exp_avg"], g, 1.0 - b1)
     v = second_moment(state["exp_avg_sq"], g, b2)
     bc2 = 1.0 - b2 ** t
-    step = m / (1.0 - b1 ** t) * lr
+    step = m / widen(1.0 - b1 ** t) * widen(lr)
     rho_inf = 2.0 / (1.0 - b2) - 1.0
     rho_t = rho_inf - 2 * t * (b2 ** t) / bc2
     new_state = {"exp_avg": m, "exp_avg_sq": v}
-    if np.ndim(rho_t) == 0:  # one β₂ for the whole batch: decide once
-        if rho_t <= 5.0:
-            return params - step, new_state
-        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        return params - step * (np.sqrt(bc2) / (np.sqrt(v) + hp["eps"])) * rect, new_state
     on = rho_t > 5.0
+    if not np.any(on):  # the first steps: plain momentum
+        return params - step, new_state
     with np.errstate(divide="ignore", invalid="ignore"):
         rect = np.sqrt(np.where(on, (rho_t - 4) * (rho_t - 2) * rho_inf
                                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 1.0))
-    step = np.where(on, step * (np.sqrt(bc2) / (np.sqrt(v) + hp["eps"])) * rect, step)
-    return params - step, new_state
+    rectified = step * (widen(np.sqrt(bc2)) / (np.sqrt(v) + widen(hp["eps"]))) * widen(rect)
+    return params - (rectified if np.all(on) else np.where(on, rectified, step)), new_state
 
 
 radam = register(Optimizer(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import WEIGHT_DECAY, eps, l2, lerp, second_moment
+from ._common import WEIGHT_DECAY, eps, l2, lerp, second_moment, widen
 from .base import Hyper, Optimizer, nonzero
 from .registry import register
 
@@ -16,9 +16,9 @@ def _adagrad_init(params, hp):
 
 def _adagrad_update(params, grad, state, lr, t, hp, hessian=None):
     g = l2(params, grad, hp["weight_decay"])
-    clr = lr / (1 + (t - 1) * hp["lr_decay"])
+    clr = widen(lr / (1 + (t - 1) * hp["lr_decay"]))
     s = state["sum"] + g * g
-    std = np.sqrt(s) + hp["eps"]
+    std = np.sqrt(s) + widen(hp["eps"])
     return params - clr * g / std, {"sum": s}
 
 
@@ -61,19 +61,21 @@ def _rmsprop_init(params, hp):
 
 
 def _rmsprop_update(params, grad, state, lr, t, hp, hessian=None):
-    alpha, mu = hp["alpha"], hp["momentum"]
+    alpha, mu, lr, e = hp["alpha"], hp["momentum"], widen(lr), widen(hp["eps"])
     g = l2(params, grad, hp["weight_decay"])
     sq = second_moment(state["square_avg"], g, alpha)
     ga = state["grad_avg"]
     if hp["centered"]:
         ga = lerp(ga, g, 1.0 - alpha)
-        avg = np.sqrt(sq - ga * ga) + hp["eps"]
+        avg = np.sqrt(sq - ga * ga) + e
     else:
-        avg = np.sqrt(sq) + hp["eps"]
+        avg = np.sqrt(sq) + e
     buf = state["momentum_buffer"]
     if nonzero(mu):
-        buf = buf * mu + g / avg
+        buf = buf * widen(mu) + g / avg
         new = params - lr * buf
+        if np.ndim(mu) and not np.all(mu != 0):  # rows with μ = 0 take torch's plain step
+            new = np.where(mu != 0, new, params - lr * g / avg)
     else:
         new = params - lr * g / avg
     return new, {"square_avg": sq, "grad_avg": ga, "momentum_buffer": buf}
@@ -123,12 +125,12 @@ def _adadelta_init(params, hp):
 
 
 def _adadelta_update(params, grad, state, lr, t, hp, hessian=None):
-    rho, e = hp["rho"], hp["eps"]
+    rho, e = hp["rho"], widen(hp["eps"])
     g = l2(params, grad, hp["weight_decay"])
     sq = second_moment(state["square_avg"], g, rho)
     delta = np.sqrt(state["acc_delta"] + e) / np.sqrt(sq + e) * g
     acc = second_moment(state["acc_delta"], delta, rho)
-    return params - lr * delta, {"square_avg": sq, "acc_delta": acc}
+    return params - widen(lr) * delta, {"square_avg": sq, "acc_delta": acc}
 
 
 adadelta = register(Optimizer(

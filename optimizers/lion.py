@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import beta
+from ._common import beta, widen
 from .base import Hyper, Optimizer, nonzero
 from .registry import register
 
@@ -16,9 +16,9 @@ def _lion_update(params, grad, state, lr, t, hp, hessian=None):
     b1, b2, wd = hp["beta1"], hp["beta2"], hp["weight_decay"]
     m = state["exp_avg"]
     if nonzero(wd):
-        params = params * (1.0 - lr * wd)
-    new = params - lr * np.sign(m * b1 + grad * (1.0 - b1))
-    return new, {"exp_avg": m * b2 + grad * (1.0 - b2)}
+        params = params * widen(1.0 - lr * wd)
+    new = params - widen(lr) * np.sign(m * widen(b1) + grad * widen(1.0 - b1))
+    return new, {"exp_avg": m * widen(b2) + grad * widen(1.0 - b2)}
 
 
 lion = register(Optimizer(

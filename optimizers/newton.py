@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import widen
 from .base import Hyper, Optimizer
 from .registry import register
 
@@ -10,9 +11,12 @@ from .registry import register
 def _newton_update(params, grad, state, lr, t, hp, hessian=None):
     """θ − γ·V diag(1/max(|λᵢ|, κ)) Vᵀ g, with H + δI = V diag(λᵢ) Vᵀ.
 
-    For a symmetric 2×2 matrix [[a, b], [b, c]] the eigenvalues are
-    (a+c)/2 ± r with r = hypot((a−c)/2, b), and the eigenvector of the larger one
-    is (cos φ, sin φ), φ = ½·atan2(b, (a−c)/2) — stable also when r → 0.
+    For a symmetric 2×2 matrix [[a, b], [b, c]] with h = (a−c)/2 and
+    r = √(h² + b²), the eigenvalues are (a+c)/2 ± r and the eigenvector of the
+    larger one is (cos φ, sin φ) with cos²φ = (1 + h/r)/2, sin²φ = (1 − h/r)/2 and
+    2 sin φ cos φ = b/r. The larger of |cos φ|, |sin φ| comes from its square root
+    (no cancellation) and the other from b/(2r·larger); r = 0 means H = λI.
+    No trigonometric functions: they are the slow part of a NumPy step.
     """
     if hessian is None:
         raise ValueError("newton needs the Hessian: the engine passes it when needs_hessian=True")
@@ -21,15 +25,22 @@ def _newton_update(params, grad, state, lr, t, hp, hessian=None):
     b = 0.5 * (hessian[:, 0, 1:2] + hessian[:, 1, 0:1])  # symmetrize (finite differences)
     half = 0.5 * (a - c)
     mean = 0.5 * (a + c) + hp["damping"]
-    r = np.hypot(half, b)
-    phi = 0.5 * np.arctan2(b, half)
-    cs, sn = np.cos(phi), np.sin(phi)
+    r = np.sqrt(half * half + b * b)
+    isotropic = r == 0
+    rr = np.where(isotropic, 1.0, r)
+    q = np.abs(half) / rr
+    q[isotropic] = 1.0
+    big = np.sqrt(0.5 + 0.5 * q)  # ≥ 1/√2
+    small = b / (2.0 * big * rr)
+    right = half >= 0  # |cos φ| ≥ |sin φ|
+    cs = np.where(right, big, np.abs(small))
+    sn = np.where(right, small, np.copysign(big, b))
     kappa = hp["min_curvature"]
     gx, gy = grad[:, 0:1], grad[:, 1:2]
     p1 = (cs * gx + sn * gy) / np.maximum(np.abs(mean + r), kappa)
     p2 = (cs * gy - sn * gx) / np.maximum(np.abs(mean - r), kappa)
     step = np.concatenate([cs * p1 - sn * p2, sn * p1 + cs * p2], axis=1)
-    return params - lr * step, state
+    return params - widen(lr) * step, state
 
 
 newton = register(Optimizer(

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import landscapes
@@ -58,11 +58,6 @@ SINGULAR = {"ackley": [(0.0, 0.0)]}
 def surface(request) -> Surface:
     name, params = request.param
     return landscapes.get(name, **params)
-
-
-@pytest.fixture(params=NAMES)
-def default_surface(request) -> Surface:
-    return landscapes.get(request.param)
 
 
 @contextlib.contextmanager
@@ -258,7 +253,7 @@ def _unit_points(max_size: int = 8):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(unit=_unit_points())
 def test_property_batch_equals_single(name, unit):
     """Hypothesis: for any points in the domain (boundary included), a batch
@@ -279,8 +274,8 @@ def test_property_batch_equals_single(name, unit):
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=40, deadline=None)
-@given(unit=_unit_points(1), t=st.floats(-1.0, 1.0, allow_subnormal=False))
-def test_property_grad_is_directional_derivative(name, unit, t):
+@given(unit=_unit_points(1), tenths=st.integers(0, 3599))
+def test_property_grad_is_directional_derivative(name, unit, tenths):
     """Hypothesis: along a random direction, the slope of f matches grad·d."""
     s = landscapes.get(name)
     (x0, x1), (y0, y1) = s.domain
@@ -288,7 +283,11 @@ def test_property_grad_is_directional_derivative(name, unit, t):
     p = np.array([x0 + ux * (x1 - x0), y0 + uy * (y1 - y0)])
     # A difference stencil that straddles a kink measures nothing useful.
     assume(all(np.linalg.norm(p - np.asarray(q)) > 1e-3 for q in SINGULAR.get(name, [])))
-    d = np.array([math.cos(math.pi * t), math.sin(math.pi * t)])
+    # Whole tenths of a degree: no direction component is so tiny that the test
+    # itself underflows (underflow is not a surface defect, but strict() raises it).
+    t = math.radians(tenths / 10)
+    d = np.array([math.cos(t), math.sin(t)])
+    d[np.abs(d) < 1e-12] = 0.0
     h = 1e-6 * max(1.0, float(np.abs(p).max()))
     plus, minus = p + h * d, p - h * d
     with strict():
@@ -456,7 +455,9 @@ def test_rosenbrock_parameters_move_the_minimum():
     assert float(s.f([0.0, 0.0])) == 4.0
 
 
-QUAD_CASES = [(10.0, 30.0), (1000.0, 135.0), (100.0, -60.0), (2.5, 180.0), (3.0, -180.0), (7.0, 90.0), (1.0, 45.0)]
+QUAD_CASES = [
+    (10.0, 30.0), (1000.0, 135.0), (100.0, -60.0), (2.5, 180.0), (3.0, -180.0), (7.0, 90.0), (1.0, 45.0),
+]
 
 
 @pytest.mark.parametrize("condition,angle", QUAD_CASES)
@@ -530,9 +531,10 @@ def test_rastrigin():
     assert minima == ["global"] + ["local"] * 8
     assert float(s.f([0.0, 0.0])) == 0.0
     m = 0.9949586376523348  # root of t + 10π sin 2πt near 1 (50-digit Newton)
-    locs = {(round(p.x, 15), round(p.y, 15)) for p in s.minima[1:]}
-    expect = {(round(a * m, 15), round(b * m, 15)) for a in (-1, 0, 1) for b in (-1, 0, 1) if (a, b) != (0, 0)}
-    assert locs == expect
+    locs = np.array([(p.x, p.y) for p in s.minima[1:]])
+    expect = np.array([(a * m, b * m) for a in (-1, 0, 1) for b in (-1, 0, 1) if (a, b) != (0, 0)])
+    d = np.abs(locs[:, None, :] - expect[None, :, :]).max(-1)
+    assert np.all(d.min(axis=1) < 1e-14) and np.all(d.min(axis=0) < 1e-14)
     assert s.minima[1].value == pytest.approx(0.9949590570932914, rel=1e-13)
     # Standard form 2A + Σ(t² − A cos 2πt) equals the implementation.
     pts = random_points(s, 50, seed=6)

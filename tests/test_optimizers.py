@@ -306,6 +306,11 @@ def test_lion_by_hand():
     # a sign flip: with γ = 0.3, θ₁ = (0.7, −0.05); g₂ = (1.4, −0.2); m₁ = (0.02, 0.01)
     # c₂ = 0.9·(0.02, 0.01) + 0.1·(1.4, −0.2) = (0.158, −0.011) -> θ₂ = (0.4, 0.25)
     close(two_steps("lion", 0.3), [[0.7, -0.05], [0.4, 0.25]])
+    # the momentum uses β₂ (not β₁): m₁ = (1 − 0.99)·g₁ = (0.02, 0.01)
+    opt = get("lion")
+    _, st1 = opt.update(np.array([T0]), np.array([[2.0, 1.0]]), opt.init(np.array([T0]), {}),
+                        np.array([[0.3]]), 1, {"beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0})
+    close(st1["exp_avg"], [[0.02, 0.01]])
 
 
 def test_newton_by_hand():
@@ -361,6 +366,8 @@ def batch_case(draw, name):
             if name == "nesterov" and k == "momentum":
                 lo = 0.05
             hp[k] = draw(fl(lo, hi, allow_nan=False))
+        if name == "momentum" and hp["momentum"] == 0.0:
+            hp["dampening"] = 0.0  # see test_sgd_momentum_zero_with_dampening_in_a_batch
         lr = opt.default_lr * draw(fl(0.1, 2.0))
         start = [draw(fl(-2.0, 2.0)), draw(fl(-2.0, 2.0))]
         rows.append((lr, hp, start))
@@ -387,6 +394,19 @@ def test_batch_equals_single_runs(name):
 
     with np.errstate(over="ignore", invalid="ignore"):
         check()
+
+
+@pytest.mark.xfail(strict=True, reason="optimizers/sgd.py: in a batch where some trajectory has "
+                   "momentum > 0, a trajectory with momentum = 0 and dampening > 0 takes the buffer "
+                   "path, b = (1 − τ) g, instead of torch's plain step θ − γ g")
+def test_sgd_momentum_zero_with_dampening_in_a_batch():
+    opt = get("momentum")
+    single = opt.validate(lr=0.1, momentum=0.0, dampening=0.5)
+    single.pop("lr")
+    want = drive("momentum", [T0], 0.1, single, 3, dw_grad)[0]
+    v = opt.validate(lr=0.1, momentum=np.array([0.0, 0.9]), dampening=np.array([0.5, 0.5]))
+    got = drive("momentum", [T0, T0], v.pop("lr"), columns(v), 3, dw_grad)[0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- purity
@@ -584,3 +604,25 @@ def test_newton_flat_and_degenerate_hessians_stay_finite():
     np.testing.assert_allclose(new[0], -g[0] / hp["min_curvature"])
     # eigenvalues ±3 of [[0, 3], [3, 0]]: |H| = 3I, step g/3
     np.testing.assert_allclose(new[2], P[2] - g[2] / 3)
+
+
+def test_newton_matches_an_eigendecomposition():
+    """The closed-form 2×2 eigen-step against LAPACK, including degenerate Hessians."""
+    rng = np.random.default_rng(3)
+    B = 2000
+    H = rng.normal(size=(B, 2, 2)) * rng.choice([1e-6, 1e-2, 1.0, 1e3], size=(B, 1, 1))
+    H[:50, 0, 1] = H[:50, 1, 0] = 0.0  # diagonal ...
+    H[25:50, 0, 0] = -5.0  # ... with a < c
+    H[50:100] = 0.0  # flat
+    H[100:150] = 2.5 * np.eye(2)  # isotropic
+    H[150:200] = [[1.0, 1e-12], [1e-12, 3.0]]  # nearly diagonal, a < c
+    g = rng.normal(size=(B, 2))
+    opt = get("newton")
+    for damping, kappa in [(0.0, 1e-4), (0.7, 1e-3), (0.0, 10.0)]:
+        Hs = 0.5 * (H + np.transpose(H, (0, 2, 1))) + damping * np.eye(2)
+        w, V = np.linalg.eigh(Hs)
+        want = -np.einsum("bij,bj,bkj,bk->bi", V, 1 / np.maximum(np.abs(w), kappa), V, g)
+        got, _ = opt.update(np.zeros((B, 2)), g, {}, np.ones((B, 1)), 1,
+                            {"damping": damping, "min_curvature": kappa}, H)
+        scale = np.abs(want).max(axis=1, keepdims=True)
+        assert np.all(np.abs(got - want) <= 1e-11 * scale), (damping, kappa)

@@ -1,0 +1,294 @@
+"""The real Streamlit app through AppTest: every control, bad links, no NaN."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import appstate
+import experiments
+import landscapes
+import optimizers
+from optimizers import schedules
+
+APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+TIMEOUT = 60
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def decode(value):
+    """plotly >= 6 sends NumPy arrays as {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return arr.reshape([int(s) for s in str(value.get("shape", len(arr))).split(",")]) \
+            if "shape" in value else arr
+    return value
+
+
+def all_numbers(obj):
+    """Every number anywhere in a figure spec (typed arrays decoded)."""
+    if isinstance(obj, dict):
+        if "bdata" in obj:
+            yield from np.asarray(decode(obj), dtype=float).ravel()
+            return
+        for v in obj.values():
+            yield from all_numbers(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from all_numbers(v)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield float(obj)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def main_chart(at: AppTest) -> dict:
+    return charts(at)[0]
+
+
+def assert_healthy(at: AppTest, min_paths: int = 1) -> dict:
+    assert not at.exception, [e.value for e in at.exception]
+    figs = charts(at)
+    assert len(figs) == 2, "main figure and loss figure"
+    fig = figs[0]
+    assert 1 <= len(fig["frames"]) <= 200
+    names = [t.get("name", "") for t in fig["data"]]
+    assert sum(1 for n in names if n[:1].isdigit()) >= min_paths
+    for f in figs:
+        nums = np.fromiter(all_numbers(f), dtype=float)
+        assert np.all(np.isfinite(nums)), "no NaN or inf may reach a figure"
+    return fig
+
+
+def trace(fig: dict, name: str, kind: str = "scatter") -> dict:
+    return next(t for t in fig["data"] if t.get("name") == name and t.get("type", "scatter") == kind)
+
+
+def test_first_screen_shows_three_optimizers_racing():
+    at = new_app()
+    fig = assert_healthy(at, min_paths=3)
+    assert "Rosenbrock" in at.title[0].value
+    assert len(json.dumps(fig)) < 1_000_000, "default view under 1 MB of figure JSON"
+    assert fig["layout"]["images"], "the contour picture is the 2-D background"
+    assert "scene" in fig["layout"], "3-D view next to the contour"
+    assert any("Three optimizers" in i.value for i in at.info)
+    # frames carry only the moving markers
+    assert all(len(fr["data"]) == 2 for fr in fig["frames"])
+    assert not at.warning
+
+
+@pytest.mark.parametrize("name", landscapes.names())
+def test_every_surface(name):
+    at = new_app()
+    at.selectbox(key="surface").set_value(name).run()
+    fig = assert_healthy(at, min_paths=3)
+    s = landscapes.get(name)
+    (x0, x1), (y0, y1) = s.domain
+    assert fig["layout"]["xaxis"]["range"] == [x0, x1]
+    # the start moved to the surface's default
+    assert at.number_input(key="x").value == pytest.approx(s.default_start[0])
+    start = trace(fig, "start")
+    assert start["x"] == [pytest.approx(s.default_start[0])]
+
+
+@pytest.mark.parametrize("name", optimizers.names())
+def test_every_optimizer(name):
+    at = new_app({"surface": "bowl", "steps": "80", "r1": "gd", "r1.lr": "0.1"})
+    at.selectbox(key="opt.0").set_value(name).run()
+    fig = assert_healthy(at)
+    assert at.number_input(key="lr.0").value > 0
+    assert len(decode(trace(fig, f"1. {name}")["x"])) >= 2
+    assert any(optimizers.get(name).title in md.value for md in at.markdown)
+
+
+@pytest.mark.parametrize("name", schedules.names())
+def test_every_schedule(name):
+    at = new_app({"surface": "bowl", "steps": "50", "r1": "gd", "r1.lr": "0.1"})
+    at.selectbox(key="sched.0").set_value(name).run()
+    assert_healthy(at)
+    assert at.query_params.get("r1.sched", ["constant"]) in (["constant"], [name], name)
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e3, 1e-12, 0.0])
+def test_extreme_learning_rates(lr):
+    at = new_app({"surface": "bowl", "steps": "100", "r1": "gd", "r1.lr": "0.1"})
+    at.number_input(key="lr.0").set_value(lr).run()
+    fig = assert_healthy(at)
+    table = at.dataframe[0].value
+    if lr >= 1e3:
+        assert "diverged at step" in table["status"][0]
+        assert any("diverged at step" in w.value for w in at.warning)
+        path = decode(trace(fig, "1. gd")["x"])
+        assert np.all(np.isfinite(path))
+    else:
+        assert "diverged" not in table["status"][0]
+
+
+def test_divergence_on_every_surface_keeps_nan_out():
+    for name in ("rosenbrock", "goldstein_price", "ackley", "saddle", "beale"):
+        at = new_app({"surface": name, "steps": "200", "r1": "gd", "r1.lr": "5", "r2": "adam",
+                      "r2.lr": "100", "r3": "newton"})
+        assert_healthy(at)
+
+
+BAD_LINKS = [
+    {"surface": "nope"},
+    {"steps": "abc"},
+    {"steps": "-4"},
+    {"steps": "99999999"},
+    {"x": "nan", "y": "1"},
+    {"x": "1e309", "y": "0"},
+    {"r1": "sgd_typo", "r1.lr": "0.1"},
+    {"r1": "adam", "r1.lr": "-5"},
+    {"r1": "adam", "r1.beta1": "1.5", "r1.eps": "0"},
+    {"r1": "adam", "r1.amsgrad": "maybe"},
+    {"r1": "nesterov", "r1.dampening": "0.5"},
+    {"r1": "gd", "r1.sched": "nope"},
+    {"r1": "gd", "r1.sched": "step", "r1.sched.step_size": "0"},
+    {"r1": "gd", "r1.noise": "-1"},
+    {"r9.lr": "0.1"},
+    {"view": "4d", "speed": "warp", "present": "maybe"},
+    {"s.b": "-100", "surface": "rosenbrock"},
+    {"seed": "-1"},
+    {"<script>": "alert(1)"},
+]
+
+
+@pytest.mark.parametrize("query", BAD_LINKS, ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()))
+def test_tampered_links_open_with_defaults_and_a_warning(query):
+    at = new_app(query)
+    assert_healthy(at)
+    assert at.warning, "a visible warning names the bad part"
+    assert all(w.value.startswith("Share link:") for w in at.warning)
+
+
+def test_share_link_round_trip_reopens_the_same_view():
+    q = {"surface": "himmelblau", "steps": "120", "x": "0.5", "y": "-1", "seed": "3",
+         "r1": "adam", "r1.lr": "0.05", "r1.amsgrad": "true", "r1.noise": "0.5",
+         "r2": "momentum", "r2.lr": "0.002", "r2.sched": "cosine", "r2.sched.T_max": "100",
+         "view": "2d", "speed": "fast"}
+    a = new_app(q)
+    assert_healthy(a, min_paths=2)
+    assert not a.warning
+    written = {k: v[0] if isinstance(v, list) else v for k, v in a.query_params.items()}
+    b = new_app(written)
+    assert main_chart(a) == main_chart(b)
+    assert "scene" not in main_chart(a)["layout"], "view=2d has no 3-D scene"
+    assert main_chart(a)["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["duration"] == 20
+
+
+def test_query_params_follow_the_controls():
+    at = new_app()
+    at.selectbox(key="surface").set_value("booth").run()
+    at.slider(key="steps").set_value(77).run()
+    qp = at.query_params
+    assert qp["surface"] in (["booth"], "booth")
+    assert qp["steps"] in (["77"], "77")
+
+
+def test_click_on_the_map_sets_the_start_point():
+    at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "30"})
+    at.session_state["chart"] = {"selection": {"points": [{"x": 0.75, "y": -1.25, "curve_number": 0}],
+                                               "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    at.run()  # the callback stores the point; the next run draws from there
+    assert at.number_input(key="x").value == pytest.approx(0.75)
+    assert at.number_input(key="y").value == pytest.approx(-1.25)
+    start = trace(main_chart(at), "start")
+    assert start["x"] == [pytest.approx(0.75)] and start["y"] == [pytest.approx(-1.25)]
+
+
+def test_empty_selection_keeps_the_start():
+    at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "30", "x": "1", "y": "1"})
+    at.session_state["chart"] = {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}
+    at.run()
+    assert at.number_input(key="x").value == pytest.approx(1.0)
+    assert not at.exception
+
+
+def test_lessons_load_in_one_click():
+    from presets import LESSONS
+    at = new_app()
+    for key, lesson in LESSONS.items():
+        at.selectbox(key="lesson").set_value(key).run()
+        assert_healthy(at, min_paths=len(lesson.racers))
+        assert at.selectbox(key="surface").value == lesson.surface
+        assert any(lesson.title in i.value for i in at.info)
+
+
+def test_more_racers_and_noise():
+    at = new_app()
+    at.number_input(key="n_racers").set_value(6).run()
+    fig = assert_healthy(at, min_paths=6)
+    colours = trace(fig, "now")["marker"]["color"]
+    assert len(set(colours)) == 6, "one colour per optimizer"
+    at.number_input(key="noise.0").set_value(3.0).run()
+    assert_healthy(at, min_paths=6)
+
+
+def test_presentation_mode_enlarges_and_hides_controls():
+    normal = main_chart(new_app())
+    at = new_app({"present": "1"})
+    fig = assert_healthy(at)
+    assert fig["layout"]["font"]["size"] > normal["layout"]["font"]["size"]
+    assert fig["layout"]["height"] > normal["layout"]["height"]
+    assert any("stSidebar" in md.value for md in at.markdown), "CSS hides the sidebar"
+    at.toggle(key="present").set_value(False).run()
+    assert not any("stSidebar" in md.value for md in at.markdown)
+
+
+def test_invalid_hyperparameter_shows_a_clear_error_and_keeps_the_rest():
+    at = new_app({"surface": "bowl", "r1": "adam", "r1.lr": "0.1", "r2": "gd", "r2.lr": "0.1"})
+    at.number_input(key="hp.0.adam.beta1").set_value(1.0).run()
+    assert not at.exception
+    assert any("beta1" in e.value for e in at.error)
+    fig = main_chart(at)
+    names = [t.get("name") for t in fig["data"]]
+    assert "2. gd" in names or "1. gd" in names
+
+
+def test_a_view_option_change_recomputes_nothing(monkeypatch):
+    calls = []
+    real = experiments.run_config
+
+    def counting(cfg, record_state=False):
+        calls.append(cfg)
+        return real(cfg, record_state)
+
+    monkeypatch.setattr(experiments, "run_config", counting)
+    at = new_app({"surface": "booth", "steps": "123", "r1": "gd", "r1.lr": "0.05"})
+    n = len(calls)
+    at.radio(key="view").set_value("2d").run()
+    at.toggle(key="log_loss").set_value(False).run()
+    at.select_slider(key="speed").set_value("slow").run()
+    assert len(calls) == n, "view options reuse the cached trajectories"
+    at.number_input(key="lr.0").set_value(0.06).run()
+    assert len(calls) == n + 1
+
+
+def test_step_inspector_shows_gradient_update_and_state():
+    at = new_app({"surface": "bowl", "r1": "momentum", "r1.lr": "0.1", "steps": "20", "x": "1", "y": "1"})
+    at.slider(key="inspect_step").set_value(2).run()
+    table = at.dataframe[1].value
+    q = list(table["quantity"])
+    assert "gradient seen g" in q and "state: momentum_buffer" in q
+    g = table[table["quantity"] == "gradient seen g"]
+    # step 2 sees the gradient at step 1's point: (1 - 0.1*2) * 2 = 1.6
+    assert float(g["x"].iloc[0]) == pytest.approx(1.6)
+
+
+def test_default_state_helpers_agree_with_the_app():
+    st = appstate.default_state()
+    assert len(st.run.racers) == 3 and st.run.surface == "rosenbrock"
