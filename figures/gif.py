@@ -225,30 +225,37 @@ def clip_segments(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, 
     return keep, start, end, t0, t1
 
 
-def _polylines(pts: np.ndarray, box) -> list[list[tuple[float, float]]]:
-    """The polyline through ``pts`` clipped to ``box``, as runs of points."""
-    if len(pts) < 2:
-        return []
-    keep, s, e, t0, t1 = clip_segments(pts[:-1], pts[1:], box)
-    runs: list[list[tuple[float, float]]] = []
-    current: list[tuple[float, float]] = []
-    for i in range(len(keep)):
-        if not keep[i]:
-            if len(current) >= 2:
+class ClippedPath:
+    """A path's segments clipped to a box once; runs of them drawn on demand."""
+
+    def __init__(self, pts: np.ndarray, box):
+        self.n = len(pts)
+        if self.n >= 2:
+            self.keep, s, e, self.t0, self.t1 = clip_segments(pts[:-1], pts[1:], box)
+            self.start, self.end = s.tolist(), e.tolist()
+
+    def runs(self, lo: int = 0, hi: int | None = None) -> list[list[tuple[float, float]]]:
+        """Polylines through points lo..hi (inclusive), split where clipped."""
+        hi = self.n - 1 if hi is None else min(hi, self.n - 1)
+        runs: list[list[tuple[float, float]]] = []
+        current: list = []
+        for i in range(max(lo, 0), hi):
+            if not self.keep[i]:
+                if len(current) >= 2:
+                    runs.append(current)
+                current = []
+                continue
+            if not current or self.t0[i] > 0:
+                if len(current) >= 2:
+                    runs.append(current)
+                current = [tuple(self.start[i])]
+            current.append(tuple(self.end[i]))
+            if self.t1[i] < 1:
                 runs.append(current)
-            current = []
-            continue
-        if not current or t0[i] > 0:
-            if len(current) >= 2:
-                runs.append(current)
-            current = [(float(s[i, 0]), float(s[i, 1]))]
-        current.append((float(e[i, 0]), float(e[i, 1])))
-        if t1[i] < 1:
+                current = []
+        if len(current) >= 2:
             runs.append(current)
-            current = []
-    if len(current) >= 2:
-        runs.append(current)
-    return runs
+        return runs
 
 
 def _star(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
@@ -311,7 +318,7 @@ def _background(surface: Surface, paths: list[PathView], lay: GifLayout) -> Imag
     over = area.copy()
     od = ImageDraw.Draw(over)
     for p in paths:
-        for run in _polylines(lay.to_plot(p.xy), box):
+        for run in ClippedPath(lay.to_plot(p.xy), box).runs():
             od.line(run, fill=_rgb(p.colour), width=FAINT_WIDTH, joint="curve")
     area = Image.blend(area, over, FAINT_ALPHA)
     img.paste(area, (lay.left, lay.top))
@@ -349,26 +356,68 @@ def _background(surface: Surface, paths: list[PathView], lay: GifLayout) -> Imag
     return img
 
 
+def _pack(a: np.ndarray) -> np.ndarray:
+    a = a.astype(np.int32)
+    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
+
+
 def _palette(bg: Image.Image, exact: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """At most 255 colours: the exact ones first, then the background's own."""
+    """At most 255 colours: the exact ones first, then the background's most
+    frequent colours as they are (page, contour bands and their edges), then
+    median-cut colours for the rest (blends, anti-aliased text)."""
     colours: list[tuple[int, int, int]] = []
     for c in exact:
         if c not in colours:
             colours.append(c)
+    packed, counts = np.unique(_pack(np.asarray(bg)).ravel(), return_counts=True)
+    for v in packed[np.argsort(-counts, kind="stable")][:160]:
+        c = (int(v) >> 16, (int(v) >> 8) & 255, int(v) & 255)
+        if c not in colours:
+            colours.append(c)
     q = bg.quantize(colors=255 - len(colours), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     flat = q.getpalette() or []
-    used = [i for i, n in enumerate(q.histogram()) if n]
-    for i in used:
+    for i, n in enumerate(q.histogram()):
         c = tuple(flat[3 * i:3 * i + 3])
-        if len(c) == 3 and c not in colours and len(colours) < 255:
+        if n and len(c) == 3 and c not in colours and len(colours) < 255:
             colours.append(c)
     return colours
 
 
-def _palette_image(colours: list[tuple[int, int, int]]) -> Image.Image:
-    pal = Image.new("P", (1, 1))
-    pal.putpalette([v for c in colours for v in c])
-    return pal
+class PaletteMap:
+    """Maps RGB images to a fixed palette: each colour to its nearest entry
+    (exact colours stay exact; Pillow's own palette lookup is approximate).
+    A lookup table over all 2^24 colours is filled lazily, so repeated
+    colours cost nothing. The "P" images it returns have exactly
+    ``len(colours)`` palette entries, which leaves an index free for GIF
+    transparency."""
+
+    _UNKNOWN = 255
+
+    def __init__(self, colours: list[tuple[int, int, int]]):
+        if not 1 <= len(colours) <= 255:
+            raise ValueError("a GIF palette here holds 1 to 255 colours")
+        self.colours = colours
+        self.flat = [v for c in colours for v in c]
+        self._pal = np.asarray(colours, dtype=np.int32)
+        self._lut = np.full(1 << 24, self._UNKNOWN, dtype=np.uint8)
+
+    def indices(self, img: Image.Image) -> np.ndarray:
+        packed = _pack(np.asarray(img.convert("RGB")))
+        idx = self._lut[packed]
+        missing = idx == self._UNKNOWN
+        if missing.any():
+            values = np.unique(packed[missing])
+            rgb = np.stack([values >> 16, (values >> 8) & 255, values & 255], axis=1)
+            for i in range(0, len(values), 4096):      # bounded memory for colourful inputs
+                d = ((rgb[i:i + 4096, None, :] - self._pal[None, :, :]) ** 2).sum(axis=-1)
+                self._lut[values[i:i + 4096]] = np.argmin(d, axis=1)
+            idx = self._lut[packed]
+        return idx
+
+    def __call__(self, img: Image.Image) -> Image.Image:
+        out = Image.fromarray(self.indices(img), mode="P")
+        out.putpalette(self.flat)
+        return out
 
 
 # --- the GIF ------------------------------------------------------------------
@@ -406,13 +455,8 @@ def render_gif(
     path_rgb = [_rgb(p.colour) for p in paths]
     colours = _palette(bg_rgb, path_rgb + [WHITE, BLACK, TEXT, AXIS, BACKGROUND])
     index = {c: i for i, c in enumerate(colours)}
-    flat = [v for c in colours for v in c]
-    pal_img = _palette_image(colours)
 
-    def p_mode(img: Image.Image) -> Image.Image:
-        out = img.quantize(palette=pal_img, dither=Image.Dither.NONE)
-        out.putpalette(flat)   # exactly len(colours) entries: a free index for transparency
-        return out
+    p_mode = PaletteMap(colours)
 
     def ink(c):
         return index[c]
@@ -424,6 +468,7 @@ def render_gif(
     trail_draw = ImageDraw.Draw(trail)
     clip_box = (-_CLIP, -_CLIP, pw + _CLIP, ph + _CLIP)
     pix = [lay.to_plot(p.xy) for p in paths]
+    clipped = [ClippedPath(xy, clip_box) for xy in pix]
     drawn = [0] * len(paths)      # index of the last point already on the trail
 
     statics = [("start", lay.to_plot([start])[0])]
@@ -437,39 +482,44 @@ def render_gif(
     step_bg = bg_rgb.crop(lay.step_box)
 
     steps = frame_steps(n_steps, frames)
-    images: list[Image.Image] = []
-    for fi, step in enumerate(steps):
-        step = int(step)
-        # grow each path's solid trail up to this step (only the new segments)
-        for j, p in enumerate(paths):
-            last = min(step, len(p.xy) - 1)
-            if last > drawn[j]:
-                for run in _polylines(pix[j][drawn[j]:last + 1], clip_box):
-                    trail_draw.line(run, fill=ink(path_rgb[j]), width=PATH_WIDTH, joint="curve")
-                drawn[j] = last
-        area = trail.copy()
-        ad = ImageDraw.Draw(area)
-        for kind, (cx, cy) in statics:
-            _draw_symbol(ad, kind, cx, cy, ink)
-        for j, p in enumerate(paths):
-            if len(p.xy) == 0:
-                continue
-            cx, cy = pix[j][min(step, len(p.xy) - 1)]
-            if np.isfinite(cx) and np.isfinite(cy) and -10 <= cx <= pw + 10 and -10 <= cy <= ph + 10:
-                _draw_marker(ad, cx, cy, ink(path_rgb[j]), ink(WHITE))
-        frame = bg.copy()
-        frame.paste(area, (l, t))
-        label = step_bg.copy()
-        ImageDraw.Draw(label).text((sx1 - sx0, (sy1 - sy0) / 2), f"step {step}", font=step_font,
-                                   fill=TEXT, anchor="rm")
-        frame.paste(p_mode(label), (sx0, sy0))
-        images.append(frame)
-        if progress is not None:
-            progress((fi + 1) / len(steps))
 
-    durations = [duration_ms] * len(images)
+    def draw_frames():
+        """Frames one at a time, as the GIF writer asks for them (it keeps its
+        own compact copies, so ours need not all be alive at once)."""
+        for fi, step in enumerate(steps):
+            step = int(step)
+            # grow each path's solid trail up to this step (only the new segments)
+            for j, p in enumerate(paths):
+                last = min(step, len(p.xy) - 1)
+                if last > drawn[j]:
+                    for run in clipped[j].runs(drawn[j], last):
+                        trail_draw.line(run, fill=ink(path_rgb[j]), width=PATH_WIDTH, joint="curve")
+                    drawn[j] = last
+            area = trail.copy()
+            ad = ImageDraw.Draw(area)
+            for kind, (cx, cy) in statics:
+                _draw_symbol(ad, kind, cx, cy, ink)
+            for j, p in enumerate(paths):
+                if len(p.xy) == 0:
+                    continue
+                cx, cy = pix[j][min(step, len(p.xy) - 1)]
+                if np.isfinite(cx) and np.isfinite(cy) and -10 <= cx <= pw + 10 and -10 <= cy <= ph + 10:
+                    _draw_marker(ad, cx, cy, ink(path_rgb[j]), ink(WHITE))
+            frame = bg.copy()
+            frame.paste(area, (l, t))
+            label = step_bg.copy()
+            ImageDraw.Draw(label).text((sx1 - sx0, (sy1 - sy0) / 2), f"step {step}", font=step_font,
+                                       fill=TEXT, anchor="rm")
+            frame.paste(p_mode(label), (sx0, sy0))
+            if progress is not None:
+                progress((fi + 1) / len(steps))
+            yield frame
+
+    durations = [duration_ms] * len(steps)
     durations[-1] = max(duration_ms, LAST_FRAME_HOLD_MS)
+    frame_iter = draw_frames()
+    first = next(frame_iter)
     buf = BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], loop=0,
-                   duration=durations if len(images) > 1 else durations[0], disposal=1)
+    first.save(buf, format="GIF", save_all=True, append_images=frame_iter, loop=0,
+               duration=durations if len(durations) > 1 else durations[0], disposal=1)
     return buf.getvalue()

@@ -243,6 +243,8 @@ def ackley(a: float = 20.0, b: float = 0.2, c: float = 2 * PI) -> Surface:
         e1 = np.exp(-b * rr / math.sqrt(2.0))
         return rr, pos, safe, e1
 
+    tiny = 1e-300  # caps the 1/r of the Hessian so subnormal |p| cannot overflow
+
     def f(p):
         x, y = split(p)
         rr = np.hypot(x, y)
@@ -253,15 +255,18 @@ def ackley(a: float = 20.0, b: float = 0.2, c: float = 2 * PI) -> Surface:
     def grad(p):
         x, y = split(p)
         _, pos, safe, e1 = polar(x, y)
-        g = np.where(pos, k_grad * e1 / safe, 0.0)  # times p gives slope · unit vector
+        g = np.where(pos, k_grad * e1, 0.0)  # cone slope; times the unit vector p/|p|
         e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))
-        return stack(g * x + 0.5 * c * np.sin(c * x) * e2, g * y + 0.5 * c * np.sin(c * y) * e2)
+        return stack(
+            g * (x / safe) + 0.5 * c * np.sin(c * x) * e2,
+            g * (y / safe) + 0.5 * c * np.sin(c * y) * e2,
+        )
 
     def hessian(p):
         x, y = split(p)
         rr, pos, safe, e1 = polar(x, y)
         # cone: H = k (I - (1 + b r) n nᵀ), k = a b e^{-b r} / (2 r), n = p / |p|
-        k = np.where(pos, k_grad * e1 / safe, 0.0)
+        k = np.where(pos, k_grad * e1 / np.maximum(safe, tiny), 0.0)
         nx, ny = x / safe, y / safe
         q = k * (1 + b * rr / math.sqrt(2.0))
         e2 = np.exp(0.5 * (np.cos(c * x) + np.cos(c * y)))

@@ -22,7 +22,10 @@ def _sgd_update(params, grad, state, lr, t, hp, hessian=None, *, nesterov=False)
     if t == 1:
         buf = g  # torch: the buffer starts at the first gradient, undampened
     else:
-        buf = mu * state["momentum_buffer"] + (1.0 - hp["dampening"]) * g
+        damp = hp["dampening"]
+        if isinstance(mu, np.ndarray):  # a trajectory with momentum 0 is plain SGD, as in torch
+            damp = np.where(mu != 0, damp, 0.0)
+        buf = mu * state["momentum_buffer"] + (1.0 - damp) * g
     step = g + mu * buf if nesterov else buf
     return params - lr * step, {"momentum_buffer": buf}
 

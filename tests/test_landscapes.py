@@ -550,8 +550,17 @@ def test_ackley_origin():
         assert float(s.f(origin)) == 0.0
         g = s.grad(origin)
         h = s.hessian(origin)
-        batch = np.array([[0.0, 0.0], [1e-300, 0.0], [0.3, -0.2]])
-        s.f(batch), s.grad(batch)
+        batch = np.array([[0.0, 0.0], [1e-12, 0.0], [0.0, -1e-9], [0.3, -0.2]])
+        for fn in (s.f, s.grad, s.hessian):
+            assert np.all(np.isfinite(fn(batch)))
+        # Off the origin the cone's slope is a·b/√2 however close one gets.
+        assert np.linalg.norm(s.grad(batch[1])) == pytest.approx(20 * 0.2 / math.sqrt(2), rel=1e-9)
+    # Tiny and subnormal |p|: no overflow, division or invalid-value events
+    # (squares of such numbers underflow, which NumPy ignores by default).
+    with np.errstate(all="raise", under="ignore"):
+        tiny = np.array([[1e-300, 0.0], [0.0, -1e-200], [1e-310, 0.0], [5e-324, 5e-324]])
+        for fn in (s.f, s.grad, s.hessian):
+            assert np.all(np.isfinite(fn(tiny)))
     np.testing.assert_array_equal(g, [0.0, 0.0])
     assert np.all(np.isfinite(h)) and np.linalg.eigvalsh(h)[0] > 0
     assert "origin" in s.note

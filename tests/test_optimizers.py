@@ -396,9 +396,6 @@ def test_batch_equals_single_runs(name):
         check()
 
 
-@pytest.mark.xfail(strict=True, reason="optimizers/sgd.py: in a batch where some trajectory has "
-                   "momentum > 0, a trajectory with momentum = 0 and dampening > 0 takes the buffer "
-                   "path, b = (1 − τ) g, instead of torch's plain step θ − γ g")
 def test_sgd_momentum_zero_with_dampening_in_a_batch():
     opt = get("momentum")
     single = opt.validate(lr=0.1, momentum=0.0, dampening=0.5)
