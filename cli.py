@@ -4,6 +4,7 @@
     python cli.py run --surface rosenbrock --optimizer adam --lr 0.05 --steps 500 --start -1.2 1 --json
     python cli.py sweep --surface bowl --optimizer gd --lr-min 1e-3 --lr-max 2 --count 1000 --steps 100 --start -1.5 1.5 --json
     python cli.py basins --surface himmelblau --optimizer gd --lr 0.01 --steps 500 --resolution 50 --json
+    python cli.py export --format gif --out race.gif --link "surface=bowl&r1=gd&r1.lr=0.1&steps=60"
 
 Bad input exits with status 2 and one line on stderr; never a traceback.
 """
