@@ -110,7 +110,10 @@ def _as_batch(values: Mapping[str, object], starts: np.ndarray) -> tuple[int, di
     out = {}
     for k, v in values.items():
         if isinstance(v, np.ndarray) and v.ndim == 1:
-            out[k] = np.broadcast_to(v.astype(float), (B,)).reshape(B, 1).copy()
+            v = np.broadcast_to(v.astype(float), (B,))
+            # one value per trajectory, as a (B, 2) array: same-shape NumPy
+            # operations are several times faster than (B, 1) against (B, 2)
+            out[k] = np.stack([v, v], axis=1) if not np.all(v == v[0]) else float(v[0])
         else:
             out[k] = v
     return B, out
@@ -149,7 +152,8 @@ def run(
     if B > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} trajectories per run, got {B}")
     params = np.broadcast_to(starts, (B, 2)).copy()
-    base_lr = np.broadcast_to(np.asarray(hp.pop("lr"), dtype=float).reshape(-1), (B,))
+    lr = hp.pop("lr")
+    base_lr = lr[:, 0] if isinstance(lr, np.ndarray) else np.full(B, float(lr))
     if schedule is None:
         lr_table = np.broadcast_to(base_lr, (max(steps, 1), B))
     else:
@@ -201,12 +205,15 @@ def run(
             converged_at[conv] = 0
             status[conv] = CONVERGED
         state = optimizer.init(params, hp)
-        lr_col = lr_table[:, :, None]
+        if np.all(lr_table == lr_table[:, :1]):  # one rate per step: plain floats are fastest
+            lr_at = lr_table[:, 0].tolist()
+        else:
+            lr_at = _WidenRows(lr_table)
         rec_at = rec_index.tolist()
         for t in range(1, steps + 1):
             g = gradient(params, exact, t, rng)
             H = surface.hessian(params) if optimizer.needs_hessian else None
-            new, state = optimizer.update(params, g, state, lr_col[t - 1], t, hp, H)
+            new, state = optimizer.update(params, g, state, lr_at[t - 1], t, hp, H)
             if any_dead:
                 new = np.where(alive[:, None], new, params)
             if record_state:
@@ -269,6 +276,18 @@ def run(
         n_steps=steps, lrs=lrs, grads=rec_grads, updates=rec_updates, states=rec_states,
         loss_bound=loss_bound, stop_reason=reason,
     )
+
+
+class _WidenRows:
+    """Row t of a (T, B) table as a (B, 2) array, made when asked (a full
+    (T, B, 2) copy would cost 160 MB at T = 1,000, B = 10,000)."""
+
+    def __init__(self, table: np.ndarray):
+        self.table = table
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        row = self.table[t]
+        return np.stack([row, row], axis=1)
 
 
 def _norm(g: np.ndarray) -> np.ndarray:

@@ -180,50 +180,38 @@ def trajectory_figure(
                 name="minima", showlegend=False, scene="scene", hoverinfo="skip",
             ))
 
-    # The moving markers: one trace per view, last in the list, updated by frames.
+    # The moving markers: one single-point trace per optimizer and view, last in
+    # the list, updated by the frames. (One trace holding every optimizer's point
+    # with a colour array loses its colours while plotly.js animates.)
     steps = frame_steps(n_steps, max_frames)
-    labels = [p.label for p in paths]
-    colours = [p.colour for p in paths]
     size = 16 if presentation else 12
+    lift3 = 0.02 * (zhi - zlo)
 
-    def marker_points(step: int) -> np.ndarray:
-        return np.array([_at_step(p, step) for p in paths]) if paths else np.zeros((0, 3))
+    def point(p: PathView, step: int, three_d: bool) -> dict:
+        x, y, loss = _at_step(p, step)
+        d = dict(x=[float(x)], y=[float(y)])
+        if three_d:
+            d["z"] = [float(np.clip(disp(loss) + lift3, zlo, zhi + 0.05 * (zhi - zlo)))]
+        return d
 
-    def marker_z(pts: np.ndarray) -> list:
-        zz = disp(pts[:, 2]) + 0.02 * (zhi - zlo)
-        return np.clip(zz, zlo, zhi + 0.05 * (zhi - zlo)).tolist()
-
-    def marker_traces(step: int) -> list[dict]:
-        """The moving markers with their style (the figure's first state)."""
-        pts = marker_points(step)
-        out = []
-        if show2d:
-            out.append(dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers",
-                            marker=dict(size=size, color=colours, line=dict(color="white", width=2)),
-                            text=labels, showlegend=False, name="now",
-                            hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>",
-                            xaxis="x", yaxis="y"))
-        if show3d:
-            out.append(dict(type="scatter3d", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(),
-                            z=marker_z(pts), mode="markers",
-                            marker=dict(size=size // 2, color=colours, line=dict(color="white", width=2)),
-                            text=labels, showlegend=False, name="now", hoverinfo="skip", scene="scene"))
-        return out
-
-    def frame_traces(step: int) -> list[dict]:
-        """Only what moves: frames merge into the traces' existing style."""
-        pts = marker_points(step)
-        out = []
-        if show2d:
-            out.append(dict(type="scatter", x=pts[:, 0].tolist(), y=pts[:, 1].tolist()))
-        if show3d:
-            out.append(dict(type="scatter3d", x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), z=marker_z(pts)))
-        return out
-
-    first = marker_traces(0)
+    views = ([False] if show2d else []) + ([True] if show3d else [])
+    first = []
+    for three_d in views:
+        for p in paths:
+            style = dict(size=size // 2 if three_d else size, color=p.colour,
+                         line=dict(color="white", width=2))
+            trace = dict(type="scatter3d" if three_d else "scatter", mode="markers", marker=style,
+                         name=f"now: {p.label}", legendgroup=p.label, showlegend=False,
+                         hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
+                         **point(p, 0, three_d))
+            trace.update(scene="scene") if three_d else trace.update(xaxis="x", yaxis="y")
+            first.append(trace)
     moving = list(range(len(data), len(data) + len(first)))
     data.extend(first)
-    frames = [dict(name=str(int(s)), data=frame_traces(int(s)), traces=moving) for s in steps]
+    frames = [dict(name=str(int(s)), traces=moving,
+                   data=[dict(type="scatter3d" if three_d else "scatter", **point(p, int(s), three_d))
+                         for three_d in views for p in paths])
+              for s in steps]
 
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     redraw = show3d  # 3-D markers only move with a full redraw
@@ -261,15 +249,19 @@ def trajectory_figure(
             source=contour_image(disp(zi), zlo, zhi), xref="x", yref="y", x=x0, y=y1,
             sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0,
         )]
+        axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=fs), nticks=6 if presentation else 9)
         layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
-                               title=dict(text="x"), constrain="domain", showgrid=False, zeroline=False)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y"), showgrid=False, zeroline=False)
+                               title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)), **axis)
     if show3d:
+        tick3 = dict(tickfont=dict(size=max(10, int(fs * 0.6))), nticks=5)
+        title3 = dict(size=max(11, int(fs * 0.75)))
         layout["scene"] = dict(
             domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
-            xaxis=dict(range=[x0, x1], title=dict(text="x")),
-            yaxis=dict(range=[y0, y1], title=dict(text="y")),
-            zaxis=dict(range=[zlo, zhi + 0.05 * (zhi - zlo)], title=dict(text=disp.label)),
+            xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
+            yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
+            zaxis=dict(range=[zlo, zhi + 0.05 * (zhi - zlo)], title=dict(text=disp.label, font=title3),
+                       **tick3),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)),
         )

@@ -5,9 +5,11 @@ the Hessian the engine evaluates for it). Everything is vectorized over a batch
 of B trajectories:
 
 * ``params`` and ``grad`` are ``(B, 2)`` arrays;
-* ``lr`` is a ``(B, 1)`` array (the scheduled learning rate of this step);
-* each numeric hyperparameter is a float or a ``(B, 1)`` array, so one call can
-  mix hyperparameters across trajectories; boolean flags are plain ``bool``;
+* ``lr`` is a float (the same rate for every trajectory) or a ``(B, 1)`` or
+  ``(B, 2)`` array (the scheduled learning rate of this step);
+* each numeric hyperparameter is a float or a ``(B, 1)`` or ``(B, 2)`` array
+  (the engine passes ``(B, 2)``: same-shape operations are fastest), so one call
+  can mix hyperparameters across trajectories; boolean flags are plain ``bool``;
 * ``t`` is the 1-based step count (torch's ``state["step"]`` after increment);
 * ``state`` is a dict of arrays; ``update`` returns ``(new_params, new_state)``
   and never mutates its inputs, so a step inspector can keep every state.

@@ -84,8 +84,9 @@ def test_first_screen_shows_three_optimizers_racing():
     assert fig["layout"]["images"], "the contour picture is the 2-D background"
     assert "scene" in fig["layout"], "3-D view next to the contour"
     assert any("Three optimizers" in i.value for i in at.info)
-    # frames carry only the moving markers
-    assert all(len(fr["data"]) == 2 for fr in fig["frames"])
+    # frames carry only the moving markers: one point per optimizer and view
+    assert all(len(fr["data"]) == 6 for fr in fig["frames"])
+    assert all(len(t["x"]) == 1 for fr in fig["frames"] for t in fr["data"])
     assert not at.warning
 
 
@@ -232,8 +233,12 @@ def test_more_racers_and_noise():
     at = new_app()
     at.number_input(key="n_racers").set_value(6).run()
     fig = assert_healthy(at, min_paths=6)
-    colours = trace(fig, "now")["marker"]["color"]
+    paths = [t for t in fig["data"] if t.get("name", "")[:1].isdigit() and t.get("mode") == "lines+markers"]
+    colours = [t["line"]["color"] for t in paths]
     assert len(set(colours)) == 6, "one colour per optimizer"
+    for t in paths:  # the same colour in every view
+        same = [u for u in fig["data"] if u.get("name") == t["name"]]
+        assert all((u.get("line", {}).get("color") or u["marker"]["color"]) == t["line"]["color"] for u in same)
     at.number_input(key="noise.0").set_value(3.0).run()
     assert_healthy(at, min_paths=6)
 
