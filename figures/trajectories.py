@@ -222,8 +222,10 @@ def trajectory_figure(
                  args=[[None], dict(frame=dict(duration=0, redraw=redraw), mode="immediate",
                                     transition=dict(duration=0))])
     slider = dict(
-        active=0, x=0.08, len=0.9, y=0, yanchor="top", pad=dict(t=40 if presentation else 30),
-        currentvalue=dict(prefix="step ", font=dict(size=fs)),
+        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=40 if presentation else 30),
+        currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="left"),
+        # up to 200 tick labels would be an unreadable band: the current value says it
+        font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0,
         steps=[dict(label=str(int(s)), method="animate",
                     args=[[str(int(s))], dict(mode="immediate", frame=dict(duration=0, redraw=redraw),
                                               transition=dict(duration=0))]) for s in steps],
