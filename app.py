@@ -334,18 +334,22 @@ with st.expander("Download and share", expanded=False):
                "The camera icon on a figure saves a PNG at 3× resolution.")
     d1, d2, d3 = st.columns(3)
     d1.download_button("Trajectories (CSV)", exports.trajectories_csv(run, results),
-                       file_name=f"{surface.name}-trajectories.csv", mime="text/csv", key="dl_csv")
+                       file_name=f"{surface.name}-trajectories.csv", mime="text/csv", key="dl_csv",
+                       on_click="ignore")
     d2.download_button("Trajectories (JSON)", exports.trajectories_json(run, results),
                        file_name=f"{surface.name}-trajectories.json", mime="application/json",
-                       key="dl_json")
+                       key="dl_json", on_click="ignore")
     d3.download_button("Interactive figure (HTML)", lambda: exports.figure_html(fig),
-                       file_name=f"{surface.name}-race.html", mime="text/html", key="dl_html")
+                       file_name=f"{surface.name}-race.html", mime="text/html", key="dl_html",
+                       on_click="ignore")
     e1, e2, e3 = st.columns(3)
     if exports.static_export_available():
         e1.download_button("Figure (SVG)", lambda: exports.figure_image(run, results, "svg"),
-                           file_name=f"{surface.name}-race.svg", mime="image/svg+xml", key="dl_svg")
+                           file_name=f"{surface.name}-race.svg", mime="image/svg+xml",
+                           key="dl_svg", on_click="ignore")
         e2.download_button("Figure (PNG, 3×)", lambda: exports.figure_image(run, results, "png"),
-                           file_name=f"{surface.name}-race.png", mime="image/png", key="dl_png")
+                           file_name=f"{surface.name}-race.png", mime="image/png", key="dl_png",
+                           on_click="ignore")
     else:
         e1.info(exports.NO_BROWSER_MESSAGE)
     with e3:
@@ -357,7 +361,7 @@ with st.expander("Download and share", expanded=False):
             bar.empty()
         if SS.get("gif") is not None and SS.get("gif_for") == run:
             st.download_button("Animated GIF", SS["gif"], file_name=f"{surface.name}-race.gif",
-                               mime="image/gif", key="dl_gif")
+                               mime="image/gif", key="dl_gif", on_click="ignore")
 
 if errors:
     st.sidebar.error("Some settings are invalid; those optimizers are not shown.")

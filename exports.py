@@ -56,10 +56,10 @@ def paths_for(results: list[dict]) -> list[figures.PathView]:
 
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
-                          presentation=False, click_grid=True, title=None):
+                          presentation=False, click_grid=True, title=None, image_px=figures.IMAGE):
     return figures.trajectory_figure(run.get_surface(), paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation,
-                                     click_grid=click_grid, title=title)
+                                     click_grid=click_grid, title=title, image_px=image_px)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):
@@ -171,7 +171,7 @@ def static_export_available() -> bool:
 def static_figure(run: RunConfig, results: list[dict], *, view="2d", title=True):
     """The figure as a still: no click grid, no animation controls, no LaTeX."""
     s = run.get_surface()
-    fig = trajectory_figure_for(run, results, view=view, click_grid=False,
+    fig = trajectory_figure_for(run, results, view=view, click_grid=False, image_px=1200,
                                 title=(f"{s.title}: " + ", ".join(r["label"] for r in results)) if title else None)
     fig.layout.updatemenus = ()
     fig.layout.sliders = ()

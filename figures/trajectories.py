@@ -97,6 +97,7 @@ def trajectory_figure(
     click_grid: bool = True,
     max_frames: int = MAX_FRAMES,
     title: str | None = None,
+    image_px: int = IMAGE,
 ) -> go.Figure:
     """The contour map and/or the 3-D surface with every path, animated.
 
@@ -135,8 +136,8 @@ def trajectory_figure(
             ))
         data.append(dict(
             type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
-            marker=dict(symbol="circle-open", size=16 if presentation else 12, color="white",
-                        line=dict(width=3)),
+            marker=dict(symbol="circle", size=16 if presentation else 12, color="white",
+                        line=dict(color="black", width=2)),
             hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>", xaxis="x", yaxis="y",
         ))
         if surface.minima:
@@ -223,7 +224,7 @@ def trajectory_figure(
                                     transition=dict(duration=0))])
     slider = dict(
         active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=40 if presentation else 30),
-        currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="left"),
+        currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="right"),
         # up to 200 tick labels would be an unreadable band: the current value says it
         font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0,
         steps=[dict(label=str(int(s)), method="animate",
@@ -242,11 +243,12 @@ def trajectory_figure(
         hovermode="closest",
         uirevision=surface.name,
     )
-    if title:
-        layout["title"] = dict(text=title, x=0.01)
+    if title:  # above the legend, which sits just over the plot
+        layout["title"] = dict(text=title, x=0.01, y=0.98, yref="container", yanchor="top")
+        layout["margin"]["t"] = 110 if presentation else 90
     split = 0.5 if (show2d and show3d) else 1.0
     if show2d:
-        xi, yi, zi = surface.grid(IMAGE)
+        xi, yi, zi = surface.grid(image_px)
         layout["images"] = [dict(
             source=contour_image(disp(zi), zlo, zhi), xref="x", yref="y", x=x0, y=y1,
             sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0,
@@ -254,7 +256,8 @@ def trajectory_figure(
         axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=fs), nticks=6 if presentation else 9)
         layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
                                title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)), **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)),
+                               scaleanchor="x", scaleratio=1, constrain="domain", **axis)
     if show3d:
         tick3 = dict(tickfont=dict(size=max(10, int(fs * 0.6))), nticks=5)
         title3 = dict(size=max(11, int(fs * 0.75)))

@@ -128,7 +128,7 @@ def _check(opt: str, key: str, value, h: Hyper):
     bad = ~h.contains(arr)
     if np.any(bad):
         first = arr.reshape(-1)[np.argmax(bad.reshape(-1))]
-        raise ValueError(f"{opt}.{key} must be in {h.describe_range()}, got {first!r}")
+        raise ValueError(f"{opt}.{key} must be in {h.describe_range()}, got {float(first):g}")
     return float(arr) if arr.ndim == 0 else arr
 
 
