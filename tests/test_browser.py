@@ -1,0 +1,614 @@
+"""End-to-end tests in a real headless Chromium against the real Streamlit app.
+
+A module-scoped fixture serves ``app.py`` with ``streamlit run`` on a free
+port; every test opens its own page (its own Streamlit session) and saves
+screenshots into ``test-artifacts/`` (git-ignored), in the light and in the
+dark colour scheme:
+
+* the page-level tests (chart shown, presentation mode) run twice, in a light
+  and in a dark browser context (Playwright's ``color_scheme``), so dark is
+  also checked from the very first load;
+* the other tests (learning rate, click on the map, Play, downloads, tampered
+  link) do not depend on the scheme: they run once in a light context and,
+  once their state is reached, switch the same page to dark
+  (``page.emulate_media``) for the dark screenshot. Running them twice would
+  double the module's runtime (each page load renders the 3-D view in
+  software: ~5 s on 2 cores).
+
+Needs Debian's ``/usr/bin/chromium`` (never a browser downloaded by
+``playwright install``) and the ``playwright`` pip package. Without them the
+module is skipped, except in CI (``CI=true``), where that is a failure.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _find_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+CHROMIUM = _find_chromium()
+UNAVAILABLE = None if CHROMIUM else \
+    "Chromium not found (apt-get install chromium; never `playwright install`)"
+try:
+    from playwright.sync_api import Page, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+except ImportError:  # pragma: no cover - depends on the machine
+    UNAVAILABLE = UNAVAILABLE or "the playwright package is not installed (pip install playwright)"
+if UNAVAILABLE and not IN_CI:
+    print(f"\nskipping tests/test_browser.py: {UNAVAILABLE}", file=sys.stderr)
+    pytest.skip(UNAVAILABLE, allow_module_level=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_required():
+    """In CI a missing browser fails every test here (not a collection error,
+    which would stop the other test files too)."""
+    if UNAVAILABLE:
+        pytest.fail(f"browser tests cannot run in CI: {UNAVAILABLE}", pytrace=False)
+
+
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# Generous timeouts (ms): the machine has 2 cores and other work runs beside us.
+COLD = 90_000      # first page load (Streamlit imports the app, plotly.js is 4.7 MB)
+LOAD = 60_000
+RERUN = 30_000
+EXPORT = 120_000   # kaleido (SVG/PNG) and the GIF render on the server
+
+CHART = ".st-key-chart .js-plotly-plot"            # the racing figure (key="chart")
+ANY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+EXCEPTION = '[data-testid="stException"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+LINK = "?surface=bowl&r1=gd&r1.lr=0.1&steps=50&x=-1.5&y=1.5"
+CLICK_GRID = 60    # figures.trajectories.CLICK_GRID: invisible click targets per axis
+
+# Counts the app's finished script runs (running -> notRunning), from page start.
+RUN_COUNTER = """
+window.__stRuns = 0;
+new MutationObserver(records => {
+  for (const r of records) {
+    if (r.oldValue === 'running' && r.target.getAttribute('data-test-script-state') === 'notRunning') {
+      window.__stRuns += 1;
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+# JavaScript helpers evaluated on the page: the racing figure's plot div.
+JS_TRACE = """([name, type]) => {
+  const d = document.querySelector('%s');
+  const t = d && d._fullData && d._fullData.find(t => t.name === name && t.type === type);
+  return t ? {x: Array.from(t.x), y: Array.from(t.y)} : null;
+}""" % CHART
+# The moving markers: the 2-D trace named "now" (one for every optimizer) or,
+# with one trace per optimizer, "now: 1. gd", ...: the first one.
+JS_MARKER = """() => {
+  const d = document.querySelector('%s');
+  const t = d && d._fullData && d._fullData.find(
+      t => t.type === 'scatter' && (t.name === 'now' || String(t.name).startsWith('now:')));
+  return t ? {name: t.name, x: Array.from(t.x), y: Array.from(t.y)} : null;
+}""" % CHART
+
+
+# --- fixtures ------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``streamlit run app.py`` on a free port; yields (base URL, log path)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log_path = ARTIFACTS / "streamlit-server.log"
+    log = open(log_path, "w")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false",
+         # other people edit files in this tree while tests run: no reloads
+         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}:\n{_log_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    healthy = r.status == 200 and r.read().strip() == b"ok"
+                with urllib.request.urlopen(base + "/", timeout=5) as r:
+                    if healthy and r.status == 200 and b'id="root"' in r.read():
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer on {base} within 60 s:\n{_log_tail(log_path)}")
+            time.sleep(0.25)
+        yield base, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def warm(server, contexts):
+    """Load the app once (Streamlit's first run imports everything) so each
+    test's own timings are not dominated by the cold start."""
+    base, _ = server
+    page = contexts("light").new_page()
+    page.goto(base + "/" + LINK, timeout=COLD)
+    wait_idle(page, timeout=COLD)  # the first script run ended (the chart needs not be drawn)
+    page.close()
+    return base
+
+
+SCHEMES = ["light", "dark"]
+
+
+@pytest.fixture
+def scheme() -> str:
+    """The context's colour scheme; tests parametrize it to run in both."""
+    return "light"
+
+
+@pytest.fixture(scope="module")
+def contexts(browser):
+    """One browser context per colour scheme, shared so that the HTTP cache
+    (Streamlit's and plotly's JavaScript) is reused; each test gets its own page,
+    which is its own Streamlit session."""
+    made = {}
+
+    def get(scheme: str):
+        if scheme not in made:
+            ctx = browser.new_context(viewport=VIEWPORT, color_scheme=scheme, accept_downloads=True)
+            ctx.set_default_timeout(LOAD)
+            ctx.add_init_script(RUN_COUNTER)
+            made[scheme] = ctx
+        return made[scheme]
+
+    yield get
+    for ctx in made.values():
+        ctx.close()
+
+
+@pytest.fixture
+def page(warm, contexts, scheme, request):
+    """A fresh page (a new Streamlit session) in the given colour scheme."""
+    pg = contexts(scheme).new_page()
+    pg.page_errors = []  # uncaught JavaScript exceptions
+    pg.on("pageerror", lambda exc: pg.page_errors.append(str(exc)))
+    pg.base_url = warm
+    pg.scheme = scheme
+    pg.test_name = request.node.originalname
+    failed_before = request.session.testsfailed
+    yield pg
+    if request.session.testsfailed > failed_before:  # this test failed: keep its last state
+        try:
+            shot(pg, "FAILED")
+        except Exception:
+            pass
+    pg.close()
+
+
+# --- helpers -------------------------------------------------------------------
+
+def shot(page: Page, label: str) -> Path:
+    path = ARTIFACTS / f"{page.test_name}-{label}-{page.scheme}.png"
+    page.screenshot(path=str(path), animations="allow")
+    return path
+
+
+JS_DARK_FIGURE = """() => {
+  const d = document.querySelector('%s');
+  const c = d && d._fullLayout && String(d._fullLayout.paper_bgcolor);
+  const m = c && (c.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i) || c.match(/(\\d+)\\D+(\\d+)\\D+(\\d+)/));
+  if (!m) return null;
+  const v = m.slice(1, 4).map(x => c.startsWith('#') ? parseInt(x, 16) : Number(x));
+  return (0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]) / 255 < 0.5;
+}""" % CHART
+
+
+def figure_is_dark(page: Page) -> bool | None:
+    """Whether the racing figure's paper is dark (None: not drawn yet)."""
+    return page.evaluate(JS_DARK_FIGURE)
+
+
+def switch_to_dark(page: Page) -> None:
+    """Switch a light page to the dark scheme and wait for the figure to follow."""
+    assert page.scheme == "light"
+    page.emulate_media(color_scheme="dark")
+    page.scheme = "dark"
+    page.wait_for_function(JS_DARK_FIGURE, timeout=RERUN)
+
+
+def shot_dark_too(page: Page, label: str) -> None:
+    """The light screenshot, then the same state switched to dark."""
+    shot(page, label)
+    switch_to_dark(page)
+    shot(page, label)
+
+
+def open_app(page: Page, query: str = LINK) -> None:
+    """Open the app and wait for the racing figure, its picture and an idle script."""
+    page.goto(page.base_url + "/" + query, timeout=LOAD)
+    page.wait_for_selector(CHART + " .main-svg", timeout=LOAD)
+    page.wait_for_selector(CHART + " .layer-subplot .imagelayer image", state="attached", timeout=LOAD)
+    wait_idle(page)
+
+
+def wait_idle(page: Page, timeout: float = RERUN) -> None:
+    page.wait_for_selector(IDLE, state="attached", timeout=timeout)
+
+
+def runs(page: Page) -> int:
+    return page.evaluate("() => window.__stRuns || 0")
+
+
+def no_exception(page: Page) -> None:
+    errors = page.locator(EXCEPTION)
+    if errors.count():
+        pytest.fail("the app shows an exception:\n" + "\n---\n".join(errors.all_inner_texts()))
+
+
+def trace(page: Page, name: str, kind: str = "scatter") -> dict | None:
+    return page.evaluate(JS_TRACE, [name, kind])
+
+
+def marker(page: Page) -> dict | None:
+    """The first moving marker of the 2-D view: {name, x, y}."""
+    return page.evaluate(JS_MARKER)
+
+
+def start_inputs(page: Page) -> tuple[str, str]:
+    return (page.get_by_label("start x", exact=True).input_value(),
+            page.get_by_label("start y", exact=True).input_value())
+
+
+def query(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+# --- tests ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_page_shows_chart(page):
+    open_app(page)
+    chart = page.locator(CHART)
+    assert chart.locator(".main-svg").count() >= 1
+    # the 2-D background (a layout image, not a contour trace) is drawn
+    image = chart.locator(".layer-subplot .imagelayer image")
+    assert image.count() == 1
+    href = image.get_attribute("href") or image.get_attribute("xlink:href") or ""
+    assert href.startswith("data:image/png"), href[:40]
+    box = image.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, box
+    # the path, the click targets and the moving marker; the loss chart below
+    assert trace(page, "1. gd") is not None
+    assert trace(page, "click to start here") is not None
+    assert marker(page) is not None, "no moving marker trace ('now') in the 2-D view"
+    assert page.locator(ANY_CHART).count() >= 2
+    # the figure follows the colour scheme from the first load
+    assert figure_is_dark(page) == (page.scheme == "dark")
+    no_exception(page)
+    assert page.page_errors == []
+    shot(page, "page")
+
+
+def test_changing_learning_rate_updates_chart(page):
+    open_app(page)
+    before = trace(page, "1. gd")
+    assert before is not None, "no 2-D trace named '1. gd'"
+    # gradient descent on the bowl f = x² + y²: x₁ = x₀ (1 − 2 lr)
+    assert before["x"][1] == pytest.approx(-1.5 * (1 - 2 * 0.1), abs=1e-5)
+
+    lr = page.get_by_role("spinbutton", name="learning rate (lr)")
+    lr.fill("0.3")
+    lr.press("Enter")
+    page.wait_for_function(
+        """(old) => { const d = document.querySelector('%s');
+                      const t = d && d._fullData && d._fullData.find(t => t.name === '1. gd' && t.type === 'scatter');
+                      return t && t.x.length > 1 && Math.abs(t.x[1] - old) > 1e-6; }""" % CHART,
+        arg=before["x"][1], timeout=RERUN)
+    after = trace(page, "1. gd")
+    assert after["x"] != before["x"] or after["y"] != before["y"]
+    assert after["x"][0] == pytest.approx(-1.5) and after["y"][0] == pytest.approx(1.5)
+    assert after["x"][1] == pytest.approx(-1.5 * (1 - 2 * 0.3), abs=1e-5)
+    assert after["y"][1] == pytest.approx(1.5 * (1 - 2 * 0.3), abs=1e-5)
+    page.wait_for_function("() => location.search.includes('r1.lr=0.3')", timeout=RERUN)
+    wait_idle(page)
+    no_exception(page)
+    shot_dark_too(page, "lr")
+
+
+def test_click_on_map_moves_start(page):
+    open_app(page)
+    assert start_inputs(page) == ("-1.5", "1.5")
+    chart = page.locator(CHART)
+    (x0, x1), (y0, y1) = page.evaluate(
+        "() => { const L = document.querySelector('%s')._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
+        % CHART)
+    box = chart.locator('.nsewdrag[data-subplot="xy"]').bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, box
+    # The click targets: a CLICK_GRID x CLICK_GRID grid over the surface's
+    # domain (= the axis ranges). Aim at the one nearest (0.8, -1.0), far from
+    # the path, which runs from (-1.5, 1.5) straight to the minimum at 0.
+    dx, dy = (x1 - x0) / (CLICK_GRID - 1), (y1 - y0) / (CLICK_GRID - 1)
+    target = (x0 + round((0.8 - x0) / dx) * dx, y0 + round((-1.0 - y0) / dy) * dy)
+    px = box["x"] + (target[0] - x0) / (x1 - x0) * box["width"]
+    py = box["y"] + (y1 - target[1]) / (y1 - y0) * box["height"]
+
+    moved = """() => { const v = ['start x', 'start y'].map(
+                         l => document.querySelector(`input[aria-label="${l}"]`)?.value);
+                       return v[0] !== undefined && (v[0] !== '-1.5' || v[1] !== '1.5'); }"""
+    for attempt in range(2):  # a click within ~200 ms of a rerun can come back empty
+        wait_idle(page)
+        page.mouse.move(px, py)
+        page.wait_for_timeout(200)  # let plotly's hover pick the nearest click target
+        n = runs(page)
+        page.mouse.click(px, py)
+        # the start point moves, or the click's rerun ends without moving it
+        # (an empty selection), or no rerun comes at all (the click was lost)
+        try:
+            page.wait_for_function(
+                "(n) => (%s)() || ((window.__stRuns || 0) > n && document.querySelector('%s'))" % (moved, IDLE),
+                arg=n, timeout=15_000 if attempt == 0 else RERUN)
+        except PlaywrightTimeoutError:
+            pass
+        if page.evaluate(moved):
+            break
+        print(f"\nclick {attempt + 1} on the map came back empty" + ("" if attempt else ": clicking again"))
+    assert page.evaluate(moved), "two clicks on the map did not move the start point"
+    sx, sy = (float(v) for v in start_inputs(page))
+    assert abs(sx - target[0]) <= dx and abs(sy - target[1]) <= dy, (sx, sy, target)
+    # the share link follows
+    page.wait_for_function("() => !location.search.includes('x=-1.5')", timeout=RERUN)
+    q = query(page)
+    assert float(q["x"]) == pytest.approx(sx, abs=1e-3) and float(q["y"]) == pytest.approx(sy, abs=1e-3)
+    # and so do the figure's start marker and the path
+    page.wait_for_function(
+        """(x) => { const d = document.querySelector('%s');
+                    const t = d && d._fullData && d._fullData.find(t => t.name === 'start');
+                    return t && Math.abs(t.x[0] - x) < 1e-3; }""" % CHART, arg=sx, timeout=RERUN)
+    path = trace(page, "1. gd")
+    assert path["x"][0] == pytest.approx(sx, abs=1e-3) and path["y"][0] == pytest.approx(sy, abs=1e-3)
+    wait_idle(page)
+    no_exception(page)
+    shot_dark_too(page, "click")
+
+
+def _button(page: Page, label: str) -> tuple[float, float]:
+    """Centre of one of the figure's animation buttons (measured while idle:
+    while the animation runs, Playwright's actionability checks wait for
+    animation frames that the software-rendered 3-D redraws starve)."""
+    box = page.locator(CHART).locator(".updatemenu-button", has_text=label).bounding_box()
+    assert box, f"no {label!r} button in the figure"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _play_and_sample(page: Page, play: tuple[float, float], seconds: float) -> list[float]:
+    """Click Play; the x of the first moving 2-D marker, sampled while it plays."""
+    page.mouse.click(*play)
+    seen = [marker(page)["x"][0]]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        page.wait_for_timeout(150)
+        seen.append(marker(page)["x"][0])
+    return seen
+
+
+def test_play_animates_and_keeps_background(page):
+    open_app(page, "?surface=bowl&r1=gd&r1.lr=0.03&steps=100&x=-1.5&y=1.5")
+    chart = page.locator(CHART)
+    image = chart.locator(".layer-subplot .imagelayer image")
+    first = marker(page)
+    assert first is not None, "no moving marker trace ('now') in the 2-D view"
+    assert first["x"] == [pytest.approx(-1.5)]
+
+    play, pause = _button(page, "Play"), _button(page, "Pause")
+    seen = _play_and_sample(page, play, 1.2)
+    assert len(set(seen)) >= 3, f"the marker did not move: {seen}"
+    assert abs(seen[-1]) < abs(seen[0])  # downhill, towards the minimum at 0
+    shot(page, "playing")
+    # mid-animation the background picture is still there (plotly.py #2151)
+    assert image.count() == 1
+
+    page.mouse.click(*pause)
+    page.wait_for_timeout(300)
+    paused = marker(page)["x"][0]
+    page.wait_for_timeout(400)
+    assert marker(page)["x"][0] == paused, "Pause did not stop the marker"
+    box = image.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, box
+
+    # the same in the dark scheme: Play resumes from where it paused
+    switch_to_dark(page)
+    seen = _play_and_sample(page, play, 0.6)
+    assert len(set(seen)) >= 2, f"the marker did not move after the switch to dark: {seen}"
+    shot(page, "playing")
+    assert image.count() == 1
+    # Pause interrupting Play makes plotly.js reject the Play promise with
+    # `undefined`, which nobody catches (plotly.js executeAPICommand): harmless.
+    assert [e for e in page.page_errors if e != "undefined"] == []
+    no_exception(page)
+
+
+def _download(page: Page, name: str, out_dir: Path) -> tuple[str, bytes]:
+    """Click a download button and return (suggested file name, content).
+
+    The buttons use on_click="ignore": a click does not rerun the script, so
+    the next button can be clicked at once (with a rerun per click, a quick
+    second click asked for a revoked file id and nothing downloaded)."""
+    button = page.get_by_role("button", name=name, exact=True)
+    button.wait_for(state="visible")
+    with page.expect_download(timeout=EXPORT) as info:
+        button.click()
+    dl = info.value
+    assert dl.failure() is None, f"{name}: {dl.failure()}"
+    target = out_dir / dl.suggested_filename
+    dl.save_as(target)
+    return dl.suggested_filename, target.read_bytes()
+
+
+def _no_nan(text):
+    raise ValueError(f"JSON contains {text}")
+
+
+def test_downloads(page, server):
+    from PIL import Image
+
+    _, log_path = server
+    out_dir = ARTIFACTS / "downloads"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_start = log_path.stat().st_size
+    open_app(page)
+    page.get_by_text("Download and share", exact=True).click()
+    page.get_by_role("button", name="Trajectories (CSV)", exact=True).wait_for(state="visible")
+
+    name, data = _download(page, "Trajectories (CSV)", out_dir)
+    assert name.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert rows[0] == ["optimizer", "label", "step", "x", "y", "loss", "grad_norm", "lr"]
+    assert len(rows) == 1 + 51, len(rows)  # gd on the bowl runs every one of the 50 steps
+    assert rows[1][:5] == ["gd", "1. gd", "0", "-1.5", "1.5"]
+    assert all(len(r) == 8 for r in rows)
+
+    name, data = _download(page, "Trajectories (JSON)", out_dir)
+    assert name.endswith(".json")
+    doc = json.loads(data.decode("utf-8"), parse_constant=_no_nan)
+    assert doc["surface"] == "bowl" and doc["steps"] == 50
+    assert doc["optimizers"][0]["optimizer"] == "gd"
+    assert doc["runs"][0]["label"] == "1. gd" and len(doc["runs"][0]["points"]) == 51
+
+    name, data = _download(page, "Interactive figure (HTML)", out_dir)
+    assert name.endswith(".html")
+    html = data.decode("utf-8")
+    assert "plotly" in html.lower()
+    for trace_name in ("1. gd", "start", "minima", "now"):  # "now": the moving marker(s)
+        assert re.search(r'"name":\s*"%s' % re.escape(trace_name), html), trace_name
+    assert re.search(r"Plotly\.addFrames\(\s*['\"]", html), "no animation frames in the HTML"
+
+    svg_button = page.get_by_role("button", name="Figure (SVG)", exact=True)
+    png_button = page.get_by_role("button", name="Figure (PNG, 3×)", exact=True)
+    if svg_button.count():
+        name, data = _download(page, "Figure (SVG)", out_dir)
+        root = ET.fromstring(data)
+        assert root.tag.endswith("svg"), root.tag
+    if png_button.count():
+        name, data = _download(page, "Figure (PNG, 3×)", out_dir)
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            assert img.format == "PNG"
+            assert img.size == (900 * 3, 700 * 3), img.size  # exports.figure_image at scale 3
+    if not (svg_button.count() and png_button.count()):
+        print("\nno SVG/PNG download buttons: the app found no browser for kaleido")
+
+    wait_idle(page)
+    page.get_by_role("button", name="Render animated GIF", exact=True).click()
+    try:
+        page.get_by_role("button", name="Animated GIF", exact=True).wait_for(state="visible", timeout=EXPORT)
+    except Exception:
+        no_exception(page)  # fails with the app's error text if rendering raised
+        raise
+    name, data = _download(page, "Animated GIF", out_dir)
+    assert name.endswith(".gif")
+    with Image.open(io.BytesIO(data)) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames > 10, gif.n_frames
+        gif.seek(gif.n_frames - 1)
+        gif.load()
+
+    no_exception(page)
+    log_new = log_path.read_text(errors="replace")[log_start:]
+    assert "Traceback" not in log_new, "the server logged an error:\n" + log_new[-3000:]
+    shot_dark_too(page, "downloads")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_presentation_mode(page):
+    open_app(page, LINK + "&present=1")
+    assert page.get_by_role("switch", name="Presentation mode").is_checked()
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.get_by_role("spinbutton", name="learning rate (lr)").is_visible()
+    size = page.evaluate("() => document.querySelector('%s')._fullLayout.font.size" % CHART)
+    assert figure_is_dark(page) == (page.scheme == "dark")
+    no_exception(page)
+    shot(page, "present")
+
+    # turning it off brings the controls back and the normal font size
+    page.get_by_text("Presentation mode", exact=True).click()
+    page.wait_for_function("(big) => document.querySelector('%s')._fullLayout.font.size < big" % CHART,
+                           arg=size, timeout=RERUN)
+    normal = page.evaluate("() => document.querySelector('%s')._fullLayout.font.size" % CHART)
+    assert size >= 18 and size > normal, (size, normal)
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=RERUN)
+    page.wait_for_function("() => !location.search.includes('present=1')", timeout=RERUN)
+    wait_idle(page)
+    no_exception(page)
+
+
+def test_tampered_link_warns_and_still_draws(page):
+    open_app(page, "?surface=nope&steps=abc&r1=gd&r1.lr=-5")
+    alerts = page.locator('[data-testid="stAlert"]').filter(has_text="Share link")
+    alerts.first.wait_for(state="visible")
+    texts = alerts.all_inner_texts()
+    assert len(texts) >= 3, texts
+    joined = "\n".join(texts)
+    assert "nope" in joined and "abc" in joined and "lr" in joined, joined
+    assert page.locator(CHART + " .main-svg").count() >= 1
+    assert trace(page, "1. gd") is not None
+    no_exception(page)
+    shot_dark_too(page, "tampered")
