@@ -177,8 +177,9 @@ def run(
     rec_index[rec_steps] = np.arange(R)
 
     (x0, x1), (y0, y1) = surface.domain
-    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    reach = escape_factor * np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    # plain floats: a (B, 2) array against a (2,) array is ~10x slower in NumPy
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    rx, ry = escape_factor * (x1 - x0) / 2, escape_factor * (y1 - y0) / 2
     _, _, zgrid = surface.grid(48)
     loss_bound = LOSS_BOUND_FACTOR * (float(np.nanmax(np.abs(zgrid))) + 1.0)
 
@@ -226,14 +227,15 @@ def run(
             loss = surface.f(new)
             exact = surface.grad(new)
             gn = _norm(exact)
-            inside = np.abs(new - centre) <= reach  # False for NaN too
+            inside_x = np.abs(new[:, 0] - cx) <= rx  # False for NaN too
+            inside_y = np.abs(new[:, 1] - cy) <= ry
             ok = loss <= loss_bound  # False for NaN too
-            ok &= inside[:, 0]
-            ok &= inside[:, 1]
+            ok &= inside_x
+            ok &= inside_y
             if not ok.all():
                 newly = ~ok & alive
                 if newly.any():
-                    off = ~inside[:, 0] | ~inside[:, 1]
+                    off = ~(inside_x & inside_y)
                     for b in np.flatnonzero(newly):  # only the few that stop at this step
                         reason[b] = _reason(loss[b], gn[b], new[b], loss_bound, off[b])
                     escaped = newly & off & (loss < start_loss) & np.isfinite(loss)
