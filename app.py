@@ -264,7 +264,7 @@ with toggle_col:
     st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
               "for a projector. Also in the link as present=1.")
 
-for w in SS.get("link_warnings", []):
+for w in SS.pop("link_warnings", []):  # shown once: the next change of a control clears them
     st.warning(f"Share link: {w}")
 if SS.get("lesson_text") in presets.LESSONS:
     lesson = presets.LESSONS[SS["lesson_text"]]
@@ -333,10 +333,10 @@ with st.expander("Download and share", expanded=False):
     st.caption("The page's address is a share link: it reopens exactly this view. "
                "The camera icon on a figure saves a PNG at 3× resolution.")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Trajectories (CSV)", exports.trajectories_csv(run, results),
+    d1.download_button("Trajectories (CSV)", lambda: exports.trajectories_csv(run, results),
                        file_name=f"{surface.name}-trajectories.csv", mime="text/csv", key="dl_csv",
                        on_click="ignore")
-    d2.download_button("Trajectories (JSON)", exports.trajectories_json(run, results),
+    d2.download_button("Trajectories (JSON)", lambda: exports.trajectories_json(run, results),
                        file_name=f"{surface.name}-trajectories.json", mime="application/json",
                        key="dl_json", on_click="ignore")
     d3.download_button("Interactive figure (HTML)", lambda: exports.figure_html(fig),
