@@ -99,15 +99,26 @@ def on_optimizer(i: int) -> None:
     SS[f"lr.{i}"] = presets.suggested_lr(SS[f"opt.{i}"], SS["surface"], _surface_params_now())
 
 
-def picked_point(event) -> tuple[float, float] | None:
-    """The point of a map click (a point selection), or None. A click right
-    after a rerun can come back empty: then the start stays where it was."""
+def picked(event, fig) -> tuple[str, tuple] | None:
+    """What a click on the map picked: ``("start", (x, y))`` for the map itself
+    (the invisible grid of click targets), ``("step", (racer, step))`` for a point
+    of a drawn path; None for an empty selection (a click right after a rerun can
+    come back empty: then nothing changes)."""
     try:
         p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
-    return (round(x, 4), round(y, 4)) if np.isfinite(x) and np.isfinite(y) else None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    try:
+        trace = fig.data[int(p["curve_number"])]
+        index = int(p.get("point_index", p.get("point_number")))
+    except (KeyError, IndexError, TypeError, ValueError):
+        trace, index = None, None
+    if trace is not None and trace.mode == "lines+markers" and trace.name and trace.name[0].isdigit():
+        return "step", (int(trace.name.split(".")[0]) - 1, index)
+    return "start", (round(x, 4), round(y, 4))
 
 
 if "_init" not in SS:
@@ -118,6 +129,9 @@ if "_init" not in SS:
     SS["_init"] = True
 if "_pending_start" in SS:  # a map click from the last run: set before the widgets exist
     SS["x"], SS["y"] = SS.pop("_pending_start")
+if "_pending_step" in SS:  # a click on a path point: show that step in the inspector
+    SS["inspect_racer"], SS["inspect_step"] = SS.pop("_pending_step")
+    SS["inspect_open"] = True
 
 
 # --- controls -----------------------------------------------------------------
@@ -286,10 +300,16 @@ event = st.plotly_chart(
     config={"displaylogo": False, "scrollZoom": False,
             "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}},
 )
-pick = picked_point(event)
-if pick is not None and pick != SS.get("_last_pick") and pick != run.start:
-    SS["_last_pick"] = SS["_pending_start"] = pick
-    st.rerun()
+pick = picked(event, fig)
+if pick is not None and pick != SS.get("_last_pick"):
+    SS["_last_pick"] = pick
+    kind, value = pick
+    if kind == "step" and 0 <= value[0] < len(results):
+        SS["_pending_step"] = value
+        st.rerun()
+    elif kind == "start" and value != run.start:
+        SS["_pending_start"] = value
+        st.rerun()
 
 st.dataframe(exports.results_table(run, results), hide_index=True, width="stretch",
              column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
@@ -319,14 +339,17 @@ with st.expander("Update rules of the racing optimizers", expanded=not view.pres
         st.latex(opt.latex)
         st.caption(f"{opt.description} Convention: {opt.convention}")
 
-with st.expander("Step inspector: the numbers behind every step"):
+with st.expander("Step inspector: the numbers behind every step (or click a point of a path)",
+                 expanded=SS.get("inspect_open", False)):
     names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
     c1, c2 = st.columns([1, 3])
-    pick = c1.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="inspect_racer")
-    res = results[pick]
+    if SS.get("inspect_racer") not in range(len(names)):
+        SS["inspect_racer"] = 0
+    which = c1.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="inspect_racer")
+    res = results[which]
     last = max(len(res["losses"]) - 1, 0)
-    k = c2.slider("step", 0, max(last, 1), min(SS.get("inspect_step", 1), max(last, 1)), key="inspect_step",
-                  disabled=last == 0)
+    SS["inspect_step"] = min(int(SS.get("inspect_step", 1)), max(last, 1))
+    k = c2.slider("step", 0, max(last, 1), key="inspect_step", disabled=last == 0)
     st.dataframe(exports.step_table(res, min(k, last)), hide_index=True, width="stretch")
 
 with st.expander("Download and share", expanded=False):

@@ -214,6 +214,14 @@ def trajectory_figure(
                          for three_d in views for p in paths])
               for s in steps]
 
+    # A click selects a point; plotly would then dim everything else until the
+    # figure changes. Keep every 2-D trace as drawn (the click targets stay invisible).
+    for t in data:
+        if t["type"] == "scatter":
+            o = 0 if t.get("name") == "click to start here" else 1
+            t["selected"] = dict(marker=dict(opacity=o))
+            t["unselected"] = dict(marker=dict(opacity=o))
+
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     redraw = show3d  # 3-D markers only move with a full redraw
     play = dict(label="▶ Play", method="animate",

@@ -211,6 +211,26 @@ def test_click_on_the_map_sets_the_start_point():
     assert start["x"] == [pytest.approx(0.75)] and start["y"] == [pytest.approx(-1.25)]
 
 
+def test_click_on_a_path_point_opens_that_step_in_the_inspector():
+    at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "r2": "momentum", "r2.lr": "0.1",
+                  "steps": "30", "x": "1", "y": "1"})
+    fig = main_chart(at)
+    curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "2. momentum")
+    path = trace(fig, "2. momentum")
+    x, y = decode(path["x"])[3], decode(path["y"])[3]
+    at.session_state["chart"] = {"selection": {"points": [{"x": float(x), "y": float(y), "curve_number": curve,
+                                                           "point_index": 3, "point_number": 3}],
+                                               "point_indices": [3], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="inspect_racer").value == 1
+    assert at.slider(key="inspect_step").value == 3
+    assert at.number_input(key="x").value == pytest.approx(1.0), "a path click does not move the start"
+    table = at.dataframe[1].value
+    pos = table[table["quantity"] == "position θ"]
+    assert float(pos["x"].iloc[0]) == pytest.approx(float(x), rel=1e-6)
+
+
 def test_empty_selection_keeps_the_start():
     at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "30", "x": "1", "y": "1"})
     at.session_state["chart"] = {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}

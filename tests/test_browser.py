@@ -430,6 +430,43 @@ def test_click_on_map_moves_start(page):
     shot_dark_too(page, "click")
 
 
+def test_click_on_a_path_point_opens_the_step_inspector(page):
+    # a slow run, so the path's points lie far apart: step 6 is easy to hit
+    open_app(page, "?surface=bowl&r1=gd&r1.lr=0.05&steps=20&x=-1.5&y=1.5")
+    path = trace(page, "1. gd")
+    step = 6
+    (x0, x1), (y0, y1) = page.evaluate(
+        "() => { const L = document.querySelector('%s')._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
+        % CHART)
+    box = page.locator(CHART).locator('.nsewdrag[data-subplot="xy"]').bounding_box()
+    px = box["x"] + (path["x"][step] - x0) / (x1 - x0) * box["width"]
+    py = box["y"] + (y1 - path["y"][step]) / (y1 - y0) * box["height"]
+    slider = page.locator('input[type=range][aria-label="step"]')  # the inspector's step slider
+    for attempt in range(2):  # a click within ~200 ms of a rerun can come back empty
+        wait_idle(page)
+        page.mouse.move(px, py)
+        page.wait_for_timeout(200)
+        page.mouse.click(px, py)
+        try:
+            slider.wait_for(state="visible", timeout=15_000)
+            page.wait_for_function(
+                """() => document.querySelector('input[type=range][aria-label="step"]')?.value === '%d'"""
+                % step, timeout=15_000)
+            break
+        except PlaywrightTimeoutError:
+            print(f"\nclick {attempt + 1} on the path did not open step {step}")
+    assert slider.input_value() == str(step)
+    assert start_inputs(page) == ("-1.5", "1.5"), "a click on a path must not move the start"
+    wait_idle(page)
+    # the inspector is open and shows its table (a canvas grid: its cells are not DOM text)
+    inspector = page.locator('[data-testid="stExpander"]', has_text="Step inspector")
+    assert inspector.locator('[data-testid="stDataFrame"]').count() == 1
+    assert inspector.locator("details[open]").count() == 1 or \
+        inspector.locator("details").get_attribute("open") is not None
+    no_exception(page)
+    shot_dark_too(page, "inspector")
+
+
 def _button(page: Page, label: str) -> tuple[float, float]:
     """Centre of one of the figure's animation buttons (measured while idle:
     while the animation runs, Playwright's actionability checks wait for
