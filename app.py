@@ -14,7 +14,6 @@ import streamlit as st
 import appstate
 import config
 import exports
-import experiments
 import figures
 import landscapes
 import optimizers

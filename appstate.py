@@ -9,7 +9,6 @@ and adds a warning the app shows. No Streamlit here.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
@@ -281,7 +280,3 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
         except ValueError as exc:
             warn(f"{exc} (from the link); using 0")
     return Racer(choice, schedule, noise)
-
-
-def finite(v: float) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)

@@ -18,7 +18,6 @@ import sys
 import numpy as np
 
 import config
-import engine
 import experiments
 import landscapes
 import optimizers
