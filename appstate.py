@@ -148,7 +148,6 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
         except ValueError as exc:
             warn(f"{exc}; using the default")
     surface_params = tuple(sorted(landscapes.validate_params(surface, sp).items()))
-    s_obj = landscapes.get(surface, **dict(surface_params))
 
     def number(key: str, parse, default):
         if key not in q:
@@ -166,7 +165,7 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
     if "x" in q or "y" in q:
         used.update({"x", "y"})
         try:
-            start = config.parse_start(q.get("x", "missing"), q.get("y", "missing"), s_obj)
+            start = config.parse_start(q.get("x", "missing"), q.get("y", "missing"))
         except ValueError as exc:
             warn(f"{exc} (from the link); using the surface's default start")
 
@@ -194,18 +193,13 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
 
     # view options
     view = ViewOptions()
-    if "view" in q:
-        used.add("view")
-        if q["view"] in VIEWS:
-            view = replace(view, view=q["view"])
-        else:
-            warn(f"unknown view {q['view']!r} in the link (valid: {', '.join(VIEWS)})")
-    if "speed" in q:
-        used.add("speed")
-        if q["speed"] in SPEED_NAMES:
-            view = replace(view, speed=q["speed"])
-        else:
-            warn(f"unknown speed {q['speed']!r} in the link (valid: {', '.join(SPEED_NAMES)})")
+    for key, valid in (("view", VIEWS), ("speed", SPEED_NAMES)):
+        if key in q:
+            used.add(key)
+            if q[key] in valid:
+                view = replace(view, **{key: q[key]})
+            else:
+                warn(f"unknown {key} {q[key]!r} in the link (valid: {', '.join(valid)})")
     for key, attr in (("present", "present"), ("logloss", "log_loss")):
         if key in q:
             used.add(key)

@@ -113,7 +113,7 @@ def _schedule(args) -> config.ScheduleChoice:
 def _start(args, surface) -> tuple[float, float]:
     if args.start is None:
         return surface.default_start
-    return config.parse_start(args.start[0], args.start[1], surface)
+    return config.parse_start(args.start[0], args.start[1])
 
 
 def _common_run_kwargs(args) -> dict:
@@ -130,30 +130,27 @@ def cmd_run(args) -> dict:
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
     kw = _common_run_kwargs(args)
-    tr = experiments.run_choice(surface, choice, start, steps, **kw)
-    stop = int(tr.stopped_at[0])
-    n_points = stop if stop >= 0 else steps + 1
-    idx, dist = surface.nearest_minimum(tr.final_position[0])
-    status = str(tr.status[0])
+    r = experiments.summary(experiments.run_choice(surface, choice, start, steps, **kw), surface)
+    status, stop = r["status"], r["stopped_at"]
     return {
         "surface": surface.name, "surface_params": dict(surface.params),
         "optimizer": choice.name, "lr": choice.lr,
         "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
         "schedule": kw["schedule"].name, "schedule_params": dict(kw["schedule"].params),
         "noise": kw["noise"], "seed": kw["seed"], "steps": steps, "start": list(start),
-        "points": _points(tr.positions[:n_points, 0]),
-        "losses": [_num(v) for v in tr.losses[:n_points, 0]],
-        "grad_norms": [_num(v) for v in tr.grad_norms[:n_points, 0]],
-        "lrs": [_num(v) for v in tr.lrs[:max(n_points - 1, 0), 0]],
+        "points": _points(r["positions"]),
+        "losses": [_num(v) for v in r["losses"]],
+        "grad_norms": [_num(v) for v in r["grad_norms"]],
+        "lrs": [_num(v) for v in r["lrs"]],
         "status": status,
-        "message": tr.describe(0),
-        "converged_at": int(tr.converged_at[0]) if tr.converged_at[0] >= 0 else None,
+        "message": r["message"],
+        "converged_at": r["converged_at"] if r["converged_at"] >= 0 else None,
         "diverged_at": stop if status == "diverged" else None,
         "escaped_at": stop if status == "escaped" else None,
-        "final_point": _points(tr.final_position[0])[0],
-        "final_loss": _num(tr.final_loss[0]),
-        "nearest_minimum": int(idx) if idx >= 0 else None,
-        "distance_to_minimum": _num(dist),
+        "final_point": _points(r["final_position"])[0],
+        "final_loss": _num(r["final_loss"]),
+        "nearest_minimum": r["nearest_minimum"] if r["nearest_minimum"] >= 0 else None,
+        "distance_to_minimum": _num(r["distance"]),
     }
 
 

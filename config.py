@@ -77,7 +77,7 @@ def check_numeric_hp(opt: optimizers.Optimizer, hp: dict) -> dict:
     return out
 
 
-def parse_start(x, y, surface: landscapes.Surface | None = None) -> tuple[float, float]:
+def parse_start(x, y) -> tuple[float, float]:
     sx, sy = parse_float(x, "start x"), parse_float(y, "start y")
     if abs(sx) > MAX_ABS_COORD or abs(sy) > MAX_ABS_COORD:
         raise ValueError(f"start point must lie within ±{MAX_ABS_COORD:g}, got ({sx:g}, {sy:g})")

@@ -34,6 +34,33 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
     )
 
 
+def summary(tr: engine.Trajectory, surface: Surface, b: int = 0) -> dict:
+    """Trajectory ``b`` as plain values: its finite part (the start and every
+    step until the last one or until it stopped) and how it ended."""
+    stop = int(tr.stopped_at[b])
+    n = stop if stop >= 0 else tr.n_steps + 1
+    idx, dist = surface.nearest_minimum(tr.final_position[b])
+    out = {
+        "positions": tr.positions[:n, b].copy(),
+        "losses": tr.losses[:n, b].copy(),
+        "grad_norms": tr.grad_norms[:n, b].copy(),
+        "lrs": tr.lrs[:n - 1, b].copy(),
+        "status": str(tr.status[b]),
+        "message": tr.describe(b),
+        "converged_at": int(tr.converged_at[b]),
+        "stopped_at": stop,
+        "final_loss": float(tr.final_loss[b]),
+        "final_position": tr.final_position[b].copy(),
+        "nearest_minimum": int(idx),
+        "distance": float(dist),
+    }
+    if tr.grads is not None:
+        out["grads"] = tr.grads[:n - 1, b].copy()
+        out["updates"] = tr.updates[:n - 1, b].copy()
+        out["states"] = {k: v[:n - 1, b].copy() for k, v in tr.states.items()}
+    return out
+
+
 def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajectory]:
     """One trajectory per racer of ``cfg``, full history. Racer i draws its
     gradient noise from seed ``cfg.seed + i``, so adding a racer does not change

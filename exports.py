@@ -24,30 +24,8 @@ NO_BROWSER_MESSAGE = ("PNG/SVG export needs Chrome or Chromium for kaleido: inst
 def run_results(run: RunConfig) -> list[dict]:
     """One dict per racer: the finite part of its path and how it ended."""
     surface = run.get_surface()
-    out = []
-    for i, tr in enumerate(experiments.run_config(run, record_state=True)):
-        stop = int(tr.stopped_at[0])
-        n = stop if stop >= 0 else run.steps + 1
-        idx, dist = surface.nearest_minimum(tr.final_position[0])
-        out.append({
-            "label": f"{i + 1}. {run.racers[i].name}",
-            "positions": tr.positions[:n, 0].copy(),
-            "losses": tr.losses[:n, 0].copy(),
-            "grad_norms": tr.grad_norms[:n, 0].copy(),
-            "lrs": tr.lrs[:, 0].copy(),
-            "grads": tr.grads[:, 0].copy(),
-            "updates": tr.updates[:, 0].copy(),
-            "states": {k: v[:, 0].copy() for k, v in tr.states.items()},
-            "status": str(tr.status[0]),
-            "message": tr.describe(0),
-            "converged_at": int(tr.converged_at[0]),
-            "stopped_at": stop,
-            "final_loss": float(tr.final_loss[0]),
-            "final_position": tr.final_position[0].copy(),
-            "nearest_minimum": int(idx),
-            "distance": float(dist),
-        })
-    return out
+    return [{"label": f"{i + 1}. {racer.name}", **experiments.summary(tr, surface)}
+            for i, (racer, tr) in enumerate(zip(run.racers, experiments.run_config(run, record_state=True)))]
 
 
 def paths_for(results: list[dict]) -> list[figures.PathView]:

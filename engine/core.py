@@ -161,14 +161,13 @@ def run(
     gradient = gradient or ExactGradient()
     rng = np.random.default_rng(seed)
 
-    stride = 1 if history == "full" else (max(steps, 1) if history == "final" else int(history))
-    if stride < 1:
-        raise ValueError("history stride must be >= 1")
-    rec_steps = np.arange(0, steps + 1, stride)
-    if rec_steps[-1] != steps:
-        rec_steps = np.append(rec_steps, steps)
     if history == "final":
         rec_steps = np.array([steps])
+    else:
+        stride = 1 if history == "full" else int(history)
+        if stride < 1:
+            raise ValueError("history stride must be >= 1")
+        rec_steps = np.unique(np.append(np.arange(0, steps + 1, stride), steps))
     R = len(rec_steps)
     positions = np.empty((R, B, 2))
     losses = np.empty((R, B))
@@ -224,6 +223,7 @@ def run(
                     if k not in rec_states:
                         rec_states[k] = np.full((steps,) + np.shape(v), np.nan)
                     rec_states[k][t - 1] = v
+            prev_loss, prev_exact, prev_gn = loss, exact, gn
             loss = surface.f(new)
             exact = surface.grad(new)
             gn = _norm(exact)
@@ -244,10 +244,11 @@ def run(
                     stopped_at[newly] = t
                     alive &= ~newly
                     any_dead = True
+                    # the stopped ones stay where they were, with the values they had
                     new = np.where(alive[:, None], new, params)
-                    loss = np.where(alive, loss, surface.f(new))
-                    exact = np.where(alive[:, None], exact, surface.grad(new))
-                    gn = np.where(alive, gn, _norm(exact))
+                    loss = np.where(alive, loss, prev_loss)
+                    exact = np.where(alive[:, None], exact, prev_exact)
+                    gn = np.where(alive, gn, prev_gn)
             conv = gn < tol
             if conv.any():
                 first = conv & (converged_at < 0) & alive
@@ -258,14 +259,14 @@ def run(
             if r >= 0:
                 positions[r], losses[r], gnorms[r] = params, loss, gn
 
-    final_loss = surface.f(params) if steps else loss
-    if any_dead:
-        dead_rows = rec_steps[:, None] >= np.where(stopped_at >= 0, stopped_at, steps + 1)[None, :]
+    if any_dead:  # nothing from a trajectory's stop on is reported as a number
+        stop = np.where(stopped_at >= 0, stopped_at, steps + 1)[None, :]
+        dead_rows = rec_steps[:, None] >= stop
         positions[dead_rows] = np.nan
         losses[dead_rows] = np.nan
         gnorms[dead_rows] = np.nan
         if record_state:
-            dead_steps = np.arange(1, steps + 1)[:, None] >= np.where(stopped_at >= 0, stopped_at, steps + 1)[None, :]
+            dead_steps = np.arange(1, steps + 1)[:, None] >= stop
             rec_grads[dead_steps] = np.nan
             rec_updates[dead_steps] = np.nan
             for v in rec_states.values():
@@ -273,7 +274,7 @@ def run(
     lrs = np.array(lr_table[:steps]) if history == "full" else None
     return Trajectory(
         steps=rec_steps, positions=positions, losses=losses, grad_norms=gnorms,
-        final_position=params, final_loss=np.asarray(final_loss, dtype=float),
+        final_position=params, final_loss=np.asarray(loss, dtype=float),
         status_code=status, converged_at=converged_at, stopped_at=stopped_at,
         n_steps=steps, lrs=lrs, grads=rec_grads, updates=rec_updates, states=rec_states,
         loss_bound=loss_bound, stop_reason=reason,
