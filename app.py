@@ -16,8 +16,10 @@ import config
 import exports
 import figures
 import landscapes
+import lessons
 import optimizers
 import presets
+import results
 from appstate import AppState, ViewOptions
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
@@ -33,7 +35,7 @@ def load_into_widgets(state: AppState) -> None:
     """Write a whole state into the widgets' session-state keys."""
     run = state.run
     for k in [k for k in SS if isinstance(k, str) and k.split(".")[0] in
-              ("sp", "opt", "lr", "hp", "sched", "schedp", "noise")]:
+              ("sp", "opt", "lr", "hp", "sched", "schedp", "noise", "own_start", "sx", "sy")]:
         del SS[k]
     SS["surface"] = run.surface
     for k, v in run.surface_params:
@@ -62,15 +64,20 @@ def _load_racer(i: int, r: Racer) -> None:
     for k, v in r.schedule.params:
         SS[f"schedp.{i}.{r.schedule.name}.{k}"] = float(v)
     SS[f"noise.{i}"] = float(r.noise)
+    SS[f"own_start.{i}"] = r.start is not None
+    if r.start is not None:
+        SS[f"sx.{i}"], SS[f"sy.{i}"] = map(float, r.start)
 
 
-def on_lesson() -> None:
-    key = SS.get("lesson")
-    if key in presets.LESSONS:
+def on_lesson(key: str | None = None) -> None:
+    """Load a lesson (from the menu, the stage's previous/next, or "reset lesson")."""
+    key = key if key is not None else SS.get("lesson")
+    if key in lessons.LESSONS:
         view = ViewOptions(SS.get("view", "both"), SS.get("speed", "normal"), SS.get("present", False),
                            SS.get("log_loss", True))
         load_into_widgets(appstate.lesson_state(key, view))
         SS["lesson_text"] = key
+        SS["lesson"] = key
 
 
 def _surface_params_now() -> tuple:
@@ -115,8 +122,9 @@ def picked(event, fig) -> tuple[str, tuple] | None:
         index = int(p.get("point_index", p.get("point_number")))
     except (KeyError, IndexError, TypeError, ValueError):
         trace, index = None, None
-    if trace is not None and trace.mode == "lines+markers" and trace.name and trace.name[0].isdigit():
-        return "step", (int(trace.name.split(".")[0]) - 1, index)
+    meta = getattr(trace, "meta", None) if trace is not None else None
+    if isinstance(meta, dict) and "racer" in meta and index is not None:
+        return "step", (int(meta["racer"]), index)
     return "start", (round(x, 4), round(y, 4))
 
 
@@ -124,7 +132,7 @@ if "_init" not in SS:
     state0, link_warnings = appstate.from_query(st.query_params.to_dict())
     load_into_widgets(state0)
     SS["link_warnings"] = link_warnings
-    SS["lesson_text"] = "first" if not st.query_params else None
+    SS["lesson_text"] = state0.lesson or ("first" if not st.query_params else None)
     SS["_init"] = True
 if "_pending_start" in SS:  # a map click from the last run: set before the widgets exist
     SS["x"], SS["y"] = SS.pop("_pending_start")
@@ -185,10 +193,21 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
                                 key=f"noise.{i}", format="%.4g",
                                 help="Standard deviation of Gaussian noise added to each gradient "
                                 "coordinate: a model of stochastic (mini-batch) gradients.")
+        own = st.checkbox("its own start point", key=f"own_start.{i}",
+                          help="Start this optimizer somewhere else than the others.")
+        start = None
+        if own:
+            c1, c2 = st.columns(2)
+            for key, col, axis in ((f"sx.{i}", c1, "x"), (f"sy.{i}", c2, "y")):
+                if key not in SS:
+                    SS[key] = float(SS.get(axis, 0.0))
+                col.number_input(f"start {axis}", key=key, format="%.4g", min_value=-config.MAX_ABS_COORD,
+                                 max_value=config.MAX_ABS_COORD)
+            start = (float(SS[f"sx.{i}"]), float(SS[f"sy.{i}"]))
     try:
         choice = OptimizerChoice.build(name, lr, **hp)
         schedule = ScheduleChoice.build(sname, **sparams)
-        return Racer(choice, schedule, config.parse_noise(noise))
+        return Racer(choice, schedule, config.parse_noise(noise), start)
     except ValueError as exc:
         st.error(str(exc))
         errors.append(f"optimizer {i + 1}: {exc}")
@@ -199,9 +218,11 @@ def controls() -> tuple[AppState, list[str]]:
     errors: list[str] = []
     sb = st.sidebar
     with sb:
-        st.selectbox("Lesson (one click)", [None, *presets.LESSONS], key="lesson", on_change=on_lesson,
+        if SS.get("lesson") not in (None, *lessons.LESSONS):
+            SS["lesson"] = None
+        st.selectbox("Lesson (one click)", [None, *lessons.LESSONS], key="lesson", on_change=on_lesson,
                      format_func=lambda k: "choose a classic demonstration…" if k is None
-                     else presets.LESSONS[k].title)
+                     else lessons.LESSONS[k].title)
         st.selectbox("Surface", landscapes.names(), key="surface", on_change=on_surface,
                      format_func=lambda n: landscapes.get(n).title)
         surface = SS["surface"]
@@ -223,7 +244,7 @@ def controls() -> tuple[AppState, list[str]]:
         c2.number_input("start y", key="y", format="%.4g", min_value=-config.MAX_ABS_COORD,
                         max_value=config.MAX_ABS_COORD)
         st.caption("…or click the map to start there.")
-        st.number_input("Optimizers racing", min_value=1, max_value=appstate.MAX_RACERS, key="n_racers")
+        st.number_input("Optimizers racing", min_value=1, max_value=config.MAX_RACERS, key="n_racers")
         racers = []
         for i in range(int(SS["n_racers"])):
             st.divider()
@@ -232,9 +253,9 @@ def controls() -> tuple[AppState, list[str]]:
                 racers.append(r)
         st.divider()
         st.number_input("Noise seed", min_value=0, max_value=config.MAX_SEED, key="seed", step=1)
-        st.radio("View", appstate.VIEWS, key="view", horizontal=True,
+        st.radio("View", config.VIEWS, key="view", horizontal=True,
                  format_func={"both": "2-D + 3-D", "2d": "2-D", "3d": "3-D"}.get)
-        st.select_slider("Animation speed", appstate.SPEED_NAMES, key="speed")
+        st.select_slider("Animation speed", config.SPEED_NAMES, key="speed")
         st.toggle("Loss on a log axis", key="log_loss")
     run = RunConfig(surface, sp, tuple(racers), int(SS["steps"]),
                     (float(SS["x"]), float(SS["y"])), int(SS["seed"]))
@@ -246,18 +267,55 @@ def controls() -> tuple[AppState, list[str]]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def compute(run: RunConfig) -> list[dict]:
-    return exports.run_results(run)
+    return results.run_results(run)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def main_figure(run: RunConfig, view: str, speed: str, present: bool):
-    results = compute(run)
-    return exports.trajectory_figure_for(run, results, view=view, speed=speed, presentation=present)
+    race = compute(run)
+    return exports.trajectory_figure_for(run, race, view=view, speed=speed, presentation=present)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def loss_figure(run: RunConfig, log: bool, present: bool):
     return exports.loss_figure_for(run, compute(run), log=log, presentation=present)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
+    _, _, verdicts = lessons.check(lessons.LESSONS[key])
+    return [(v.text, v.measured, v.holds) for v in verdicts]
+
+
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig) -> None:
+    """The lesson's text, its checked claims, and whether the view still is the lesson's."""
+    changed = run != lesson.run_config()
+    claims = "".join(f"\n- {'✓' if holds else '✗'} {text} (measured: {measured})"
+                     for text, measured, holds in lesson_verdicts(lesson.key))
+    box = st.warning if changed else st.info
+    box(f"**{lesson.title}.** {lesson.render()}\n\n**What the run shows**, checked against the computed "
+        f"run:{claims}" + ("\n\n*You changed the lesson's settings: this text describes the lesson's "
+                           "own run, not the view below.*" if changed else ""))
+    if changed:
+        st.button("Reset lesson", key="lesson_reset", on_click=on_lesson, args=(lesson.key,))
+
+
+def lesson_extras(lesson: lessons.Lesson, run: RunConfig, race: list[dict], present: bool) -> None:
+    """A lesson's own views: the per-step table of weights, x and y against the step."""
+    if lesson.table:
+        steps = range(1, run.steps + 1)
+        rows = [{"step": k, **{r["label"]: (f"{r['positions'][k, 0]:.10g}" if k < len(r["positions"])
+                                             else "stopped") for r in race}} for k in steps]
+        st.caption("x after each step (the article prints w): compare line by line")
+        st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 420))
+    if lesson.coordinates:
+        st.plotly_chart(coordinates_figure(run, present), key="coords", width="stretch",
+                        config={"displaylogo": False})
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def coordinates_figure(run: RunConfig, present: bool):
+    return figures.coordinates_figure(exports.paths_for(compute(run)), presentation=present)
 
 
 # --- page -----------------------------------------------------------------------
@@ -279,9 +337,10 @@ with toggle_col:
 
 for w in SS.pop("link_warnings", []):  # shown once: the next change of a control clears them
     st.warning(f"Share link: {w}")
-if SS.get("lesson_text") in presets.LESSONS:
-    lesson = presets.LESSONS[SS["lesson_text"]]
-    st.info(f"**{lesson.title}.** {lesson.text}")
+lesson = lessons.LESSONS.get(SS.get("lesson_text"))
+if lesson is not None:
+    lesson_panel(lesson, run)
+    state = AppState(run, view, lesson.key)
 
 try:
     st.query_params.from_dict(appstate.to_query(state))
@@ -292,7 +351,7 @@ if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
     st.stop()
 
-results = compute(run)
+race = compute(run)
 fig = main_figure(run, view.view, view.speed, view.present)
 event = st.plotly_chart(
     fig, key="chart", on_select="rerun", selection_mode="points", width="stretch",
@@ -303,18 +362,20 @@ pick = picked(event, fig)
 if pick is not None and pick != SS.get("_last_pick"):
     SS["_last_pick"] = pick
     kind, value = pick
-    if kind == "step" and 0 <= value[0] < len(results):
+    if kind == "step" and 0 <= value[0] < len(race):
         SS["_pending_step"] = value
         st.rerun()
     elif kind == "start" and value != run.start:
         SS["_pending_start"] = value
         st.rerun()
 
-st.dataframe(exports.results_table(run, results), hide_index=True, width="stretch",
-             column_config={"final loss": st.column_config.NumberColumn(format="%.4g"),
-                            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
-                            "lr": st.column_config.NumberColumn(format="%.4g")})
-for r in results:
+if lesson is not None and (lesson.table or lesson.coordinates):
+    lesson_extras(lesson, run, race, view.present)
+
+st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
+             column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
+                            "noise σ": st.column_config.NumberColumn(format="%.4g")})
+for r in race:
     if r["status"] in ("diverged", "escaped"):
         (st.warning if r["status"] == "diverged" else st.info)(f"**{r['label']}** {r['message']}.")
 
@@ -345,20 +406,20 @@ with st.expander("Step inspector: the numbers behind every step (or click a poin
     if SS.get("inspect_racer") not in range(len(names)):
         SS["inspect_racer"] = 0
     which = c1.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="inspect_racer")
-    res = results[which]
+    res = race[which]
     last = max(len(res["losses"]) - 1, 0)
     SS["inspect_step"] = min(int(SS.get("inspect_step", 1)), max(last, 1))
     k = c2.slider("step", 0, max(last, 1), key="inspect_step", disabled=last == 0)
-    st.dataframe(exports.step_table(res, min(k, last)), hide_index=True, width="stretch")
+    st.dataframe(results.step_table(res, min(k, last)), hide_index=True, width="stretch")
 
 with st.expander("Download and share", expanded=False):
     st.caption("The page's address is a share link: it reopens exactly this view. "
                "The camera icon on a figure saves a PNG at 3× resolution.")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Trajectories (CSV)", lambda: exports.trajectories_csv(run, results),
+    d1.download_button("Trajectories (CSV)", lambda: exports.trajectories_csv(run, race),
                        file_name=f"{surface.name}-trajectories.csv", mime="text/csv", key="dl_csv",
                        on_click="ignore")
-    d2.download_button("Trajectories (JSON)", lambda: exports.trajectories_json(run, results),
+    d2.download_button("Trajectories (JSON)", lambda: exports.trajectories_json(run, race),
                        file_name=f"{surface.name}-trajectories.json", mime="application/json",
                        key="dl_json", on_click="ignore")
     d3.download_button("Interactive figure (HTML)", lambda: exports.figure_html(fig),
@@ -366,10 +427,10 @@ with st.expander("Download and share", expanded=False):
                        on_click="ignore")
     e1, e2, e3 = st.columns(3)
     if exports.static_export_available():
-        e1.download_button("Figure (SVG)", lambda: exports.figure_image(run, results, "svg"),
+        e1.download_button("Figure (SVG)", lambda: exports.figure_image(run, race, "svg"),
                            file_name=f"{surface.name}-race.svg", mime="image/svg+xml",
                            key="dl_svg", on_click="ignore")
-        e2.download_button("Figure (PNG, 3×)", lambda: exports.figure_image(run, results, "png"),
+        e2.download_button("Figure (PNG, 3×)", lambda: exports.figure_image(run, race, "png"),
                            file_name=f"{surface.name}-race.png", mime="image/png", key="dl_png",
                            on_click="ignore")
     else:
@@ -378,7 +439,7 @@ with st.expander("Download and share", expanded=False):
         if st.button("Render animated GIF", key="gif_go"):
             bar = st.progress(0.0, text="rendering GIF…")
             SS["gif"] = exports.animation_gif(
-                run, results, progress=lambda f: bar.progress(f, text=f"rendering GIF… {f:.0%}"))
+                run, race, progress=lambda f: bar.progress(f, text=f"rendering GIF… {f:.0%}"))
             SS["gif_for"] = run
             bar.empty()
         if SS.get("gif") is not None and SS.get("gif_for") == run:

@@ -15,14 +15,13 @@ from typing import Mapping
 
 import config
 import landscapes
+import lessons
 import optimizers
 import presets
-from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+from config import MAX_RACERS, SPEED_NAMES, VIEWS, OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
 
-MAX_RACERS = 6
-VIEWS = ("both", "2d", "3d")
-SPEED_NAMES = ("slow", "normal", "fast")
+
 
 
 @dataclass(frozen=True)
@@ -37,20 +36,11 @@ class ViewOptions:
 class AppState:
     run: RunConfig
     view: ViewOptions = field(default_factory=ViewOptions)
-
-
-def racer_from_preset(p: presets.RacerPreset, surface: str, sp: tuple = ()) -> Racer:
-    lr = p.lr if p.lr is not None else presets.suggested_lr(p.optimizer, surface, sp)
-    return Racer(OptimizerChoice.build(p.optimizer, lr, **dict(p.hp)),
-                 ScheduleChoice.build(p.schedule, **dict(p.schedule_params)), p.noise)
+    lesson: str | None = None   # the lesson whose text is shown (``lesson=KEY`` in a link)
 
 
 def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
-    lesson = presets.LESSONS[key]
-    sp = tuple(sorted(landscapes.validate_params(lesson.surface, dict(lesson.surface_params)).items()))
-    racers = tuple(racer_from_preset(p, lesson.surface, sp) for p in lesson.racers)
-    run = RunConfig(lesson.surface, sp, racers, lesson.steps, lesson.start, 0)
-    return AppState(run, view or ViewOptions())
+    return AppState(lessons.LESSONS[key].run_config(), view or ViewOptions(), key)
 
 
 def default_state() -> AppState:
@@ -68,7 +58,10 @@ def _fmt(v) -> str:
 def to_query(state: AppState) -> dict[str, str]:
     """The state as query parameters; hyperparameters only where not default."""
     run, view = state.run, state.view
-    q: dict[str, str] = {"surface": run.surface}
+    q: dict[str, str] = {}
+    if state.lesson:
+        q["lesson"] = state.lesson
+    q["surface"] = run.surface
     defaults = landscapes.validate_params(run.surface, {})
     for k, v in run.surface_params:
         if v != defaults.get(k):
@@ -92,6 +85,8 @@ def to_query(state: AppState) -> dict[str, str]:
                     q[f"r{i}.sched.{k}"] = _fmt(v)
         if r.noise:
             q[f"r{i}.noise"] = _fmt(r.noise)
+        if r.start is not None:
+            q[f"r{i}.x"], q[f"r{i}.y"] = _fmt(r.start[0]), _fmt(r.start[1])
     if view.view != "both":
         q["view"] = view.view
     if view.speed != "normal":
@@ -124,6 +119,14 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
     warnings: list[str] = []
     used: set[str] = set()
     base = default_state()
+    lesson = None
+    if "lesson" in q:
+        if q["lesson"] in lessons.LESSONS:
+            lesson = q["lesson"]
+            base = lesson_state(lesson)
+        else:
+            warnings.append(f"unknown lesson {_quote(q['lesson'])} in the link "
+                            f"(valid: {', '.join(lessons.LESSONS)}); showing no lesson")
 
     def warn(msg: str) -> None:
         warnings.append(msg)
@@ -147,6 +150,8 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             sp.update({k: landscapes.validate_params(surface, {k: v})[k]})
         except ValueError as exc:
             warn(f"{exc}; using the default")
+    if surface == base.run.surface:  # a lesson's surface parameters, unless the link overrides them
+        sp = {**dict(base.run.surface_params), **sp}
     surface_params = tuple(sorted(landscapes.validate_params(surface, sp).items()))
 
     def number(key: str, parse, default):
@@ -160,8 +165,8 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             return default
 
     steps = number("steps", lambda t: config.parse_int(t, "steps", 0, config.MAX_STEPS), base.run.steps)
-    seed = number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), 0)
-    start = None
+    seed = number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), base.run.seed)
+    start = base.run.start if surface == base.run.surface else None
     if "x" in q or "y" in q:
         used.update({"x", "y"})
         try:
@@ -186,10 +191,10 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             racers.append(racer)
     if not slots:
         racers = list(base.run.racers) if surface == base.run.surface else [
-            racer_from_preset(p, surface, surface_params) for p in presets.LESSONS["first"].racers]
+            p.build(surface, surface_params) for p in lessons.LESSONS["first"].racers]
     elif not racers:
         warn("no valid optimizer in the link; showing the default race")
-        racers = [racer_from_preset(p, surface, surface_params) for p in presets.LESSONS["first"].racers]
+        racers = [p.build(surface, surface_params) for p in lessons.LESSONS["first"].racers]
 
     # view options
     view = ViewOptions()
@@ -210,9 +215,15 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
                 view = replace(view, **{attr: flag})
     unknown = sorted(set(q) - used - {"lesson"})
     if unknown:
-        warn("ignored unknown link parameter(s): " + ", ".join(unknown[:5]))
+        warn("ignored unknown link parameter(s): " + ", ".join(_quote(u) for u in unknown[:5]))
     run = RunConfig(surface, surface_params, tuple(racers), steps, start, seed)
-    return AppState(run, view), warnings
+    return AppState(run, view, lesson), warnings
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A link value for a warning: repr'd, and at most ``limit`` characters of it."""
+    text = str(text)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
 
 
 def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:
@@ -232,7 +243,7 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
             warn(f"{exc} (from the link); using {lr:g}")
     hp = {}
     for k, v in parts.items():
-        if k in ("", "lr", "noise", "sched") or k.startswith("sched."):
+        if k in ("", "lr", "noise", "sched", "x", "y") or k.startswith("sched."):
             continue
         if k not in opt.hyperparameters:
             warn(f"{name} has no hyperparameter {k!r} (from the link); ignored")
@@ -273,4 +284,10 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
             noise = config.parse_noise(parts["noise"], f"r{i}.noise")
         except ValueError as exc:
             warn(f"{exc} (from the link); using 0")
-    return Racer(choice, schedule, noise)
+    start = None
+    if "x" in parts or "y" in parts:
+        try:
+            start = config.parse_start(parts.get("x", "missing"), parts.get("y", "missing"))
+        except ValueError as exc:
+            warn(f"r{i}: {exc} (from the link); it starts at the race's start")
+    return Racer(choice, schedule, noise, start)

@@ -20,7 +20,9 @@ import numpy as np
 import config
 import experiments
 import landscapes
+import lessons
 import optimizers
+import results as results_mod
 from optimizers import schedules
 
 
@@ -206,7 +208,7 @@ def cmd_basins(args) -> dict:
 EXPORT_FORMATS = ("png", "svg", "html", "gif", "csv", "json")
 _RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed")
 _RUN_LISTS = ("surface_set", "set", "schedule_set")
-_RUN_DEFAULTS = {"steps": "500", "schedule": "constant", "noise": "0", "seed": "0"}
+_RUN_DEFAULTS = {"steps": str(config.DEFAULT_STEPS), "schedule": "constant", "noise": "0", "seed": "0"}
 
 
 def _link_query(link: str) -> dict:
@@ -291,7 +293,7 @@ def cmd_export(args) -> dict:
     if fmt in ("png", "svg") and not exports.static_export_available():
         raise UsageError(exports.NO_BROWSER_MESSAGE)
 
-    results = exports.run_results(run)
+    results = results_mod.run_results(run)
     if fmt in ("png", "svg"):
         try:
             data = exports.figure_image(run, results, fmt, view=view)
@@ -321,6 +323,38 @@ def cmd_export(args) -> dict:
                      f"{'s' if len(run.racers) != 1 else ''}, {run.steps} steps)"}
 
 
+# --- lessons ----------------------------------------------------------------
+
+def cmd_lessons(args) -> dict:
+    out = [{"key": k, "title": L.title, "text": L.render()} for k, L in lessons.LESSONS.items()]
+    if not args.json:
+        return {"_text": "\n".join(f"{d['key']:20s} {d['title']}" for d in out)}
+    return {"lessons": out}
+
+
+def cmd_lesson(args) -> dict:
+    if args.key not in lessons.LESSONS:
+        raise UsageError(f"unknown lesson {args.key!r} (valid: {', '.join(lessons.LESSONS)})")
+    lesson = lessons.LESSONS[args.key]
+    run, res, verdicts = lessons.check(lesson)
+    data = {
+        "key": lesson.key, "title": lesson.title, "text": lesson.render([r["label"] for r in res]),
+        "configuration": results_mod.config_dict(run),
+        "racers": [{"label": r["label"], "status": r["status"], "message": r["message"],
+                    "converged_at": r["converged_at"] if r["converged_at"] >= 0 else None,
+                    "stopped_at": r["stopped_at"] if r["stopped_at"] >= 0 else None,
+                    "final_point": _points(r["final_position"])[0], "final_loss": _num(r["final_loss"]),
+                    "distance_to_nearest_minimum": _num(r["distance"])} for r in res],
+        "claims": [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
+                    "measured": v.measured, "verdict": v.holds} for v in verdicts],
+    }
+    if not args.json:
+        lines = [f"{lesson.title}", data["text"], ""]
+        lines += [f"{'true ' if v.holds else 'FALSE'}  {v.text} (measured: {v.measured})" for v in verdicts]
+        return {"_text": "\n".join(lines)}
+    return data
+
+
 # --- parser -----------------------------------------------------------------
 
 def build_parser() -> Parser:
@@ -329,6 +363,11 @@ def build_parser() -> Parser:
 
     lp = sub.add_parser("list", help="surfaces, optimizers and schedules")
     lp.add_argument("--json", action="store_true")
+    lsp = sub.add_parser("lessons", help="the classroom lessons")
+    lsp.add_argument("--json", action="store_true")
+    lep = sub.add_parser("lesson", help="run one lesson and check its claims")
+    lep.add_argument("key")
+    lep.add_argument("--json", action="store_true")
 
     def common(sp, lr: bool = True, start: bool = True):
         sp.add_argument("--surface", required=True)
@@ -338,7 +377,7 @@ def build_parser() -> Parser:
             sp.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")
         sp.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
                         help="a hyperparameter; booleans as true/false")
-        sp.add_argument("--steps", default="500")
+        sp.add_argument("--steps", default=str(config.DEFAULT_STEPS))
         if start:
             sp.add_argument("--start", nargs=2, metavar=("X", "Y"), default=None)
         sp.add_argument("--schedule", default="constant")
@@ -368,7 +407,7 @@ def build_parser() -> Parser:
     ep.add_argument("--optimizer", default=None)
     ep.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")
     ep.add_argument("--set", action="append", metavar="NAME=VALUE", default=[])
-    ep.add_argument("--steps", default=None, help="default 500")
+    ep.add_argument("--steps", default=None, help=f"default {config.DEFAULT_STEPS}")
     ep.add_argument("--start", nargs=2, metavar=("X", "Y"), default=None)
     ep.add_argument("--schedule", default=None, help="default constant")
     ep.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
@@ -377,8 +416,8 @@ def build_parser() -> Parser:
     return p
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "sweep": cmd_sweep, "basins": cmd_basins,
-            "export": cmd_export}
+COMMANDS = {"list": cmd_list, "lessons": cmd_lessons, "lesson": cmd_lesson, "run": cmd_run,
+            "sweep": cmd_sweep, "basins": cmd_basins, "export": cmd_export}
 
 
 def main(argv=None) -> int:

@@ -13,7 +13,11 @@ import landscapes
 import optimizers
 from optimizers import schedules
 
+DEFAULT_STEPS = 500         # steps of a run when nothing says otherwise
 MAX_STEPS = 10_000          # steps of one run (app and CLI)
+MAX_RACERS = 6              # optimizers racing at once
+VIEWS = ("both", "2d", "3d")
+SPEED_NAMES = ("slow", "normal", "fast")   # animation speeds (seconds per frame: figures.style)
 MAX_SWEEP = 10_000          # learning rates in one sweep
 MAX_RESOLUTION = 400        # basin map is at most 400 x 400 start points
 MAX_ABS_COORD = 1e6         # start points beyond this are not a plot of anything
@@ -136,11 +140,16 @@ class Racer:
     choice: OptimizerChoice
     schedule: ScheduleChoice = field(default_factory=ScheduleChoice)
     noise: float = 0.0
-    label: str = ""
+    start: tuple[float, float] | None = None   # its own start point; None: the race's
+
+    def __post_init__(self):
+        object.__setattr__(self, "noise", parse_noise(self.noise))
+        if self.start is not None:
+            object.__setattr__(self, "start", parse_start(*self.start))
 
     @property
     def name(self) -> str:
-        return self.label or self.choice.name
+        return self.choice.name
 
 
 @dataclass(frozen=True)
@@ -150,15 +159,35 @@ class RunConfig:
     surface: str = "rosenbrock"
     surface_params: tuple[tuple[str, float], ...] = ()
     racers: tuple[Racer, ...] = ()
-    steps: int = 500
+    steps: int = DEFAULT_STEPS
     start: tuple[float, float] | None = None
     seed: int = 0
+
+    def __post_init__(self):
+        """Validate and normalize: a RunConfig cannot exist invalid. Surface
+        parameters are filled in and sorted; a missing start becomes the
+        surface's default start (so equal runs compare equal)."""
+        sp = landscapes.validate_params(self.surface, dict(self.surface_params))
+        object.__setattr__(self, "surface_params", tuple(sorted(sp.items())))
+        object.__setattr__(self, "steps", parse_int(self.steps, "steps", 0, MAX_STEPS))
+        object.__setattr__(self, "seed", parse_int(self.seed, "seed", 0, MAX_SEED))
+        if len(self.racers) > MAX_RACERS:
+            raise ValueError(f"at most {MAX_RACERS} optimizers race at once, got {len(self.racers)}")
+        if not all(isinstance(r, Racer) for r in self.racers):
+            raise ValueError("racers must be Racer records")
+        start = self.start if self.start is not None else self.get_surface().default_start
+        object.__setattr__(self, "start", parse_start(*start))
 
     def get_surface(self) -> landscapes.Surface:
         return landscapes.get(self.surface, **dict(self.surface_params))
 
     def start_point(self) -> tuple[float, float]:
         return self.start if self.start is not None else self.get_surface().default_start
+
+    def racer_start(self, i: int) -> tuple[float, float]:
+        """Where racer ``i`` starts: its own start point, or the race's."""
+        own = self.racers[i].start
+        return own if own is not None else self.start_point()
 
 
 def parse_noise(text, what: str = "noise") -> float:

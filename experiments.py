@@ -6,6 +6,7 @@ command line and the app both call these, so they agree on every number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -14,6 +15,18 @@ from config import OptimizerChoice, RunConfig, ScheduleChoice
 from landscapes import Surface
 
 BASIN_RADIUS = 0.01  # a run "reaches" a minimum if it ends within 1% of the domain diagonal
+
+
+def basin_radius(surface: Surface) -> float:
+    """How close to a minimum a run must end to have reached it."""
+    (x0, x1), (y0, y1) = surface.domain
+    return BASIN_RADIUS * float(np.hypot(x1 - x0, y1 - y0))
+
+
+@lru_cache(maxsize=256)
+def stop_rule(surface: Surface) -> engine.StopRule:
+    """The surface's stop rule (one per surface object; surfaces are cached)."""
+    return engine.StopRule.for_surface(surface)
 
 
 def gradient_source(noise: float) -> engine.GradientSource:
@@ -31,6 +44,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         choice.optimizer, surface, starts, hp, steps,
         schedule=schedule.schedule, schedule_params=dict(schedule.params),
         gradient=gradient_source(noise), seed=seed, history=history, record_state=record_state,
+        stop=stop_rule(surface),
     )
 
 
@@ -66,9 +80,8 @@ def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajec
     gradient noise from seed ``cfg.seed + i``, so adding a racer does not change
     the others' noise."""
     surface = cfg.get_surface()
-    start = cfg.start_point()
     return [
-        run_choice(surface, r.choice, start, cfg.steps, schedule=r.schedule, noise=r.noise,
+        run_choice(surface, r.choice, cfg.racer_start(i), cfg.steps, schedule=r.schedule, noise=r.noise,
                    seed=cfg.seed + i, record_state=record_state)
         for i, r in enumerate(cfg.racers)
     ]
@@ -87,7 +100,7 @@ def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_ma
     """``count`` log-spaced learning rates in one vectorized run."""
     lrs = np.geomspace(lr_min, lr_max, count)
     tr = run_choice(surface, choice, start, steps, history="final", hp_override={"lr": lrs}, **kw)
-    blew_up = (tr.status_code == engine.core.DIVERGED) | (tr.status_code == engine.core.ESCAPED)
+    blew_up = (tr.status_code == engine.DIVERGED) | (tr.status_code == engine.ESCAPED)
     final = np.where(blew_up, np.nan, tr.final_loss)
     best = None if np.all(np.isnan(final)) else int(np.nanargmin(final))
     return Sweep(lrs, final, tr.status, best)
@@ -109,8 +122,8 @@ def basins(surface: Surface, choice: OptimizerChoice, steps: int, resolution: in
     starts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     tr = run_choice(surface, choice, starts, steps, history="final", **kw)
     idx, dist = surface.nearest_minimum(tr.final_position)
-    radius = BASIN_RADIUS * float(np.hypot(x1 - x0, y1 - y0))
-    blew_up = (tr.status_code == engine.core.DIVERGED) | (tr.status_code == engine.core.ESCAPED)
+    radius = basin_radius(surface)
+    blew_up = (tr.status_code == engine.DIVERGED) | (tr.status_code == engine.ESCAPED)
     reached = ~blew_up & (dist <= radius)
     basin = np.where(reached, idx, -1).reshape(resolution, resolution)
     return Basins(xs, ys, basin, tr.status.reshape(resolution, resolution),

@@ -8,24 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import shutil
 
-import numpy as np
 
-import experiments
 import figures
+import results as results_mod
+from results import finite_or_none as _finite
 from config import RunConfig
 
 NO_BROWSER_MESSAGE = ("PNG/SVG export needs Chrome or Chromium for kaleido: install it "
                       "(Debian/Ubuntu: `apt-get install chromium`) and reload.")
-
-
-def run_results(run: RunConfig) -> list[dict]:
-    """One dict per racer: the finite part of its path and how it ended."""
-    surface = run.get_surface()
-    return [{"label": f"{i + 1}. {racer.name}", **experiments.summary(tr, surface)}
-            for i, (racer, tr) in enumerate(zip(run.racers, experiments.run_config(run, record_state=True)))]
 
 
 def paths_for(results: list[dict]) -> list[figures.PathView]:
@@ -46,56 +38,6 @@ def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentati
                                minimum=s.global_minimum)
 
 
-def _short(status: str, r: dict) -> str:
-    if status == "diverged":
-        return f"diverged at step {r['stopped_at']}"
-    if status == "escaped":
-        return f"escaped at step {r['stopped_at']}"
-    if status == "converged":
-        return f"converged at step {r['converged_at']}"
-    return "ran every step"
-
-
-def results_table(run: RunConfig, results: list[dict]) -> list[dict]:
-    """Rows for the results table (no NaN: missing values are None)."""
-    rows = []
-    for r, racer in zip(results, run.racers):
-        rows.append({
-            "optimizer": r["label"],
-            "lr": racer.choice.lr,
-            "final loss": _finite(r["final_loss"]),
-            "distance to nearest minimum": _finite(r["distance"]),
-            "steps to converge": r["converged_at"] if r["converged_at"] >= 0 else None,
-            "status": _short(r["status"], r),
-        })
-    return rows
-
-
-def step_table(r: dict, k: int) -> list[dict]:
-    """What happened at step k: position, loss, and (k >= 1) the gradient the
-    optimizer saw, its learning rate, the update and the state after it."""
-    rows = [{"quantity": "position θ", "x": r["positions"][k, 0], "y": r["positions"][k, 1]},
-            {"quantity": "loss f(θ)", "x": r["losses"][k], "y": None},
-            {"quantity": "‖∇f(θ)‖", "x": r["grad_norms"][k], "y": None}]
-    if k >= 1 and k - 1 < len(r["grads"]):
-        g, u = r["grads"][k - 1], r["updates"][k - 1]
-        rows.insert(0, {"quantity": "learning rate of this step", "x": r["lrs"][k - 1], "y": None})
-        rows.insert(1, {"quantity": "gradient seen g", "x": g[0], "y": g[1]})
-        rows.insert(2, {"quantity": "update θₖ − θₖ₋₁", "x": u[0], "y": u[1]})
-        for name, v in r["states"].items():
-            v = np.asarray(v[k - 1]).reshape(-1)
-            rows.append({"quantity": f"state: {name}", "x": v[0], "y": v[1] if v.size > 1 else None})
-    for row in rows:
-        for c in ("x", "y"):
-            row[c] = _finite(row[c]) if row[c] is not None else None
-    return rows
-
-
-def _finite(v):
-    v = float(v)
-    return v if math.isfinite(v) else None
-
-
 def trajectories_csv(run: RunConfig, results: list[dict]) -> str:
     """Long format: one row per optimizer and step."""
     buf = io.StringIO()
@@ -110,19 +52,8 @@ def trajectories_csv(run: RunConfig, results: list[dict]) -> str:
     return buf.getvalue()
 
 
-def config_dict(run: RunConfig) -> dict:
-    return {
-        "surface": run.surface, "surface_params": dict(run.surface_params), "steps": run.steps,
-        "start": list(run.start_point()), "seed": run.seed,
-        "optimizers": [{"optimizer": r.choice.name,
-                        "hyperparameters": {k: (v if isinstance(v, bool) else float(v)) for k, v in r.choice.hp},
-                        "schedule": r.schedule.name, "schedule_params": dict(r.schedule.params),
-                        "noise": r.noise} for r in run.racers],
-    }
-
-
 def trajectories_json(run: RunConfig, results: list[dict]) -> str:
-    data = config_dict(run)
+    data = results_mod.config_dict(run)
     data["runs"] = [{
         "label": r["label"], "status": r["status"], "message": r["message"],
         "converged_at": r["converged_at"] if r["converged_at"] >= 0 else None,

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import appstate  # noqa: E402
 import exports  # noqa: E402
+import results as results_mod  # noqa: E402
 from config import OptimizerChoice, Racer, RunConfig  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def timed(fn, repeat=5):
 
 def main() -> None:
     default = appstate.default_state().run
-    res = exports.run_results(default)
+    res = results_mod.run_results(default)
     fig = exports.trajectory_figure_for(default, res)
     mb = size_mb(fig)
     print(f"default view (3 optimizers x {default.steps} steps, 2-D + 3-D): {mb:.3f} MB "
@@ -64,14 +65,14 @@ def main() -> None:
     racers = tuple(Racer(OptimizerChoice.build(n, lr)) for n, lr in
                    (("gd", 1e-3), ("momentum", 1e-3), ("adam", 0.05), ("rmsprop", 0.01)))
     four = RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), racers, 500, None, 0)
-    res4 = exports.run_results(four)
+    res4 = results_mod.run_results(four)
     for view in ("both", "2d", "3d"):
         f = exports.trajectory_figure_for(four, res4, view=view)
         mb = size_mb(f)
         budget = f"(budget 1.5 MB {'ok' if mb < 1.5 else 'MISSED'})" if view == "both" else ""
         print(f"4 optimizers x 500 steps, view {view}: {mb:.3f} MB, {len(f.frames)} frames {budget}")
 
-    t_compute = timed(lambda: exports.run_results(four))
+    t_compute = timed(lambda: results_mod.run_results(four))
     t_fig = timed(lambda: exports.trajectory_figure_for(four, res4))
     t_json = timed(lambda: pio.to_json(exports.trajectory_figure_for(four, res4), validate=False))
     print(f"4 x 500: trajectories {t_compute * 1e3:.0f} ms, figure {t_fig * 1e3:.0f} ms, "

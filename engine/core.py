@@ -14,8 +14,8 @@ Statuses (per trajectory)
     left the escape region uphill (its loss above the start's). The run stops:
     ``stopped_at`` is that step, and nothing from it on is reported as a number.
 ``escaped``
-    the run left the escape region (``escape_factor`` = 10 half-widths of the
-    plotting domain from its centre) downhill, with a loss below the start's: on
+    the run left the escape region of its stop rule (``StopRule.for_surface``:
+    10 half-widths of the surface's domain from its centre) downhill, with a loss below the start's: on
     a surface unbounded below (the saddle) this is the lesson, not an error.
 ``max_steps``
     none of the above.
@@ -33,12 +33,11 @@ from optimizers import Optimizer
 from optimizers.schedules import Schedule
 
 from .gradients import ExactGradient, GradientSource
+from .stop import StopRule
 
-MAX_STEPS = 100_000
+HARD_MAX_STEPS = 100_000   # the engine's own guard; the app and CLI cap at config.MAX_STEPS
 MAX_BATCH = 1_000_000
 DEFAULT_TOL = 1e-5
-ESCAPE_FACTOR = 10.0
-LOSS_BOUND_FACTOR = 1e6
 
 STATUS_NAMES = ("max_steps", "converged", "diverged", "escaped")
 MAX_STEPS_CODE, CONVERGED, DIVERGED, ESCAPED = range(4)
@@ -133,7 +132,7 @@ def run(
     history: str | int = "full",
     record_state: bool = False,
     tol: float = DEFAULT_TOL,
-    escape_factor: float = ESCAPE_FACTOR,
+    stop: StopRule | None = None,
 ) -> Trajectory:
     """Run ``steps`` optimizer steps from each start point.
 
@@ -143,8 +142,8 @@ def run(
     "final" (final values only) or a stride k (every k-th step and the last).
     Same seed, same result.
     """
-    if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number in [0, {MAX_STEPS}], got {steps!r}")
+    if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= HARD_MAX_STEPS:
+        raise ValueError(f"steps must be a whole number in [0, {HARD_MAX_STEPS}], got {steps!r}")
     starts = np.asarray(starts, dtype=float)
     if starts.shape[-1] != 2 or starts.ndim not in (1, 2) or not np.all(np.isfinite(starts)):
         raise ValueError("start points must be finite (x, y) pairs of shape (2,) or (B, 2)")
@@ -175,12 +174,9 @@ def run(
     rec_index = np.full(steps + 1, -1)
     rec_index[rec_steps] = np.arange(R)
 
-    (x0, x1), (y0, y1) = surface.domain
+    stop = stop if stop is not None else StopRule.for_surface(surface)
     # plain floats: a (B, 2) array against a (2,) array is ~10x slower in NumPy
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    rx, ry = escape_factor * (x1 - x0) / 2, escape_factor * (y1 - y0) / 2
-    _, _, zgrid = surface.grid(48)
-    loss_bound = LOSS_BOUND_FACTOR * (float(np.nanmax(np.abs(zgrid))) + 1.0)
+    (cx, cy), (rx, ry), loss_bound = stop.centre, stop.half_widths, stop.loss_bound
 
     status = np.zeros(B, dtype=np.int8)
     converged_at = np.full(B, -1)

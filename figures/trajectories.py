@@ -126,9 +126,10 @@ def trajectory_figure(
                                "<br>click to start here<extra></extra>"),
                 xaxis="x", yaxis="y",
             ))
-        for p in paths:
+        for i, p in enumerate(paths):
             data.append(dict(
                 type="scatter", x=_f32(p.xy[:, 0]), y=_f32(p.xy[:, 1]), mode="lines+markers",
+                meta=dict(racer=i),
                 line=dict(color=p.colour, width=3 if presentation else 2),
                 marker=dict(size=3, color=p.colour), name=p.label, legendgroup=p.label,
                 hovertemplate=f"{p.label}<br>step %{{pointNumber}}<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>",

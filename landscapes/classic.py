@@ -130,7 +130,7 @@ def ravine(a: float = 0.1, b: float = 2.0) -> Surface:
         minima=(Minimum(0.0, 0.0, 0.0),),
         default_start=(-5.0, -2.0),
         params={"a": a, "b": b},
-        lesson="A long narrow valley (condition number b/a = 20): plain gradient "
+        lesson=f"A long narrow valley (condition number b/a = {b / a:.3g}): plain gradient "
         "descent zig-zags across it; momentum damps the zig-zag and speeds along it.",
     )
 

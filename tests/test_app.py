@@ -61,15 +61,21 @@ def main_chart(at: AppTest) -> dict:
 def assert_healthy(at: AppTest, min_paths: int = 1) -> dict:
     assert not at.exception, [e.value for e in at.exception]
     figs = charts(at)
-    assert len(figs) == 2, "main figure and loss figure"
+    assert len(figs) >= 2, "main figure and loss figure (and a lesson's own)"
     fig = figs[0]
     assert 1 <= len(fig["frames"]) <= 200
-    names = [t.get("name", "") for t in fig["data"]]
-    assert sum(1 for n in names if n[:1].isdigit()) >= min_paths
+    assert len(paths(fig)) >= min_paths
     for f in figs:
         nums = np.fromiter(all_numbers(f), dtype=float)
         assert np.all(np.isfinite(nums)), "no NaN or inf may reach a figure"
     return fig
+
+
+def paths(fig: dict) -> list[dict]:
+    """The 2-D path traces, in racer order (each carries its racer index in ``meta``)."""
+    found = [t for t in fig["data"] if isinstance(t.get("meta"), dict) and "racer" in t["meta"]
+             and t.get("type", "scatter") == "scatter"]
+    return sorted(found, key=lambda t: t["meta"]["racer"])
 
 
 def trace(fig: dict, name: str, kind: str = "scatter") -> dict:
@@ -110,7 +116,8 @@ def test_every_optimizer(name):
     at.selectbox(key="opt.0").set_value(name).run()
     fig = assert_healthy(at)
     assert at.number_input(key="lr.0").value > 0
-    assert len(decode(trace(fig, f"1. {name}")["x"])) >= 2
+    assert len(decode(paths(fig)[0]["x"])) >= 2
+    assert paths(fig)[0]["name"].startswith(name)
     assert any(optimizers.get(name).title in md.value for md in at.markdown)
 
 
@@ -131,7 +138,7 @@ def test_extreme_learning_rates(lr):
     if lr >= 1e3:
         assert "diverged at step" in table["status"][0]
         assert any("diverged at step" in w.value for w in at.warning)
-        path = decode(trace(fig, "1. gd")["x"])
+        path = decode(paths(fig)[0]["x"])
         assert np.all(np.isfinite(path))
     else:
         assert "diverged" not in table["status"][0]
@@ -215,8 +222,9 @@ def test_click_on_a_path_point_opens_that_step_in_the_inspector():
     at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "r2": "momentum", "r2.lr": "0.1",
                   "steps": "30", "x": "1", "y": "1"})
     fig = main_chart(at)
-    curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "2. momentum")
-    path = trace(fig, "2. momentum")
+    path = paths(fig)[1]
+    assert path["name"].startswith("momentum")
+    curve = fig["data"].index(path)
     x, y = decode(path["x"])[3], decode(path["y"])[3]
     at.session_state["chart"] = {"selection": {"points": [{"x": float(x), "y": float(y), "curve_number": curve,
                                                            "point_index": 3, "point_number": 3}],
@@ -240,23 +248,41 @@ def test_empty_selection_keeps_the_start():
 
 
 def test_lessons_load_in_one_click():
-    from presets import LESSONS
+    from lessons import LESSONS
     at = new_app()
     for key, lesson in LESSONS.items():
         at.selectbox(key="lesson").set_value(key).run()
         assert_healthy(at, min_paths=len(lesson.racers))
         assert at.selectbox(key="surface").value == lesson.surface
-        assert any(lesson.title in i.value for i in at.info)
+        assert any(lesson.title in i.value for i in at.info), f"{key}: the lesson's text, unchanged"
+        assert at.query_params["lesson"] in ([key], key)
+
+
+@pytest.mark.parametrize("key", ["ravine", "saddle_oscillation", "article"])
+def test_a_lesson_link_opens_with_its_text_and_marks_changes(key):
+    from lessons import LESSONS
+    lesson = LESSONS[key]
+    at = new_app({"lesson": key})
+    assert_healthy(at, min_paths=len(lesson.racers))
+    info = " ".join(i.value for i in at.info)
+    assert lesson.title in info and "✓" in info and "✗" not in info
+    at.number_input(key="lr.0").set_value(0.0123).run()
+    assert not at.exception
+    assert any("You changed the lesson's settings" in w.value for w in at.warning)
+    at.button(key="lesson_reset").click().run()
+    assert any(lesson.title in i.value for i in at.info)
+    assert at.number_input(key="lr.0").value == lesson.run_config().racers[0].choice.lr
 
 
 def test_more_racers_and_noise():
     at = new_app()
     at.number_input(key="n_racers").set_value(6).run()
     fig = assert_healthy(at, min_paths=6)
-    paths = [t for t in fig["data"] if t.get("name", "")[:1].isdigit() and t.get("mode") == "lines+markers"]
-    colours = [t["line"]["color"] for t in paths]
+    drawn = paths(fig)
+    colours = [t["line"]["color"] for t in drawn]
     assert len(set(colours)) == 6, "one colour per optimizer"
-    for t in paths:  # the same colour in every view
+    assert len({t["name"] for t in drawn}) == 6, "labels name what differs: no two alike"
+    for t in drawn:  # the same colour in every view
         same = [u for u in fig["data"] if u.get("name") == t["name"]]
         assert all((u.get("line", {}).get("color") or u["marker"]["color"]) == t["line"]["color"] for u in same)
     at.number_input(key="noise.0").set_value(3.0).run()
@@ -280,8 +306,7 @@ def test_invalid_hyperparameter_shows_a_clear_error_and_keeps_the_rest():
     assert not at.exception
     assert any("beta1" in e.value for e in at.error)
     fig = main_chart(at)
-    names = [t.get("name") for t in fig["data"]]
-    assert "2. gd" in names or "1. gd" in names
+    assert [t["name"] for t in paths(fig)] == ["gd"], "the valid racer still races"
 
 
 def test_a_view_option_change_recomputes_nothing(monkeypatch):

@@ -109,7 +109,7 @@ JS_TRACE = """([name, type]) => {
   return t ? {x: Array.from(t.x), y: Array.from(t.y)} : null;
 }""" % CHART
 # The moving markers: the 2-D trace named "now" (one for every optimizer) or,
-# with one trace per optimizer, "now: 1. gd", ...: the first one.
+# with one trace per optimizer, "now: gd", ...: the first one.
 JS_MARKER = """() => {
   const d = document.querySelector('%s');
   const t = d && d._fullData && d._fullData.find(
@@ -337,7 +337,7 @@ def test_page_shows_chart(page):
     box = image.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100, box
     # the path, the click targets and the moving marker; the loss chart below
-    assert trace(page, "1. gd") is not None
+    assert trace(page, "gd") is not None
     assert trace(page, "click to start here") is not None
     assert marker(page) is not None, "no moving marker trace ('now') in the 2-D view"
     assert page.locator(ANY_CHART).count() >= 2
@@ -350,8 +350,8 @@ def test_page_shows_chart(page):
 
 def test_changing_learning_rate_updates_chart(page):
     open_app(page)
-    before = trace(page, "1. gd")
-    assert before is not None, "no 2-D trace named '1. gd'"
+    before = trace(page, "gd")
+    assert before is not None, "no 2-D trace named 'gd'"
     # gradient descent on the bowl f = x² + y²: x₁ = x₀ (1 − 2 lr)
     assert before["x"][1] == pytest.approx(-1.5 * (1 - 2 * 0.1), abs=1e-5)
 
@@ -360,10 +360,10 @@ def test_changing_learning_rate_updates_chart(page):
     lr.press("Enter")
     page.wait_for_function(
         """(old) => { const d = document.querySelector('%s');
-                      const t = d && d._fullData && d._fullData.find(t => t.name === '1. gd' && t.type === 'scatter');
+                      const t = d && d._fullData && d._fullData.find(t => t.name === 'gd' && t.type === 'scatter');
                       return t && t.x.length > 1 && Math.abs(t.x[1] - old) > 1e-6; }""" % CHART,
         arg=before["x"][1], timeout=RERUN)
-    after = trace(page, "1. gd")
+    after = trace(page, "gd")
     assert after["x"] != before["x"] or after["y"] != before["y"]
     assert after["x"][0] == pytest.approx(-1.5) and after["y"][0] == pytest.approx(1.5)
     assert after["x"][1] == pytest.approx(-1.5 * (1 - 2 * 0.3), abs=1e-5)
@@ -423,7 +423,7 @@ def test_click_on_map_moves_start(page):
         """(x) => { const d = document.querySelector('%s');
                     const t = d && d._fullData && d._fullData.find(t => t.name === 'start');
                     return t && Math.abs(t.x[0] - x) < 1e-3; }""" % CHART, arg=sx, timeout=RERUN)
-    path = trace(page, "1. gd")
+    path = trace(page, "gd")
     assert path["x"][0] == pytest.approx(sx, abs=1e-3) and path["y"][0] == pytest.approx(sy, abs=1e-3)
     wait_idle(page)
     no_exception(page)
@@ -433,7 +433,7 @@ def test_click_on_map_moves_start(page):
 def test_click_on_a_path_point_opens_the_step_inspector(page):
     # a slow run, so the path's points lie far apart: step 6 is easy to hit
     open_app(page, "?surface=bowl&r1=gd&r1.lr=0.05&steps=20&x=-1.5&y=1.5")
-    path = trace(page, "1. gd")
+    path = trace(page, "gd")
     step = 6
     (x0, x1), (y0, y1) = page.evaluate(
         "() => { const L = document.querySelector('%s')._fullLayout; return [L.xaxis.range, L.yaxis.range]; }"
@@ -560,7 +560,7 @@ def test_downloads(page, server):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert rows[0] == ["optimizer", "label", "step", "x", "y", "loss", "grad_norm", "lr"]
     assert len(rows) == 1 + 51, len(rows)  # gd on the bowl runs every one of the 50 steps
-    assert rows[1][:5] == ["gd", "1. gd", "0", "-1.5", "1.5"]
+    assert rows[1][:5] == ["gd", "gd", "0", "-1.5", "1.5"]
     assert all(len(r) == 8 for r in rows)
 
     name, data = _download(page, "Trajectories (JSON)", out_dir)
@@ -568,13 +568,13 @@ def test_downloads(page, server):
     doc = json.loads(data.decode("utf-8"), parse_constant=_no_nan)
     assert doc["surface"] == "bowl" and doc["steps"] == 50
     assert doc["optimizers"][0]["optimizer"] == "gd"
-    assert doc["runs"][0]["label"] == "1. gd" and len(doc["runs"][0]["points"]) == 51
+    assert doc["runs"][0]["label"] == "gd" and len(doc["runs"][0]["points"]) == 51
 
     name, data = _download(page, "Interactive figure (HTML)", out_dir)
     assert name.endswith(".html")
     html = data.decode("utf-8")
     assert "plotly" in html.lower()
-    for trace_name in ("1. gd", "start", "minima", "now"):  # "now": the moving marker(s)
+    for trace_name in ("gd", "start", "minima", "now"):  # "now": the moving marker(s)
         assert re.search(r'"name":\s*"%s' % re.escape(trace_name), html), trace_name
     assert re.search(r"Plotly\.addFrames\(\s*['\"]", html), "no animation frames in the HTML"
 
@@ -646,6 +646,6 @@ def test_tampered_link_warns_and_still_draws(page):
     joined = "\n".join(texts)
     assert "nope" in joined and "abc" in joined and "lr" in joined, joined
     assert page.locator(CHART + " .main-svg").count() >= 1
-    assert trace(page, "1. gd") is not None
+    assert trace(page, "gd") is not None
     no_exception(page)
     shot_dark_too(page, "tampered")

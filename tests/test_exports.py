@@ -22,6 +22,7 @@ from PIL import Image
 import appstate
 import cli
 import exports
+import results as results_mod
 import figures
 from config import OptimizerChoice, Racer, RunConfig
 from figures.gif import clip_segments, gif_layout, render_gif
@@ -43,14 +44,14 @@ def run_from_link(link: str) -> RunConfig:
 @pytest.fixture(scope="module")
 def race():
     run = run_from_link(RACE_LINK)
-    return run, exports.run_results(run)
+    return run, results_mod.run_results(run)
 
 
 @pytest.fixture(scope="module")
 def diverging():
     """gd with lr 1.5 on the bowl: every step overshoots further."""
     run = RunConfig("bowl", (), (Racer(OptimizerChoice.build("gd", 1.5)),), 100, (-1.5, 1.5), 0)
-    results = exports.run_results(run)
+    results = results_mod.run_results(run)
     assert results[0]["status"] == "diverged"
     return run, results
 
@@ -220,7 +221,7 @@ def test_gif_progress_increases_to_one(race):
 def test_big_race_render_time():
     """4 optimizers x 500 steps on Rosenbrock, 150 frames: printed, not asserted."""
     run = run_from_link(BIG_RACE_LINK)
-    results = exports.run_results(run)
+    results = results_mod.run_results(run)
     t = time.perf_counter()
     data = exports.animation_gif(run, results, frames=150)
     dt = time.perf_counter() - t
@@ -317,9 +318,9 @@ def test_cli_export_each_format(tmp_path, fmt):
         rows = list(csv.reader(io.StringIO(data.decode())))
         assert len(rows) == 1 + 2 * 301
     elif fmt == "json":
-        assert [r["label"] for r in _no_nan(data.decode())["runs"]] == ["1. gd", "2. adam"]
+        assert [r["label"] for r in _no_nan(data.decode())["runs"]] == ["gd lr=0.001", "adam lr=0.05"]
     else:
-        assert b"Plotly.newPlot" in data and b"1. gd" in data
+        assert b"Plotly.newPlot" in data and b"gd lr=0.001" in data
 
 
 def test_cli_export_from_run_flags(tmp_path):

@@ -1,0 +1,425 @@
+"""Classroom lessons: a configuration, a text, and claims that are checked.
+
+A lesson's text is a template: every number it quotes comes from the lesson's
+own configuration (``{r1.lr}``, ``{steps}``, ``{s.a}``, ``{kappa}``) or from its
+claims, never typed twice. Each claim is data: a kind, the racer(s) it is about
+and a threshold. ``check`` runs the lesson and measures every claim; a test
+runs every lesson and fails when a claim does not hold, and ``cli.py lesson KEY``
+prints the verdicts.
+
+Pure: no Streamlit, no Plotly.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+import landscapes
+import presets
+from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+
+
+# --- racers --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RacerPreset:
+    optimizer: str
+    lr: float | None = None          # None: suggested for the surface
+    hp: tuple = ()
+    schedule: str = "constant"
+    schedule_params: tuple = ()
+    noise: float = 0.0
+    start: tuple[float, float] | None = None   # its own start; None: the lesson's
+
+    def build(self, surface: str, sp: tuple = ()) -> Racer:
+        lr = self.lr if self.lr is not None else presets.suggested_lr(self.optimizer, surface, sp)
+        return Racer(OptimizerChoice.build(self.optimizer, lr, **dict(self.hp)),
+                     ScheduleChoice.build(self.schedule, **dict(self.schedule_params)), self.noise,
+                     self.start)
+
+
+# --- claims --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement about a lesson's run.
+
+    ``racer`` (and ``other``) are 1-based racer numbers. ``kind`` picks the
+    measurement (see ``KINDS``); ``value`` is its threshold, ``axis`` a
+    coordinate (0 = x, 1 = y), ``after`` a first step, ``values`` exact numbers.
+    """
+
+    kind: str
+    racer: int
+    value: float = 0.0
+    other: int = 0
+    axis: int = 0
+    after: int = 0
+    values: tuple = ()
+    what: str = ""
+
+    def text(self, labels: list[str]) -> str:
+        r = labels[self.racer - 1]
+        o = labels[self.other - 1] if self.other else ""
+        c = "xy"[self.axis]
+        v = f"{self.value:g}"
+        return {
+            "diverges_before": lambda: f"{r} diverges before step {int(self.value)}",
+            "escapes_before": lambda: f"{r} escapes downhill before step {int(self.value)}",
+            "converges_by": lambda: f"{r} converges by step {int(self.value)}",
+            "never_converges": lambda: f"{r} does not converge",
+            "runs_every_step": lambda: f"{r} neither diverges nor escapes",
+            "farther_than": lambda: f"{r} is still farther than {v} from the minimum at the last step",
+            "closer_than": lambda: f"{r} ends closer than {v} to the minimum",
+            "ends_in": lambda: f"{r} ends in the {self.what} minimum",
+            "stays_below": lambda: f"after step {self.after} {r}'s |{c}| stays below {v}",
+            "sign_changes_at_least": lambda: f"{r}'s {c} changes sign at least {int(self.value)} times",
+            "no_sign_change": lambda: f"{r}'s {c} never changes sign (no oscillation in {c})",
+            "shrinks": lambda: f"{r}'s |{c}| shrinks at every step",
+            "grows": lambda: f"{r}'s |{c}| grows at every step",
+            "stays_at": lambda: f"{r}'s {c} stays exactly {v} at every step",
+            "ends_lower_than": lambda: f"{r} ends with a lower loss than {o}",
+            "closer_than_other": lambda: f"{r} ends closer to the minimum than {o}",
+            "matches_values": lambda: f"{r}'s {c} after steps 1, 2, … is exactly "
+                                      f"{', '.join(f'{v:g}' for v in self.values[:3])}"
+                                      + (", …" if len(self.values) > 3 else ""),
+            "exceeds_after": lambda: f"after step {self.after} {r}'s |{c}| still reaches {v}",
+            "fewer_sign_changes": lambda: f"{r}'s {c} changes sign fewer times than {o}'s",
+            "slower_start": lambda: f"{r} stays closer to the ridge line than {o} for the first "
+                            f"{int(self.value)} steps",
+            "step_ratio_between": lambda: f"{r}'s first step moves x and y by comparable amounts "
+                                          f"(|Δx|/|Δy| between {self.values[0]:g} and {self.values[1]:g})",
+            "step_ratio_below": lambda: f"{r}'s first step barely moves x (|Δx|/|Δy| below {v})",
+        }[self.kind]()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: Claim
+    text: str
+    measured: str
+    holds: bool
+
+
+def _coord(r: dict, axis: int) -> np.ndarray:
+    return r["positions"][:, axis]
+
+
+def _sign_changes(v: np.ndarray) -> int:
+    s = np.sign(v[v != 0])
+    return int(np.count_nonzero(s[1:] != s[:-1]))
+
+
+def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
+            radius: float) -> tuple[str, bool]:
+    """The measured value of a claim (as text) and whether the claim holds."""
+    r = results[claim.racer - 1]
+    o = results[claim.other - 1] if claim.other else None
+    k = claim.kind
+    status, stop, conv = r["status"], r["stopped_at"], r["converged_at"]
+    if k == "diverges_before":
+        return f"{status} at step {stop}" if stop >= 0 else status, \
+            status == "diverged" and 0 <= stop < claim.value
+    if k == "escapes_before":
+        return f"{status} at step {stop}" if stop >= 0 else status, \
+            status == "escaped" and 0 <= stop < claim.value
+    if k == "converges_by":
+        return (f"converged at step {conv}" if conv >= 0 else "never converged"), 0 <= conv <= claim.value
+    if k == "never_converges":
+        return (f"converged at step {conv}" if conv >= 0 else "never converged"), conv < 0
+    if k == "runs_every_step":
+        return status, status in ("converged", "max_steps")
+    if k in ("farther_than", "closer_than"):
+        d = r["distance"]
+        ok = d > claim.value if k == "farther_than" else d < claim.value
+        return f"distance {d:.4g}", bool(ok and status not in ("diverged", "escaped"))
+    if k == "ends_in":
+        idx = r["nearest_minimum"]
+        reached = status not in ("diverged", "escaped") and idx >= 0 and r["distance"] <= radius
+        kind = surface.minima[idx].kind if reached else "no"
+        return f"{kind} minimum", kind == claim.what
+    if k == "stays_below":
+        v = np.abs(_coord(r, claim.axis)[claim.after:])
+        peak = float(v.max()) if v.size else float("nan")
+        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak < claim.value)
+    if k == "sign_changes_at_least":
+        n = _sign_changes(_coord(r, claim.axis))
+        return f"{n} sign changes", n >= claim.value
+    if k == "exceeds_after":
+        v = np.abs(_coord(r, claim.axis)[claim.after:])
+        peak = float(v.max()) if v.size else float("nan")
+        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak >= claim.value)
+    if k == "fewer_sign_changes":
+        a, b = _sign_changes(_coord(r, claim.axis)), _sign_changes(_coord(o, claim.axis))
+        return f"{a} vs {b} sign changes", a < b
+    if k == "no_sign_change":
+        n = _sign_changes(_coord(r, claim.axis))
+        return f"{n} sign changes", n == 0
+    if k in ("shrinks", "grows"):
+        v = np.abs(_coord(r, claim.axis))
+        d = np.diff(v)
+        ok = bool(len(d) and (np.all(d < 0) if k == "shrinks" else np.all(d > 0)))
+        return f"|{'xy'[claim.axis]}| from {v[0]:.4g} to {v[-1]:.4g}", ok
+    if k == "stays_at":
+        v = _coord(r, claim.axis)
+        return f"{'xy'[claim.axis]} in [{v.min():.4g}, {v.max():.4g}]", bool(np.all(v == claim.value))
+    if k == "ends_lower_than":
+        a, b = r["final_loss"], o["final_loss"]
+        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
+    if k == "closer_than_other":
+        a, b = r["distance"], o["distance"]
+        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
+    if k == "matches_values":
+        got = _coord(r, claim.axis)[1:len(claim.values) + 1]
+        ok = len(got) == len(claim.values) and all(float(a) == float(b) for a, b in zip(got, claim.values))
+        return ", ".join(f"{v:.6g}" for v in got[:3]) + ", …", ok
+    if k == "slower_start":
+        n = int(claim.value)
+        a = np.abs(_coord(r, claim.axis)[1:n + 1])
+        b = np.abs(_coord(o, claim.axis)[1:n + 1])
+        ok = len(a) == n and len(b) == n and bool(np.all(a < b))
+        return f"|{'xy'[claim.axis]}| at step {n}: {a[-1]:.4g} vs {b[-1]:.4g}" if ok or (len(a) and len(b)) \
+            else "too few steps", ok
+    if k in ("step_ratio_between", "step_ratio_below"):
+        d = np.abs(r["positions"][1] - r["positions"][0]) if len(r["positions"]) > 1 else np.zeros(2)
+        ratio = float(d[0] / d[1]) if d[1] > 0 else float("inf")
+        ok = (claim.values[0] <= ratio <= claim.values[1]) if k == "step_ratio_between" else ratio < claim.value
+        return f"|Δx|/|Δy| = {ratio:.3g}", bool(ok)
+    raise ValueError(f"unknown claim kind {k!r}")
+
+
+# --- lessons -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lesson:
+    key: str
+    title: str
+    text: str                         # a template: see ``render``
+    surface: str
+    racers: tuple[RacerPreset, ...]
+    steps: int = 300
+    start: tuple[float, float] | None = None
+    surface_params: tuple = ()
+    claims: tuple[Claim, ...] = ()
+    table: bool = False               # show the per-step table of the first racer's x
+    coordinates: bool = False         # show x and y against the step
+    extra: tuple = field(default=())  # named numbers derived from the configuration
+
+    def run_config(self) -> RunConfig:
+        sp = tuple(sorted(landscapes.validate_params(self.surface, dict(self.surface_params)).items()))
+        racers = tuple(p.build(self.surface, sp) for p in self.racers)
+        return RunConfig(self.surface, sp, racers, self.steps, self.start, 0)
+
+    def render(self, labels: list[str] | None = None) -> str:
+        """The text with its numbers filled in from the configuration."""
+        run = self.run_config()
+        if labels is None:
+            import results
+            labels = results.racer_labels(run.racers)
+        fields = _fields(run, labels)
+        return string.Formatter().vformat(self.text, (), fields)
+
+    def claim_texts(self, labels: list[str]) -> list[str]:
+        return [c.text(labels) for c in self.claims]
+
+
+def _fields(run: RunConfig, labels: list[str]) -> dict:
+    sp = dict(run.surface_params)
+    fields: dict = {"steps": run.steps, "s": SimpleNamespace(**sp)}
+    if "a" in sp and "b" in sp:  # the ravine a x² + b y²: curvatures 2a, 2b
+        fields["kappa"] = f"{sp['b'] / sp['a']:.3g}"
+        fields["curv_x"], fields["curv_y"] = f"{2 * sp['a']:g}", f"{2 * sp['b']:g}"
+        fields["lr_limit"] = f"{1 / sp['b']:.3g}"
+    x, y = run.start_point()
+    fields["start"] = f"({x:g}, {y:g})"
+    fields["r1_start"] = f"{run.racer_start(0)[0]:g}" if run.racers else ""
+    for i, (r, label) in enumerate(zip(run.racers, labels), start=1):
+        hp = dict(r.choice.hp)
+        fields[f"r{i}"] = SimpleNamespace(
+            lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name, title=r.choice.optimizer.title, label=label,
+            noise=f"{r.noise:g}", **{k: (f"{v:g}" if not isinstance(v, bool) else v)
+                                      for k, v in hp.items() if k != "lr"},
+            **{f"sched_{k}": f"{v:g}" for k, v in r.schedule.params})
+    return fields
+
+
+def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
+    """Run a lesson and measure each of its claims."""
+    import experiments
+    import results as results_mod
+    run = lesson.run_config()
+    res = results_mod.run_results(run)
+    labels = [r["label"] for r in res]
+    surface = run.get_surface()
+    radius = experiments.basin_radius(surface)
+    verdicts = []
+    for c in lesson.claims:
+        measured, holds = measure(c, res, surface, radius)
+        verdicts.append(Verdict(c, c.text(labels), measured, bool(holds)))
+    return run, res, verdicts
+
+
+def C(kind: str, racer: int, value: float = 0.0, **kw) -> Claim:
+    return Claim(kind, racer, value, **kw)
+
+
+R = RacerPreset
+
+
+def _article_values(w0: float, lr: float, n: int) -> tuple[float, ...]:
+    """The article's loop, in plain Python: ``w = w - lr * 2 * w``, printed each step."""
+    out, w = [], w0
+    for _ in range(n):
+        w = w - lr * (2 * w)
+        out.append(w)
+    return tuple(out)
+
+
+LESSONS: dict[str, Lesson] = {}
+
+
+def _add(lesson: Lesson) -> None:
+    LESSONS[lesson.key] = lesson
+
+
+_add(Lesson(
+    "first", "Three optimizers race on Rosenbrock",
+    "All three start at the classic {start}. Gradient descent ({r1.label}) crawls: the valley's "
+    "walls are steep and its floor almost flat, so a learning rate small enough for the walls is "
+    "tiny along the floor. Momentum, with the same learning rate, gathers speed along the floor "
+    "and gets closest to the minimum at (1, 1). Adam takes steps of about lr in each coordinate "
+    "whatever the gradient's size: it never crawls, but its steps stay short as the valley bends, "
+    "and after {steps} steps it is between the other two.",
+    "rosenbrock", (R("gd", 1e-3), R("momentum", 1e-3), R("adam", 0.05)), steps=500,
+    claims=(C("farther_than", 1, 1.5), C("closer_than", 2, 0.2), C("closer_than_other", 3, other=1),
+            C("closer_than_other", 2, other=3))))
+
+_add(Lesson(
+    "learning_rate", "Learning rate: too low, just right, too high",
+    "The same gradient descent with three learning rates on an elliptic bowl whose curvatures are "
+    "{curv_x} along x and {curv_y} along y, so steps are stable only while lr < 2/{curv_y} = "
+    "{lr_limit}. {r1.label} crawls along the curved path of steepest descent; {r2.label} "
+    "zig-zags across y while it closes in and converges; {r3.label} overshoots further every "
+    "step in y and diverges.",
+    "ravine", (R("gd", 0.05), R("gd", 0.4), R("gd", 0.55)), steps=60, start=(-5.0, 2.0),
+    surface_params=(("a", 0.5),),
+    claims=(C("farther_than", 1, 0.2), C("no_sign_change", 1, axis=1), C("converges_by", 2, 40),
+            C("sign_changes_at_least", 2, 5, axis=1), C("diverges_before", 3, 40))))
+
+_add(Lesson(
+    "ravine", "Momentum in a ravine",
+    "A narrow valley, condition number {kappa}. Gradient descent ({r1.label}), near the largest "
+    "stable rate for the steep direction, zig-zags across the valley and creeps along it. "
+    "Momentum ({r2.label}, μ = {r2.momentum}) swings across the valley too, but the velocity it "
+    "keeps adds up along the floor, so it arrives long before gradient descent. Nesterov's "
+    "look-ahead ({r3.label}) damps the swings across the valley much sooner.",
+    "ravine", (R("gd", 0.45), R("momentum", 0.3, (("momentum", 0.8),)),
+               R("nesterov", 0.3, (("momentum", 0.8),))),
+    steps=100, surface_params=(("a", 0.02),),
+    claims=(C("sign_changes_at_least", 1, 10, axis=1), C("farther_than", 1, 0.5),
+            C("sign_changes_at_least", 2, 3, axis=1), C("converges_by", 2, 100),
+            C("closer_than_other", 2, other=1), C("exceeds_after", 2, 0.05, axis=1, after=30),
+            C("stays_below", 3, 0.05, axis=1, after=30))))
+
+_add(Lesson(
+    "rmsprop_ravine", "RMSProp: a step size per coordinate",
+    "The same narrow valley (condition number {kappa}). Gradient descent ({r1.label}) must keep "
+    "its rate small for the steep y direction, so its steps along the flat x direction are tiny. "
+    "RMSProp ({r2.label}) divides each coordinate's gradient by the root of its own running "
+    "average of squares, so both coordinates move by comparable amounts from the first step: it "
+    "heads for the minimum instead of dropping to the valley floor first.",
+    "ravine", (R("gd", 0.45), R("rmsprop", 0.05)), steps=150, surface_params=(("a", 0.02),),
+    claims=(C("step_ratio_below", 1, 0.1), C("step_ratio_between", 2, values=(0.5, 2.0)),
+            C("closer_than_other", 2, other=1))))
+
+_add(Lesson(
+    "saddle", "Escaping a saddle point",
+    "Starting almost on the ridge, at {start}, gradient descent ({r1.label}) creeps toward the "
+    "saddle point and lingers there while the tiny y-component grows, then escapes downhill. "
+    "Momentum ({r2.label}) builds speed along y and escapes much sooner. Adam ({r3.label}) "
+    "leaves the saddle at once, but at its fixed pace of about lr per step: it is still on its "
+    "way out at the last step.",
+    "saddle", (R("gd", 0.01), R("momentum", 0.01), R("adam", 0.02)), steps=500,
+    claims=(C("escapes_before", 1, 500), C("escapes_before", 2, 100),
+            C("runs_every_step", 3), C("slower_start", 1, 50, other=3, axis=1))))
+
+_add(Lesson(
+    "saddle_oscillation", "Does gradient descent oscillate at a saddle point?",
+    "On x² − y² the curvature is +2 along x and −2 along y. Along x, gradient descent multiplies "
+    "x by 1 − 2·lr each step: with {r1.label} (below 1/2) it slides to the ridge line x = 0 "
+    "without oscillating; only a rate above 1/curvature = 1/2, such as {r2.label}, makes x jump "
+    "across the ridge every step (x still shrinks while lr < 1, but this run also leaves along y all the sooner). Along y it multiplies y by "
+    "1 + 2·lr: it moves away, slowly while y is tiny. A run started exactly on the ridge "
+    "({r3.label}, y = 0) never leaves it and walks into the saddle point itself.",
+    "saddle", (R("gd", 0.1), R("gd", 0.7), R("gd", 0.3, start=(1.5, 0.0))), steps=40, start=(1.5, 0.001),
+    coordinates=True,
+    claims=(C("no_sign_change", 1, axis=0), C("shrinks", 1, axis=0), C("grows", 1, axis=1),
+            C("sign_changes_at_least", 2, 10, axis=0), C("shrinks", 2, axis=0), C("escapes_before", 2, 40),
+            C("stays_at", 3, 0.0, axis=1), C("converges_by", 3, 40))))
+
+_add(Lesson(
+    "local_minima", "Local minima: where you start decides where you end",
+    "On a surface with two valleys, plain gradient descent ({r1.label}) settles in the nearer, "
+    "shallower one; momentum ({r2.label}, μ = {r2.momentum}) carries the run over the ridge into "
+    "the deeper one.",
+    "two_minima", (R("gd", 0.05), R("momentum", 0.02, (("momentum", 0.95),))), steps=300,
+    claims=(C("ends_in", 1, what="local"), C("ends_in", 2, what="global"))))
+
+_add(Lesson(
+    "lr_ridge", "A small learning rate stays in the local minimum",
+    "From the same start in the shallow valley, gradient descent with {r1.label} follows the "
+    "slope down into the nearby local minimum and stays there. With {r2.label} the first steps "
+    "are long enough to jump over the ridge, and the run ends in the deeper, global minimum: a "
+    "larger rate is not only faster, it can change the answer.",
+    "two_minima", (R("gd", 0.05), R("gd", 0.17)), steps=300,
+    claims=(C("ends_in", 1, what="local"), C("ends_in", 2, what="global"))))
+
+_add(Lesson(
+    "adam_vs_sgd", "Adam vs SGD on Rosenbrock",
+    "SGD ({r1.label}) must use a tiny learning rate to stay stable in the steep valley walls, so "
+    "it crawls along the floor. RMSProp ({r3.label}) scales each coordinate's step by its recent "
+    "gradient size and gets further; Adam ({r2.label}) adds momentum to that scaling and follows "
+    "the valley almost to the minimum in {steps} steps.",
+    "rosenbrock", (R("gd", 1.5e-3), R("adam", 0.1), R("rmsprop", 0.01)), steps=1000,
+    claims=(C("farther_than", 1, 0.5), C("closer_than", 2, 0.05), C("closer_than_other", 3, other=1),
+            C("closer_than_other", 2, other=3))))
+
+_add(Lesson(
+    "noise", "Batch vs mini-batch vs stochastic gradients",
+    "Full-batch gradients ({r1.label}) give a smooth path; a mini-batch gradient ({r2.label}) is "
+    "noisier, a single-example (stochastic) gradient ({r3.label}) noisier still. Here the noise "
+    "is Gaussian with a standard deviation that shrinks as 1/√(batch size): σ = {r3.noise} for "
+    "one example and {r2.noise} ≈ {r3.noise}/√8 for a batch of 8.",
+    "bowl", (R("gd", 0.05), R("gd", 0.05, noise=round(2 / 8 ** 0.5, 3)), R("gd", 0.05, noise=2.0)),
+    steps=200,
+    claims=(C("converges_by", 1, 200), C("closer_than_other", 2, other=3))))
+
+_add(Lesson(
+    "decay", "Learning-rate decay",
+    "With noisy gradients (σ = {r1.noise}) a constant learning rate ({r1.label}) keeps bouncing "
+    "around the minimum; decaying it, by a cosine over {r2.sched_T_max} steps ({r2.label}) or by "
+    "half every {r3.sched_step_size} steps ({r3.label}), lets the run settle closer.",
+    "bowl", (R("gd", 0.1, noise=2.0),
+             R("gd", 0.1, schedule="cosine", schedule_params=(("T_max", 300),), noise=2.0),
+             R("gd", 0.1, schedule="step", schedule_params=(("step_size", 60), ("gamma", 0.5)), noise=2.0)),
+    steps=300,
+    claims=(C("closer_than_other", 2, other=1), C("closer_than_other", 3, other=1))))
+
+_ARTICLE = _article_values(5.0, 0.1, 20)
+
+_add(Lesson(
+    "article", "The article's example: minimize x² from w = 5",
+    "The article's loop: start at w = {r1_start}, take {steps} steps of w ← w − lr·2w with lr = {r1.lr}, "
+    "printing w after each step. Each step multiplies w by 1 − 2·lr = {r1.factor}: the table beside the "
+    "map lists the same weights as the article's printout. Then compare: with {r2.label} one step "
+    "lands exactly on the minimum (1 − 2·lr = 0); with {r3.label} w jumps across the minimum every "
+    "step and still shrinks (|1 − 2·lr| < 1); with {r4.label} it jumps further out every step and "
+    "diverges (|1 − 2·lr| > 1).",
+    "bowl", (R("gd", 0.1), R("gd", 0.5), R("gd", 0.9), R("gd", 1.1)), steps=20, start=(5.0, 0.0),
+    table=True,
+    claims=(C("matches_values", 1, axis=0, values=_ARTICLE), C("matches_values", 2, axis=0, values=(0.0,)),
+            C("sign_changes_at_least", 3, 19, axis=0), C("shrinks", 3, axis=0),
+            C("diverges_before", 4, 20))))
