@@ -66,8 +66,9 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
             label += f" from ({x:.3g}, {y:.3g})"
         labels.append(label)
     seen: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
+    original = list(labels)
+    for i, label in enumerate(original):
+        if original.count(label) > 1:
             seen[label] = seen.get(label, 0) + 1
             labels[i] = f"{label} #{seen[label]}"
     return labels

@@ -225,3 +225,97 @@ def test_final_history_keeps_memory_bounded():
     tr = engine.run(optimizers.get("adam"), BOWL, starts, hp("adam", 0.01), 50, history="final")
     assert tr.positions.nbytes == 20_000 * 2 * 8
     assert tr.grads is None and not tr.states
+
+
+# ----------------------------------------------------------------------------- what users see
+# Each test below pins a number the app shows; a change to the engine's bookkeeping fails one.
+
+REF = __import__("json").loads((__import__("pathlib").Path(__file__).parent / "data" /
+                                "torch_reference.json").read_text())
+
+
+@pytest.mark.parametrize("name", list(REF["optimizers"]))
+def test_engine_run_reproduces_torch_with_mixed_settings_in_one_batch(name):
+    """``engine.run`` itself (the path the app and the CLI use), one batch holding every
+    reference setting of an optimizer with its own learning rate and hyperparameters,
+    reproduces the trajectories recorded from torch.optim (step counts, bias corrections
+    and per-trajectory values included)."""
+    opt = optimizers.get(name)
+    runs = REF["optimizers"][name]
+    starts = np.array(REF["starts"], dtype=float)
+    groups: dict = {}
+    for run in runs:  # flags are per batch, numbers per trajectory
+        full = opt.validate(run["lr"], **run["hp"])
+        flags = tuple(sorted((k, v) for k, v in full.items() if isinstance(v, bool)))
+        groups.setdefault(flags, []).append(run)
+    for flags, group in groups.items():
+        filled = [opt.validate(run["lr"], **run["hp"]) for run in group]
+        per_traj = {k: np.repeat([f[k] for f in filled], len(starts))
+                    for k in filled[0] if not isinstance(filled[0][k], bool)}
+        values = {**dict(flags), **per_traj}
+        tr = engine.run(opt, ROSEN, np.tile(starts, (len(group), 1)), values, REF["steps"],
+                        stop=engine.StopRule())
+        ours = tr.positions.transpose(1, 0, 2)  # (B, T+1, 2)
+        ref = np.concatenate([np.array(run["trajectories"]) for run in group])
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14, err_msg=f"{name} {flags}")
+
+
+def test_the_step_count_starts_at_one():
+    """Adam's first step is lr·sign(g) (bias corrections with t = 1); with t + 1 it is not."""
+    g = ROSEN.grad(np.array([[-1.2, 1.0]]))[0]
+    tr = engine.run(optimizers.get("adam"), ROSEN, [-1.2, 1.0], hp("adam", 0.1), 1)
+    step = tr.positions[1, 0] - tr.positions[0, 0]
+    np.testing.assert_allclose(step, -0.1 * np.sign(g), rtol=1e-6)
+
+
+@pytest.mark.parametrize("schedule, params, lrs", [
+    ("step", {"step_size": 3, "gamma": 0.5}, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]),
+    ("warmup_cosine", {"warmup": 3, "T_max": 4, "eta_min": 0.0},
+     [0.1 / 3, 0.2 / 3, 0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05]),
+])
+def test_each_step_uses_its_own_scheduled_rate(schedule, params, lrs):
+    """At a StepLR / warm-up boundary the rate changes: step k (1-based) uses lrs[k-1]
+    (torch: opt.step() then sched.step()), on x² + y² where x ← x(1 − 2·lr)."""
+    from optimizers import schedules
+    n = len(lrs)
+    tr = engine.run(optimizers.get("gd"), BOWL, [1.0, 0.0], hp("gd", 0.1), n,
+                    schedule=schedules.get(schedule), schedule_params=params)
+    np.testing.assert_allclose(tr.lrs[:, 0], lrs, rtol=1e-12)
+    x, expected = 1.0, [1.0]
+    for lr in lrs:
+        x = x * (1 - 2 * lr)
+        expected.append(x)
+    np.testing.assert_allclose(tr.positions[:, 0, 0], expected, rtol=1e-12)
+
+
+def test_escape_region_is_ten_half_widths():
+    """On the saddle from (0, 0.01) gd multiplies y by 1 + 2·lr: it escapes at the first
+    step where |y| leaves 10 half-widths (10 × 2 = 20) of the domain's centre."""
+    saddle = landscapes.get("saddle")
+    lr = 0.1
+    y, k = 0.01, 0
+    while abs(y) <= 20.0:
+        y *= 1 + 2 * lr
+        k += 1
+    rule = engine.StopRule.for_surface(saddle)
+    assert rule.half_widths == (20.0, 20.0) and rule.centre == (0.0, 0.0)
+    tr = engine.run(optimizers.get("gd"), saddle, [0.0, 0.01], hp("gd", lr), 200, stop=rule)
+    assert tr.status[0] == "escaped" and tr.stopped_at[0] == k
+
+
+def test_loss_bound_stops_a_run_that_exceeds_it():
+    """A run whose loss passes the bound (inside the region) stops there with that reason."""
+    rule = engine.StopRule(loss_bound=100.0)
+    lr, x, k = 1.5, 1.0, 0
+    while x * x <= 100.0:  # bowl from (1, 0): x ← x(1 − 2·lr) = −2x
+        x *= 1 - 2 * lr
+        k += 1
+    tr = engine.run(optimizers.get("gd"), BOWL, [1.0, 0.0], hp("gd", lr), 50, stop=rule)
+    assert tr.status[0] == "diverged" and tr.stopped_at[0] == k
+    assert "exceeded the bound" in tr.stop_reason[0]
+
+
+def test_default_loss_bound_is_documented_formula():
+    """10⁶ × (max |f| on the domain + 1), sampled on a fixed grid (not the plot's)."""
+    rule = engine.StopRule.for_surface(BOWL)
+    assert rule.loss_bound == pytest.approx(1e6 * (8.0 + 1.0))
