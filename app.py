@@ -92,17 +92,21 @@ def _surface_params_now() -> tuple:
 
 def on_surface() -> None:
     """A new surface: its default start and a suggested learning rate per racer."""
+    if SS.get("surface") not in landscapes.names():
+        return  # a modified client: appstate.sanitize_widget_state() resets it with a message
     s = landscapes.get(SS["surface"])
     SS["x"], SS["y"] = map(float, s.default_start)
     sp = _surface_params_now()
-    for i in range(SS.get("n_racers", 0)):
+    for i in range(int(SS.get("n_racers", 0)) if appstate.number_ok(SS.get("n_racers"), 1, config.MAX_RACERS) else 0):
         name = SS.get(f"opt.{i}", "gd")
-        SS[f"lr.{i}"] = presets.suggested_lr(name, SS["surface"], sp)
+        if name in optimizers.names():
+            SS[f"lr.{i}"] = presets.suggested_lr(name, SS["surface"], sp)
     SS["lesson_text"] = None
 
 
 def on_optimizer(i: int) -> None:
-    SS[f"lr.{i}"] = presets.suggested_lr(SS[f"opt.{i}"], SS["surface"], _surface_params_now())
+    if SS.get(f"opt.{i}") in optimizers.names() and SS.get("surface") in landscapes.names():
+        SS[f"lr.{i}"] = presets.suggested_lr(SS[f"opt.{i}"], SS["surface"], _surface_params_now())
 
 
 def picked(event, fig) -> tuple[str, tuple] | None:
@@ -131,9 +135,12 @@ def picked(event, fig) -> tuple[str, tuple] | None:
 if "_init" not in SS:
     state0, link_warnings = appstate.from_query(st.query_params.to_dict())
     load_into_widgets(state0)
-    SS["link_warnings"] = link_warnings
+    SS["link_warnings"] = [f"Share link: {w}" for w in link_warnings]
     SS["lesson_text"] = state0.lesson or ("first" if not st.query_params else None)
+    SS["lesson"] = SS["lesson_text"]
     SS["_init"] = True
+for w in appstate.sanitize_widget_state(SS):
+    SS.setdefault("link_warnings", []).append(f"Controls: {w}")
 if "_pending_start" in SS:  # a map click from the last run: set before the widgets exist
     SS["x"], SS["y"] = SS.pop("_pending_start")
 if "_pending_step" in SS:  # a click on a path point: show that step in the inspector
@@ -149,15 +156,13 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
     colour = figures.colour(i)
     st.markdown(f"<span style='color:{colour};font-size:1.3em'>●</span> **Optimizer {i + 1}**",
                 unsafe_allow_html=True)
-    if SS.get(f"opt.{i}") not in names:
-        SS[f"opt.{i}"] = "adam"
     name = st.selectbox("optimizer", names, key=f"opt.{i}", on_change=on_optimizer, args=(i,),
                         format_func=lambda n: f"{n}: {optimizers.get(n).title}",
                         label_visibility="collapsed")
     opt = optimizers.get(name)
     if f"lr.{i}" not in SS:
         SS[f"lr.{i}"] = presets.suggested_lr(name, surface, sp)
-    lr = st.number_input("learning rate (lr)", min_value=0.0, max_value=1e6, key=f"lr.{i}",
+    lr = st.number_input("learning rate (lr)", min_value=0.0, max_value=config.MAX_LR, key=f"lr.{i}",
                          format="%.6g", step=None, help="Typed exactly; the suggested value "
                          "for this surface is set when you change surface or optimizer.")
     hp: dict = {}
@@ -174,8 +179,6 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
                     k, key=key, format="%.6g", help=f"{h.doc} Valid range {h.describe_range()}.",
                     min_value=float(h.low) if np.isfinite(h.low) else None,
                     max_value=float(h.high) if np.isfinite(h.high) else None)
-        if SS.get(f"sched.{i}") not in schedules.names():
-            SS[f"sched.{i}"] = "constant"
         sname = st.selectbox("learning-rate schedule", schedules.names(), key=f"sched.{i}",
                              format_func=lambda n: schedules.get(n).title)
         sched = schedules.get(sname)
@@ -236,8 +239,8 @@ def controls() -> tuple[AppState, list[str]]:
                 col.number_input(k, min_value=float(p.low), max_value=float(p.high), key=key,
                                  format="%.4g", help=p.doc)
         sp = _surface_params_now()
-        st.slider("Steps", min_value=0, max_value=config.MAX_STEPS, key="steps",
-                  help=f"At most {config.MAX_STEPS:,} steps.")
+        st.number_input("Steps", min_value=config.MIN_RACE_STEPS, max_value=config.MAX_STEPS, key="steps",
+                        step=10, help=f"Typed exactly: {config.MIN_RACE_STEPS} to {config.MAX_STEPS:,} steps.")
         c1, c2 = st.columns(2)
         c1.number_input("start x", key="x", format="%.4g", min_value=-config.MAX_ABS_COORD,
                         max_value=config.MAX_ABS_COORD)
@@ -287,7 +290,7 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
     return [(v.text, v.measured, v.holds) for v in verdicts]
 
 
-def lesson_panel(lesson: lessons.Lesson, run: RunConfig) -> None:
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig) -> bool:
     """The lesson's text, its checked claims, and whether the view still is the lesson's."""
     changed = run != lesson.run_config()
     claims = "".join(f"\n- {'✓' if holds else '✗'} {text} (measured: {measured})"
@@ -298,19 +301,15 @@ def lesson_panel(lesson: lessons.Lesson, run: RunConfig) -> None:
                            "own run, not the view below.*" if changed else ""))
     if changed:
         st.button("Reset lesson", key="lesson_reset", on_click=on_lesson, args=(lesson.key,))
+    return changed
 
 
-def lesson_extras(lesson: lessons.Lesson, run: RunConfig, race: list[dict], present: bool) -> None:
-    """A lesson's own views: the per-step table of weights, x and y against the step."""
-    if lesson.table:
-        steps = range(1, run.steps + 1)
-        rows = [{"step": k, **{r["label"]: (f"{r['positions'][k, 0]:.10g}" if k < len(r["positions"])
-                                             else "stopped") for r in race}} for k in steps]
-        st.caption("x after each step (the article prints w): compare line by line")
-        st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 420))
-    if lesson.coordinates:
-        st.plotly_chart(coordinates_figure(run, present), key="coords", width="stretch",
-                        config={"displaylogo": False})
+def lesson_table(run: RunConfig, race: list[dict]) -> None:
+    """The x of every racer after each step, as the article prints w."""
+    rows = [{"step": k, **{r["label"]: (f"{r['positions'][k, 0]:.10g}" if k < len(r["positions"])
+                                         else "stopped") for r in race}} for k in range(1, run.steps + 1)]
+    st.caption("x after each step (the article prints w): compare line by line")
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 560))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -330,16 +329,19 @@ if view.present:
 
 head, toggle_col = st.columns([5, 1])
 with head:
-    st.title(f"{surface.title}: " + (", ".join(r.name for r in run.racers) or "no optimizer"))
+    names = results.racer_labels(run.racers, [r.start for r in run.racers])
+    st.title(f"{surface.title}: " + (", ".join(names) or "no optimizer"))
 with toggle_col:
     st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
               "for a projector. Also in the link as present=1.")
 
 for w in SS.pop("link_warnings", []):  # shown once: the next change of a control clears them
-    st.warning(f"Share link: {w}")
+    st.warning(w)
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
+companion = None
 if lesson is not None:
-    lesson_panel(lesson, run)
+    if not lesson_panel(lesson, run) and lesson.companion:
+        companion = lesson.companion_config()
     state = AppState(run, view, lesson.key)
 
 try:
@@ -352,12 +354,28 @@ if not run.racers:
     st.stop()
 
 race = compute(run)
-fig = main_figure(run, view.view, view.speed, view.present)
-event = st.plotly_chart(
-    fig, key="chart", on_select="rerun", selection_mode="points", width="stretch",
-    config={"displaylogo": False, "scrollZoom": False,
-            "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}},
-)
+CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
+                "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
+if companion is None:
+    fig = main_figure(run, view.view, view.speed, view.present)
+    map_col, table_col = st.columns([2, 1]) if lesson is not None and lesson.table else (st.container(), None)
+    with map_col:
+        event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
+                                width="stretch", config=CHART_CONFIG)
+    if table_col is not None:
+        with table_col:
+            lesson_table(run, race)
+else:  # a lesson that compares two races: both maps side by side
+    left_map, right_map = st.columns(2)
+    with left_map:
+        st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
+        fig = main_figure(run, "2d", view.speed, view.present)
+        event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
+                                width="stretch", config=CHART_CONFIG)
+    with right_map:
+        st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
+        st.plotly_chart(main_figure(companion, "2d", view.speed, view.present), key="chart2",
+                        width="stretch", config=CHART_CONFIG)
 pick = picked(event, fig)
 if pick is not None and pick != SS.get("_last_pick"):
     SS["_last_pick"] = pick
@@ -369,8 +387,9 @@ if pick is not None and pick != SS.get("_last_pick"):
         SS["_pending_start"] = value
         st.rerun()
 
-if lesson is not None and (lesson.table or lesson.coordinates):
-    lesson_extras(lesson, run, race, view.present)
+if lesson is not None and lesson.coordinates:
+    st.plotly_chart(coordinates_figure(run, view.present), key="coords", width="stretch",
+                    config={"displaylogo": False})
 
 st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
              column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
@@ -392,10 +411,11 @@ with right:
         st.caption(surface.note)
 
 with st.expander("Update rules of the racing optimizers", expanded=not view.present):
-    for i, r in enumerate(run.racers):
-        opt = r.choice.optimizer
-        st.markdown(f"<span style='color:{figures.colour(i)}'>●</span> **{opt.title}** ({opt.name})",
-                    unsafe_allow_html=True)
+    for name in dict.fromkeys(r.choice.name for r in run.racers):  # each rule once
+        opt = optimizers.get(name)
+        dots = "".join(f"<span style='color:{figures.colour(i)}'>●</span>"
+                       for i, r in enumerate(run.racers) if r.choice.name == name)
+        st.markdown(f"{dots} **{opt.title}** ({opt.name})", unsafe_allow_html=True)
         st.latex(opt.latex)
         st.caption(f"{opt.description} Convention: {opt.convention}")
 

@@ -9,6 +9,7 @@ and adds a warning the app shows. No Streamlit here.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
@@ -52,7 +53,8 @@ def default_state() -> AppState:
 def _fmt(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    return f"{float(v):.12g}"
+    text = repr(float(v))  # the shortest text that reads back as exactly this float
+    return text[:-2] if text.endswith(".0") else text
 
 
 def to_query(state: AppState) -> dict[str, str]:
@@ -100,7 +102,7 @@ def to_query(state: AppState) -> dict[str, str]:
 
 # --- from query -------------------------------------------------------------
 
-_RACER_KEY = re.compile(r"^r([1-9]\d*)(?:\.(.+))?$")
+_RACER_KEY = re.compile(r"^r([1-9]\d{0,2})(?:\.(.+))?$")  # r1 … r999: digits are length-checked
 
 
 def _flag(text: str) -> bool | None:
@@ -125,11 +127,11 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             lesson = q["lesson"]
             base = lesson_state(lesson)
         else:
-            warnings.append(f"unknown lesson {_quote(q['lesson'])} in the link "
+            warnings.append(f"unknown lesson {config.quote(q['lesson'])} in the link "
                             f"(valid: {', '.join(lessons.LESSONS)}); showing no lesson")
 
-    def warn(msg: str) -> None:
-        warnings.append(msg)
+    def warn(msg: str) -> None:  # a message quotes at most a short piece of any value
+        warnings.append(msg if len(msg) <= 400 else msg[:400] + "…")
 
     # surface and its parameters
     surface = base.run.surface
@@ -138,7 +140,7 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
         if q["surface"] in landscapes.names():
             surface = q["surface"]
         else:
-            warn(f"unknown surface {q['surface']!r} in the link; showing {surface}")
+            warn(f"unknown surface {config.quote(q['surface'])} in the link; showing {surface}")
     sp_in = {}
     for k, v in q.items():
         if k.startswith("s."):
@@ -164,7 +166,8 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             warn(f"{exc} (from the link); using {default}")
             return default
 
-    steps = number("steps", lambda t: config.parse_int(t, "steps", 0, config.MAX_STEPS), base.run.steps)
+    steps = number("steps", lambda t: config.parse_int(t, "steps", config.MIN_RACE_STEPS, config.MAX_STEPS),
+                   base.run.steps)
     seed = number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), base.run.seed)
     start = base.run.start if surface == base.run.surface else None
     if "x" in q or "y" in q:
@@ -204,26 +207,21 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
             if q[key] in valid:
                 view = replace(view, **{key: q[key]})
             else:
-                warn(f"unknown {key} {q[key]!r} in the link (valid: {', '.join(valid)})")
+                warn(f"unknown {key} {config.quote(q[key])} in the link (valid: {', '.join(valid)})")
     for key, attr in (("present", "present"), ("logloss", "log_loss")):
         if key in q:
             used.add(key)
             flag = _flag(q[key])
             if flag is None:
-                warn(f"{key} must be 0 or 1 in the link, got {q[key]!r}")
+                warn(f"{key} must be 0 or 1 in the link, got {config.quote(q[key])}")
             else:
                 view = replace(view, **{attr: flag})
     unknown = sorted(set(q) - used - {"lesson"})
     if unknown:
-        warn("ignored unknown link parameter(s): " + ", ".join(_quote(u) for u in unknown[:5]))
+        warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
     run = RunConfig(surface, surface_params, tuple(racers), steps, start, seed)
     return AppState(run, view, lesson), warnings
 
-
-def _quote(text: str, limit: int = 60) -> str:
-    """A link value for a warning: repr'd, and at most ``limit`` characters of it."""
-    text = str(text)
-    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
 
 
 def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:
@@ -232,13 +230,14 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
         warn(f"link parameters r{i}.* name no optimizer (missing r{i}); ignored")
         return None
     if name not in optimizers.names():
-        warn(f"unknown optimizer {name!r} in the link (valid: {', '.join(optimizers.names())}); ignored")
+        warn(f"unknown optimizer {config.quote(name)} in the link (valid: {', '.join(optimizers.names())}); "
+             "ignored")
         return None
     opt = optimizers.get(name)
     lr = presets.suggested_lr(name, surface, sp)
     if "lr" in parts:
         try:
-            lr = opt.validate(config.parse_float(parts["lr"], f"r{i}.lr"))["lr"]
+            lr = opt.validate(config.parse_lr(parts["lr"], f"r{i}.lr"))["lr"]
         except ValueError as exc:
             warn(f"{exc} (from the link); using {lr:g}")
     hp = {}
@@ -246,7 +245,7 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
         if k in ("", "lr", "noise", "sched", "x", "y") or k.startswith("sched."):
             continue
         if k not in opt.hyperparameters:
-            warn(f"{name} has no hyperparameter {k!r} (from the link); ignored")
+            warn(f"{name} has no hyperparameter {config.quote(k)} (from the link); ignored")
             continue
         try:
             value = config.parse_value(v)
@@ -264,7 +263,7 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
     if "sched" in parts:
         sname = parts["sched"]
         if sname not in schedules.names():
-            warn(f"unknown schedule {sname!r} in the link (valid: {', '.join(schedules.names())})")
+            warn(f"unknown schedule {config.quote(sname)} in the link (valid: {', '.join(schedules.names())})")
         else:
             sparams = {}
             for k, v in parts.items():
@@ -291,3 +290,46 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
         except ValueError as exc:
             warn(f"r{i}: {exc} (from the link); it starts at the race's start")
     return Racer(choice, schedule, noise, start)
+
+
+# --- widget state from a client ---------------------------------------------
+
+def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+
+
+def sanitize_widget_state(SS) -> list[str]:
+    """A modified client can send any value for a widget: each invalid one in the widget
+    state ``SS`` (a mutable mapping: Streamlit's session state) is reset to a valid value,
+    with a message (never an exception from a widget or a callback)."""
+    fixed: list[str] = []
+
+    def reset(key: str, value, what: str) -> None:
+        fixed.append(f"the control {what} held an invalid value {config.quote(SS.get(key))}; "
+                     f"reset to {value!r}")
+        SS[key] = value
+
+    if SS.get("surface") not in landscapes.names():
+        reset("surface", "rosenbrock", "Surface")
+    for key, low, high, whole, default in (
+            ("steps", config.MIN_RACE_STEPS, config.MAX_STEPS, True, config.DEFAULT_STEPS),
+            ("n_racers", 1, config.MAX_RACERS, True, 1), ("seed", 0, config.MAX_SEED, True, 0),
+            ("x", -config.MAX_ABS_COORD, config.MAX_ABS_COORD, False, 0.0),
+            ("y", -config.MAX_ABS_COORD, config.MAX_ABS_COORD, False, 0.0)):
+        if key in SS and not number_ok(SS[key], low, high, whole):
+            reset(key, default, key)
+    for key, valid, default in (("view", config.VIEWS, "both"), ("speed", config.SPEED_NAMES, "normal")):
+        if key in SS and SS[key] not in valid:
+            reset(key, default, key)
+    for i in range(config.MAX_RACERS):
+        if f"opt.{i}" in SS and SS[f"opt.{i}"] not in optimizers.names():
+            reset(f"opt.{i}", "gd", f"optimizer {i + 1}")
+        if f"sched.{i}" in SS and SS[f"sched.{i}"] not in schedules.names():
+            reset(f"sched.{i}", "constant", f"schedule {i + 1}")
+        if f"lr.{i}" in SS and not number_ok(SS[f"lr.{i}"], 0.0, config.MAX_LR):
+            reset(f"lr.{i}", 1e-3, f"learning rate {i + 1}")
+        if f"noise.{i}" in SS and not number_ok(SS[f"noise.{i}"], 0.0, config.MAX_NOISE):
+            reset(f"noise.{i}", 0.0, f"noise {i + 1}")
+    return fixed

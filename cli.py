@@ -2,7 +2,8 @@
 
     python cli.py list --json
     python cli.py run --surface rosenbrock --optimizer adam --lr 0.05 --steps 500 --start -1.2 1 --json
-    python cli.py sweep --surface bowl --optimizer gd --lr-min 1e-3 --lr-max 2 --count 1000 --steps 100 --start -1.5 1.5 --json
+    python cli.py sweep --surface bowl --optimizer gd --lr-min 1e-3 --lr-max 2 --count 1000 --steps 100 \
+        --start -1.5 1.5 --json
     python cli.py basins --surface himmelblau --optimizer gd --lr 0.01 --steps 500 --resolution 50 --json
     python cli.py export --format gif --out race.gif --link "surface=bowl&r1=gd&r1.lr=0.1&steps=60"
 
@@ -129,7 +130,7 @@ def _common_run_kwargs(args) -> dict:
 def cmd_run(args) -> dict:
     surface = _surface(args)
     choice = _choice(args, args.lr)
-    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    steps = config.parse_int(args.steps, "--steps", config.MIN_RACE_STEPS, config.MAX_STEPS)
     start = _start(args, surface)
     kw = _common_run_kwargs(args)
     r = experiments.summary(experiments.run_choice(surface, choice, start, steps, **kw), surface)
@@ -245,7 +246,7 @@ def _export_run(args):
             setattr(args, k, v)
     surface = _surface(args)
     choice = _choice(args, args.lr)
-    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    steps = config.parse_int(args.steps, "--steps", config.MIN_RACE_STEPS, config.MAX_STEPS)
     start = _start(args, surface)
     kw = _common_run_kwargs(args)
     racer = config.Racer(choice, kw["schedule"], kw["noise"])
@@ -425,7 +426,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         result = COMMANDS[args.command](args)
     except (UsageError, ValueError) as exc:
-        print(f"cli.py: error: {exc}", file=sys.stderr)
+        print(f"cli.py: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     if "_text" in result:
         print(result["_text"])

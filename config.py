@@ -15,6 +15,7 @@ from optimizers import schedules
 
 DEFAULT_STEPS = 500         # steps of a run when nothing says otherwise
 MAX_STEPS = 10_000          # steps of one run (app and CLI)
+MIN_RACE_STEPS = 1          # a race takes at least one step (``cli.py run --steps 0`` evaluates a start)
 MAX_RACERS = 6              # optimizers racing at once
 VIEWS = ("both", "2d", "3d")
 SPEED_NAMES = ("slow", "normal", "fast")   # animation speeds (seconds per frame: figures.style)
@@ -23,18 +24,33 @@ MAX_RESOLUTION = 400        # basin map is at most 400 x 400 start points
 MAX_ABS_COORD = 1e6         # start points beyond this are not a plot of anything
 MAX_NOISE = 1e6
 MAX_SEED = 2**32 - 1
+MAX_LR = 1e6                # learning rates above this are not a run of anything
+MEMORY_BUDGET = 2e9         # bytes one computation may hold (trajectory arrays, history, state)
+WORK_BUDGET = 2e9           # trajectory-steps one computation may take (~40 s at 50 M/s)
+MAX_QUOTE = 60              # characters of a bad value quoted back in a message
+
+
+def quote(text) -> str:
+    """``repr(text)``, cut to ``MAX_QUOTE`` characters: a 200,000-character link value
+    must not come back as a 200,000-character warning."""
+    r = repr(text) if not isinstance(text, str) else repr(text)
+    if len(r) <= MAX_QUOTE + 2:
+        return r
+    return r[:MAX_QUOTE] + f"…' ({len(str(text)):,} characters)"
 
 
 def parse_float(text, what: str) -> float:
     """A finite float from text or a number; ValueError naming ``what`` otherwise."""
     if isinstance(text, bool):
-        raise ValueError(f"{what} must be a number, got {text!r}")
+        raise ValueError(f"{what} must be a number, got {quote(text)}")
+    if isinstance(text, str) and len(text) > 400:  # no number is this long; don't parse it
+        raise ValueError(f"{what} must be a number, got {quote(text)}")
     try:
         value = float(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {text!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{what} must be a number, got {quote(text)}") from None
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, got {text!r}")
+        raise ValueError(f"{what} must be a finite number, got {quote(text)}")
     return value
 
 
@@ -42,7 +58,7 @@ def parse_int(text, what: str, low: int, high: int) -> int:
     """A whole number in [low, high]; accepts "500" and 500.0 but not 2.5."""
     value = parse_float(text, what)
     if value != int(value):
-        raise ValueError(f"{what} must be a whole number, got {text!r}")
+        raise ValueError(f"{what} must be a whole number, got {quote(text)}")
     value = int(value)
     if not low <= value <= high:
         raise ValueError(f"{what} must be between {low} and {high}, got {value}")
@@ -61,11 +77,11 @@ def parse_assignments(items, what: str) -> dict:
     out = {}
     for item in items or ():
         if "=" not in item:
-            raise ValueError(f"{what} takes NAME=VALUE, got {item!r}")
+            raise ValueError(f"{what} takes NAME=VALUE, got {quote(item)}")
         key, _, value = item.partition("=")
         key = key.strip()
         if not key:
-            raise ValueError(f"{what} takes NAME=VALUE, got {item!r}")
+            raise ValueError(f"{what} takes NAME=VALUE, got {quote(item)}")
         out[key] = parse_value(value.strip())
     return out
 
@@ -75,10 +91,37 @@ def check_numeric_hp(opt: optimizers.Optimizer, hp: dict) -> dict:
     out = {}
     for key, value in hp.items():
         h = opt.hyperparameters.get(key)
-        if h is not None and h.kind != "bool" and not isinstance(value, bool):
+        if h is not None and h.kind != "bool":  # a bool for a number is rejected, not read as 1
             value = parse_float(value, f"{opt.name}.{key}")
         out[key] = value
     return out
+
+
+def check_budget(trajectories: int, steps: int, *, full_history: bool, record_state: bool = False) -> None:
+    """Refuse, with a clear message, a computation over the memory or work budget.
+
+    Memory: per trajectory about 40 floats of state and bookkeeping, plus per step and
+    trajectory 5 floats of full history (position, loss, gradient norm, learning rate)
+    and 12 more with ``record_state`` (gradient, update, optimizer state)."""
+    per_step = (5 + (12 if record_state else 0)) if full_history else 0
+    need = 8.0 * trajectories * (40 + per_step * (steps + 1))
+    work = float(trajectories) * steps
+    if need > MEMORY_BUDGET:
+        raise ValueError(f"this request needs about {need / 1e9:.3g} GB of memory ({trajectories:,} "
+                         f"trajectories x {steps:,} steps); the budget is {MEMORY_BUDGET / 1e9:g} GB: "
+                         "ask for fewer trajectories or steps")
+    if work > WORK_BUDGET:
+        raise ValueError(f"this request is {work:.3g} trajectory-steps ({trajectories:,} trajectories x "
+                         f"{steps:,} steps); the budget is {WORK_BUDGET:.3g}: ask for fewer trajectories "
+                         "or steps")
+
+
+def parse_lr(text, what: str = "lr") -> float:
+    """A learning rate: a finite number in [0, MAX_LR] (the app's widget has the same bound)."""
+    value = parse_float(text, what)
+    if not 0 <= value <= MAX_LR:
+        raise ValueError(f"{what} must be between 0 and {MAX_LR:g}, got {value:g}")
+    return value
 
 
 def parse_start(x, y) -> tuple[float, float]:
@@ -110,7 +153,7 @@ class OptimizerChoice:
     def build(cls, name: str, lr=None, **hp) -> "OptimizerChoice":
         opt = optimizers.get(name)
         if lr is not None:
-            lr = parse_float(lr, f"{name}.lr")
+            lr = parse_lr(lr, f"{name}.lr")
         values = opt.validate(lr, **check_numeric_hp(opt, hp))
         return cls(name, tuple(values.items()))
 
@@ -169,7 +212,7 @@ class RunConfig:
         surface's default start (so equal runs compare equal)."""
         sp = landscapes.validate_params(self.surface, dict(self.surface_params))
         object.__setattr__(self, "surface_params", tuple(sorted(sp.items())))
-        object.__setattr__(self, "steps", parse_int(self.steps, "steps", 0, MAX_STEPS))
+        object.__setattr__(self, "steps", parse_int(self.steps, "steps", MIN_RACE_STEPS, MAX_STEPS))
         object.__setattr__(self, "seed", parse_int(self.seed, "seed", 0, MAX_SEED))
         if len(self.racers) > MAX_RACERS:
             raise ValueError(f"at most {MAX_RACERS} optimizers race at once, got {len(self.racers)}")

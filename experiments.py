@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+import config
 import engine
 from config import OptimizerChoice, RunConfig, ScheduleChoice
 from landscapes import Surface
@@ -34,12 +35,15 @@ def gradient_source(noise: float) -> engine.GradientSource:
 
 
 def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
-               schedule: ScheduleChoice = ScheduleChoice(), noise: float = 0.0, seed: int = 0,
+               schedule: ScheduleChoice | None = None, noise: float = 0.0, seed: int = 0,
                history="full", record_state: bool = False, hp_override: dict | None = None
                ) -> engine.Trajectory:
+    schedule = schedule or ScheduleChoice()
     hp = choice.hyperparameters()
     if hp_override:
         hp.update(hp_override)
+    sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
+    config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state)
     return engine.run(
         choice.optimizer, surface, starts, hp, steps,
         schedule=schedule.schedule, schedule_params=dict(schedule.params),

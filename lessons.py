@@ -12,7 +12,7 @@ Pure: no Streamlit, no Plotly.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -92,6 +92,8 @@ class Claim:
                             f"{int(self.value)} steps",
             "step_ratio_between": lambda: f"{r}'s first step moves x and y by comparable amounts "
                                           f"(|Δx|/|Δy| between {self.values[0]:g} and {self.values[1]:g})",
+            "same_distance": lambda: f"{r} and {o} end at the same distance from the minimum "
+                                     f"(to {v} relative)",
             "step_ratio_below": lambda: f"{r}'s first step barely moves x (|Δx|/|Δy| below {v})",
         }[self.kind]()
 
@@ -148,6 +150,9 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
     if k == "sign_changes_at_least":
         n = _sign_changes(_coord(r, claim.axis))
         return f"{n} sign changes", n >= claim.value
+    if k == "same_distance":
+        a, b = r["distance"], o["distance"]
+        return f"{a:.6g} vs {b:.6g}", bool(abs(a - b) <= claim.value * max(abs(a), abs(b), 1e-300))
     if k == "exceeds_after":
         v = np.abs(_coord(r, claim.axis)[claim.after:])
         peak = float(v.max()) if v.size else float("nan")
@@ -206,12 +211,21 @@ class Lesson:
     claims: tuple[Claim, ...] = ()
     table: bool = False               # show the per-step table of the first racer's x
     coordinates: bool = False         # show x and y against the step
-    extra: tuple = field(default=())  # named numbers derived from the configuration
+    # A second race shown beside the first: the same racers on the same surface with these
+    # surface parameters and start; its racers are numbered after the first race's in claims.
+    companion: tuple = ()             # (surface_params, start)
+    captions: tuple = ()              # what names each race, e.g. ("0°", "45°")
 
     def run_config(self) -> RunConfig:
-        sp = tuple(sorted(landscapes.validate_params(self.surface, dict(self.surface_params)).items()))
+        return self._config(self.surface_params, self.start)
+
+    def companion_config(self) -> RunConfig | None:
+        return self._config(*self.companion) if self.companion else None
+
+    def _config(self, surface_params, start) -> RunConfig:
+        sp = tuple(sorted(landscapes.validate_params(self.surface, dict(surface_params)).items()))
         racers = tuple(p.build(self.surface, sp) for p in self.racers)
-        return RunConfig(self.surface, sp, racers, self.steps, self.start, 0)
+        return RunConfig(self.surface, sp, racers, self.steps, start, 0)
 
     def render(self, labels: list[str] | None = None) -> str:
         """The text with its numbers filled in from the configuration."""
@@ -220,6 +234,8 @@ class Lesson:
             import results
             labels = results.racer_labels(run.racers)
         fields = _fields(run, labels)
+        if self.companion:
+            fields["companion_angle"] = f"{dict(self.companion[0]).get('angle', 0):g}"
         return string.Formatter().vformat(self.text, (), fields)
 
     def claim_texts(self, labels: list[str]) -> list[str]:
@@ -236,10 +252,12 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
     x, y = run.start_point()
     fields["start"] = f"({x:g}, {y:g})"
     fields["r1_start"] = f"{run.racer_start(0)[0]:g}" if run.racers else ""
+    fields["companion_angle"] = ""
     for i, (r, label) in enumerate(zip(run.racers, labels), start=1):
         hp = dict(r.choice.hp)
         fields[f"r{i}"] = SimpleNamespace(
-            lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name, title=r.choice.optimizer.title, label=label,
+            lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name,
+            title=r.choice.optimizer.title, label=label,
             noise=f"{r.noise:g}", **{k: (f"{v:g}" if not isinstance(v, bool) else v)
                                       for k, v in hp.items() if k != "lr"},
             **{f"sched_{k}": f"{v:g}" for k, v in r.schedule.params})
@@ -252,6 +270,12 @@ def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
     import results as results_mod
     run = lesson.run_config()
     res = results_mod.run_results(run)
+    if lesson.companion:  # both races, the second one's racers numbered after the first's
+        other = results_mod.run_results(lesson.companion_config())
+        for rs, caption in zip((res, other), lesson.captions):
+            for r in rs:
+                r["label"] = f"{r['label']} at {caption}"
+        res = res + other
     labels = [r["label"] for r in res]
     surface = run.get_surface()
     radius = experiments.basin_radius(surface)
@@ -351,7 +375,8 @@ _add(Lesson(
     "On x² − y² the curvature is +2 along x and −2 along y. Along x, gradient descent multiplies "
     "x by 1 − 2·lr each step: with {r1.label} (below 1/2) it slides to the ridge line x = 0 "
     "without oscillating; only a rate above 1/curvature = 1/2, such as {r2.label}, makes x jump "
-    "across the ridge every step (x still shrinks while lr < 1, but this run also leaves along y all the sooner). Along y it multiplies y by "
+    "across the ridge every step (x still shrinks while lr < 1, but this run also leaves along y all "
+    "the sooner). Along y it multiplies y by "
     "1 + 2·lr: it moves away, slowly while y is tiny. A run started exactly on the ridge "
     "({r3.label}, y = 0) never leaves it and walks into the saddle point itself.",
     "saddle", (R("gd", 0.1), R("gd", 0.7), R("gd", 0.3, start=(1.5, 0.0))), steps=40, start=(1.5, 0.001),
@@ -407,6 +432,22 @@ _add(Lesson(
              R("gd", 0.1, schedule="step", schedule_params=(("step_size", 60), ("gamma", 0.5)), noise=2.0)),
     steps=300,
     claims=(C("closer_than_other", 2, other=1), C("closer_than_other", 3, other=1))))
+
+_ROTATED = (round(-2.5 * 0.5 ** 0.5 - 1.5 * 0.5 ** 0.5, 12), round(-2.5 * 0.5 ** 0.5 + 1.5 * 0.5 ** 0.5, 12))
+
+_add(Lesson(
+    "rotation", "Adam is not rotation-invariant",
+    "The same elongated bowl (condition number {s.condition:g}) drawn twice: with its axes along x "
+    "and y, and turned by {companion_angle}° with the start turned with it. Gradient descent "
+    "({r1.label}) only sees the gradient, so its path is the same path turned: it ends at the "
+    "same distance from the minimum. Adam ({r2.label}) scales each coordinate separately; along "
+    "the axes that helps, but on the turned bowl the valley runs diagonally across x and y and "
+    "the scaling no longer fits it: after {steps} steps it is much farther from the minimum.",
+    "quadratic", (R("gd", 0.5), R("adam", 0.1)), steps=200, start=(-2.5, 1.5),
+    surface_params=(("condition", 20.0), ("angle", 0.0)),
+    companion=((("condition", 20.0), ("angle", 45.0)), _ROTATED), captions=("0°", "45°"),
+    claims=(C("same_distance", 1, 1e-6, other=3), C("closer_than_other", 2, other=4),
+            C("closer_than", 2, 0.001), C("farther_than", 4, 0.005))))
 
 _ARTICLE = _article_values(5.0, 0.1, 20)
 

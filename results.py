@@ -32,8 +32,8 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
 
     The optimizer's name always; its learning rate when the racers' rates differ;
     a hyperparameter when racers of the same optimizer differ in it; the schedule
-    and the gradient noise when they differ between racers; the start point when
-    racers start at different points (``starts``). Identical racers get
+    and the gradient noise when they differ between racers; the start point of a racer
+    with its own start (``starts``: its start, or None for the race's start). Identical racers get
     ``#2``, ``#3``… so no two labels are equal.
     """
     racers = list(racers)
@@ -61,9 +61,9 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
             label += f" σ={r.noise:.3g}"
         if len(batches) > 1 and getattr(r, "batch_size", None):
             label += f" batch={r.batch_size}"
-        if starts is not None and len(set(starts)) > 1:
-            x, y = starts[len(labels)]
-            label += f" from ({x:.3g}, {y:.3g})"
+        own = starts[len(labels)] if starts is not None else None
+        if own is not None and len(set(starts)) > 1:  # only a racer with its own start says where
+            label += f" from ({own[0]:.3g}, {own[1]:.3g})"
         labels.append(label)
     seen: dict[str, int] = {}
     original = list(labels)
@@ -76,12 +76,31 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
 
 # --- runs -----------------------------------------------------------------------
 
+# Why a run of each kind of optimizer blows up, in a sentence a student can act on.
+_CURVATURE_HINT = "its learning rate is too large for this curvature (each step overshoots by more than it gains)"
+_WHY = {
+    **dict.fromkeys(("gd", "momentum", "nesterov", "nesterov_textbook"), _CURVATURE_HINT),
+    **dict.fromkeys(("adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "lion"),
+                    "its steps are about lr long in each coordinate whatever the slope: lr is too large "
+                    "for the distances on this surface"),
+    "adadelta": "its step sizes grew with its running averages: try a larger rho or a smaller lr",
+    "newton": "the Newton step overshot where the quadratic model of the surface is poor: "
+              "try more damping or a smaller lr",
+}
+
+
 def run_results(run: RunConfig) -> list[dict]:
-    """One dict per racer: its label, the finite part of its path and how it ended."""
+    """One dict per racer: its label, the finite part of its path and how it ended (with,
+    for a run that diverged, a reason that fits its optimizer)."""
     surface = run.get_surface()
-    labels = racer_labels(run.racers, [run.racer_start(i) for i in range(len(run.racers))])
-    return [{"label": label, "index": i, **experiments.summary(tr, surface)}
-            for i, (label, tr) in enumerate(zip(labels, experiments.run_config(run, record_state=True)))]
+    labels = racer_labels(run.racers, [r.start for r in run.racers])
+    out = []
+    for i, (label, racer, tr) in enumerate(zip(labels, run.racers, experiments.run_config(run, record_state=True))):
+        r = {"label": label, "index": i, **experiments.summary(tr, surface)}
+        if r["status"] == "diverged" and racer.choice.name in _WHY:
+            r["message"] += f" ({_WHY[racer.choice.name]})"
+        out.append(r)
+    return out
 
 
 def config_dict(run: RunConfig) -> dict:

@@ -73,10 +73,6 @@ class Trajectory:
     stop_reason: np.ndarray | None = None
 
     @property
-    def batch(self) -> int:
-        return self.final_position.shape[0]
-
-    @property
     def status(self) -> np.ndarray:
         return np.array(STATUS_NAMES, dtype=object)[self.status_code]
 
@@ -247,7 +243,7 @@ def run(
                     gn = np.where(alive, gn, prev_gn)
             conv = gn < tol
             if conv.any():
-                first = conv & (converged_at < 0) & alive
+                first = conv & (converged_at < 0)  # a stopped run keeps a gradient it had not converged on
                 converged_at[first] = t
                 status[first] = CONVERGED
             params = new
@@ -303,5 +299,5 @@ def _reason(loss: float, gn: float, point: np.ndarray, bound: float, off: bool) 
     if loss > bound:
         return f"loss {loss:.3g} exceeded the bound {bound:.3g}"
     if off:
-        return "left the plotting region uphill (the learning rate is too large for this curvature)"
+        return "left the region around the surface's domain uphill"
     return "stopped"

@@ -42,8 +42,8 @@ class Surface:
     """A 2-D loss surface with analytic derivatives.
 
     ``minima`` lists every known minimum, global ones first; ``saddles`` the
-    known saddle points. ``log_levels`` says whether contour levels should be
-    log-spaced (values span decades). ``params`` holds the parameter values the
+    known saddle points. ``log_levels`` says whether the surface is coloured by
+    log₁₀(f − f*) (its values span decades). ``params`` holds the parameter values the
     surface was built with.
     """
 
@@ -77,20 +77,6 @@ class Surface:
         with np.errstate(all="ignore"):
             z = self.f(pts)
         return xs, ys, z
-
-    def contour_levels(self, n: int = 30, resolution: int = 120) -> Array:
-        """Suggested contour levels: log-spaced above the minimum where the
-        surface's values span decades, evenly spaced otherwise."""
-        _, _, z = self.grid(resolution)
-        z = z[np.isfinite(z)]
-        lo, hi = float(z.min()), float(np.quantile(z, 0.98))
-        if self.log_levels and hi > lo:
-            base = self.global_minimum if self.global_minimum is not None else lo
-            base = min(base, lo)
-            span = hi - base
-            offsets = np.geomspace(span * 1e-4, span, n)
-            return base + offsets
-        return np.linspace(lo, hi, n)
 
     def nearest_minimum(self, points: Array) -> tuple[Array, Array]:
         """Index of and distance to the nearest known minimum for ``(..., 2)``

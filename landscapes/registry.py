@@ -43,6 +43,8 @@ def validate_params(name: str, params: dict) -> dict[str, float]:
             raise ValueError(f"surface {name!r} has no parameter {key!r} (valid: {valid})")
     for key, p in spec.params.items():
         value = params.get(key, p.default)
+        if isinstance(value, bool):  # true/false is not a number (the same rule for every registry)
+            raise ValueError(f"{name}.{key} must be a number, got {value!r}")
         try:
             value = float(value)
         except (TypeError, ValueError):

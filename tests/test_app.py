@@ -200,7 +200,7 @@ def test_share_link_round_trip_reopens_the_same_view():
 def test_query_params_follow_the_controls():
     at = new_app()
     at.selectbox(key="surface").set_value("booth").run()
-    at.slider(key="steps").set_value(77).run()
+    at.number_input(key="steps").set_value(77).run()
     qp = at.query_params
     assert qp["surface"] in (["booth"], "booth")
     assert qp["steps"] in (["77"], "77")

@@ -206,13 +206,6 @@ def test_default_start_inside_domain_and_not_at_a_minimum(surface):
         assert np.linalg.norm(surface.grad(np.array([sx, sy]))) > 1e-6
 
 
-def test_contour_levels_increasing_and_finite(surface):
-    levels = surface.contour_levels()
-    assert levels.ndim == 1 and len(levels) == 30
-    assert np.all(np.isfinite(levels))
-    assert np.all(np.diff(levels) > 0)
-
-
 # --------------------------------------------------------------------------
 # Shape rule
 # --------------------------------------------------------------------------

@@ -95,6 +95,7 @@ def test_labels_name_what_differs():
         assert results.racer_labels(racers) == want
     assert results.racer_labels([gd(0.1), gd(0.1)], [(0.0, 1.0), (0.0, 0.0)]) == \
         ["gd from (0, 1)", "gd from (0, 0)"]
+    assert results.racer_labels([gd(0.1), gd(0.1)], [None, (0.0, 0.0)]) == ["gd", "gd from (0, 0)"]
 
 
 def test_results_table_columns_and_minimum_reached():
@@ -107,7 +108,8 @@ def test_results_table_columns_and_minimum_reached():
     sched_run, sched_res = race(gd(0.1), gd(0.1, schedule=ScheduleChoice.build("step", step_size=10)),
                                 steps=30)
     rows = results.results_table(sched_run, sched_res)
-    assert rows[1]["schedule"] == "step" and float(rows[1]["lr at last step"]) == pytest.approx(0.1 * 0.5 ** 2)  # step 30: k = 29
+    assert rows[1]["schedule"] == "step"
+    assert float(rows[1]["lr at last step"]) == pytest.approx(0.1 * 0.5 ** 2)  # step 30 uses k = 29
 
 
 def test_stop_rule_is_independent_of_the_plotting_grid():
