@@ -114,114 +114,127 @@ def _flag(text: str) -> bool | None:
     return None
 
 
+class _LinkReader:
+    """Reads a link's query parameters, remembering which were used and what was wrong."""
+
+    def __init__(self, qp: Mapping[str, object]):
+        q = {str(k): (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in qp.items()}
+        self.q = {k: str(v) for k, v in q.items() if v is not None}
+        self.used: set[str] = {"lesson"}
+        self.warnings: list[str] = []
+
+    def warn(self, msg: str) -> None:  # a message quotes at most a short piece of any value
+        self.warnings.append(msg if len(msg) <= 400 else msg[:400] + "…")
+
+    def number(self, key: str, parse, default):
+        if key not in self.q:
+            return default
+        self.used.add(key)
+        try:
+            return parse(self.q[key])
+        except ValueError as exc:
+            self.warn(f"{exc} (from the link); using {default}")
+            return default
+
+    def base(self) -> AppState:
+        """The lesson the link names (its settings are the defaults), or the first screen."""
+        key = self.q.get("lesson")
+        if key is None:
+            return replace(default_state(), lesson=None)
+        if key in lessons.LESSONS:
+            return lesson_state(key)
+        self.warn(f"unknown lesson {config.quote(key)} in the link (valid: {', '.join(lessons.LESSONS)}); "
+                  "showing no lesson")
+        return replace(default_state(), lesson=None)
+
+    def surface(self, base: RunConfig) -> tuple[str, tuple]:
+        q, surface = self.q, base.surface
+        if "surface" in q:
+            self.used.add("surface")
+            if q["surface"] in landscapes.names():
+                surface = q["surface"]
+            else:
+                self.warn(f"unknown surface {config.quote(q['surface'])} in the link; showing {surface}")
+        sp = {}
+        for k, v in q.items():
+            if k.startswith("s."):
+                self.used.add(k)
+                try:
+                    sp[k[2:]] = landscapes.validate_params(surface, {k[2:]: v})[k[2:]]
+                except ValueError as exc:
+                    self.warn(f"{exc}; using the default")
+        if surface == base.surface:  # a lesson's surface parameters, unless the link overrides them
+            sp = {**dict(base.surface_params), **sp}
+        return surface, tuple(sorted(landscapes.validate_params(surface, sp).items()))
+
+    def start(self, base: RunConfig, surface: str):
+        start = base.start if surface == base.surface else None
+        if "x" in self.q or "y" in self.q:
+            self.used.update({"x", "y"})
+            try:
+                start = config.parse_start(self.q.get("x", "missing"), self.q.get("y", "missing"))
+            except ValueError as exc:
+                self.warn(f"{exc} (from the link); using the surface's default start")
+        return start
+
+    def racers(self, base: RunConfig, surface: str, sp: tuple) -> list[Racer]:
+        slots: dict[int, dict[str, str]] = {}
+        for k, v in self.q.items():
+            m = _RACER_KEY.match(k)
+            if m:
+                self.used.add(k)
+                slots.setdefault(int(m.group(1)), {})[m.group(2) or ""] = v
+        racers: list[Racer] = []
+        for i in sorted(slots):
+            if len(racers) >= MAX_RACERS:
+                self.warn(f"at most {MAX_RACERS} optimizers race at once; ignored the rest of the link's")
+                break
+            racer = _racer_from_query(i, slots[i], surface, sp, self.warn)
+            if racer is not None:
+                racers.append(racer)
+        if not slots and surface == base.surface:
+            return list(base.racers)
+        if slots and not racers:
+            self.warn("no valid optimizer in the link; showing the default race")
+        return racers or [p.build(surface, sp) for p in lessons.LESSONS["first"].racers]
+
+    def view(self) -> ViewOptions:
+        view = ViewOptions()
+        for key, valid in (("view", VIEWS), ("speed", SPEED_NAMES)):
+            if key in self.q:
+                self.used.add(key)
+                if self.q[key] in valid:
+                    view = replace(view, **{key: self.q[key]})
+                else:
+                    self.warn(f"unknown {key} {config.quote(self.q[key])} in the link "
+                              f"(valid: {', '.join(valid)})")
+        for key, attr in (("present", "present"), ("logloss", "log_loss")):
+            if key in self.q:
+                self.used.add(key)
+                flag = _flag(self.q[key])
+                if flag is None:
+                    self.warn(f"{key} must be 0 or 1 in the link, got {config.quote(self.q[key])}")
+                else:
+                    view = replace(view, **{attr: flag})
+        return view
+
+
 def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
-    """Rebuild a state from query parameters; bad parts fall back with a warning."""
-    q = {str(k): (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in qp.items()}
-    q = {k: str(v) for k, v in q.items() if v is not None}
-    warnings: list[str] = []
-    used: set[str] = set()
-    base = default_state()
-    lesson = None
-    if "lesson" in q:
-        if q["lesson"] in lessons.LESSONS:
-            lesson = q["lesson"]
-            base = lesson_state(lesson)
-        else:
-            warnings.append(f"unknown lesson {config.quote(q['lesson'])} in the link "
-                            f"(valid: {', '.join(lessons.LESSONS)}); showing no lesson")
-
-    def warn(msg: str) -> None:  # a message quotes at most a short piece of any value
-        warnings.append(msg if len(msg) <= 400 else msg[:400] + "…")
-
-    # surface and its parameters
-    surface = base.run.surface
-    if "surface" in q:
-        used.add("surface")
-        if q["surface"] in landscapes.names():
-            surface = q["surface"]
-        else:
-            warn(f"unknown surface {config.quote(q['surface'])} in the link; showing {surface}")
-    sp_in = {}
-    for k, v in q.items():
-        if k.startswith("s."):
-            used.add(k)
-            sp_in[k[2:]] = v
-    sp = {}
-    for k, v in sp_in.items():
-        try:
-            sp.update({k: landscapes.validate_params(surface, {k: v})[k]})
-        except ValueError as exc:
-            warn(f"{exc}; using the default")
-    if surface == base.run.surface:  # a lesson's surface parameters, unless the link overrides them
-        sp = {**dict(base.run.surface_params), **sp}
-    surface_params = tuple(sorted(landscapes.validate_params(surface, sp).items()))
-
-    def number(key: str, parse, default):
-        if key not in q:
-            return default
-        used.add(key)
-        try:
-            return parse(q[key])
-        except ValueError as exc:
-            warn(f"{exc} (from the link); using {default}")
-            return default
-
-    steps = number("steps", lambda t: config.parse_int(t, "steps", config.MIN_RACE_STEPS, config.MAX_STEPS),
-                   base.run.steps)
-    seed = number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), base.run.seed)
-    start = base.run.start if surface == base.run.surface else None
-    if "x" in q or "y" in q:
-        used.update({"x", "y"})
-        try:
-            start = config.parse_start(q.get("x", "missing"), q.get("y", "missing"))
-        except ValueError as exc:
-            warn(f"{exc} (from the link); using the surface's default start")
-
-    # racers
-    slots: dict[int, dict[str, str]] = {}
-    for k, v in q.items():
-        m = _RACER_KEY.match(k)
-        if m:
-            used.add(k)
-            slots.setdefault(int(m.group(1)), {})[m.group(2) or ""] = v
-    racers: list[Racer] = []
-    for i in sorted(slots):
-        if len(racers) >= MAX_RACERS:
-            warn(f"at most {MAX_RACERS} optimizers race at once; ignored the rest of the link's")
-            break
-        racer = _racer_from_query(i, slots[i], surface, surface_params, warn)
-        if racer is not None:
-            racers.append(racer)
-    if not slots:
-        racers = list(base.run.racers) if surface == base.run.surface else [
-            p.build(surface, surface_params) for p in lessons.LESSONS["first"].racers]
-    elif not racers:
-        warn("no valid optimizer in the link; showing the default race")
-        racers = [p.build(surface, surface_params) for p in lessons.LESSONS["first"].racers]
-
-    # view options
-    view = ViewOptions()
-    for key, valid in (("view", VIEWS), ("speed", SPEED_NAMES)):
-        if key in q:
-            used.add(key)
-            if q[key] in valid:
-                view = replace(view, **{key: q[key]})
-            else:
-                warn(f"unknown {key} {config.quote(q[key])} in the link (valid: {', '.join(valid)})")
-    for key, attr in (("present", "present"), ("logloss", "log_loss")):
-        if key in q:
-            used.add(key)
-            flag = _flag(q[key])
-            if flag is None:
-                warn(f"{key} must be 0 or 1 in the link, got {config.quote(q[key])}")
-            else:
-                view = replace(view, **{attr: flag})
-    unknown = sorted(set(q) - used - {"lesson"})
+    """Rebuild a state from query parameters; each bad part falls back with a warning."""
+    link = _LinkReader(qp)
+    base = link.base()
+    surface, sp = link.surface(base.run)
+    steps = link.number("steps", lambda t: config.parse_int(t, "steps", config.MIN_RACE_STEPS, config.MAX_STEPS),
+                        base.run.steps)
+    seed = link.number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), base.run.seed)
+    start = link.start(base.run, surface)
+    racers = link.racers(base.run, surface, sp)
+    view = link.view()
+    unknown = sorted(set(link.q) - link.used)
     if unknown:
-        warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
-    run = RunConfig(surface, surface_params, tuple(racers), steps, start, seed)
-    return AppState(run, view, lesson), warnings
-
+        link.warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
+    run = RunConfig(surface, sp, tuple(racers), steps, start, seed)
+    return AppState(run, view, base.lesson), link.warnings
 
 
 def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:
