@@ -130,7 +130,7 @@ def _common_run_kwargs(args) -> dict:
 def cmd_run(args) -> dict:
     surface = _surface(args)
     choice = _choice(args, args.lr)
-    steps = config.parse_int(args.steps, "--steps", config.MIN_RACE_STEPS, config.MAX_STEPS)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
     kw = _common_run_kwargs(args)
     r = experiments.summary(experiments.run_choice(surface, choice, start, steps, **kw), surface)
