@@ -62,7 +62,9 @@ def _load_racer(i: int, r: Racer) -> None:
             SS[f"hp.{i}.{r.choice.name}.{k}"] = v if isinstance(v, bool) else float(v)
     SS[f"sched.{i}"] = r.schedule.name
     for k, v in r.schedule.params:
-        SS[f"schedp.{i}.{r.schedule.name}.{k}"] = float(v)
+        kind = r.schedule.schedule.params[k].kind
+        SS[f"schedp.{i}.{r.schedule.name}.{k}"] = (
+            schedules.format_value(v) if kind == "int_list" else v if kind in ("choice", "bool") else float(v))
     SS[f"noise.{i}"] = float(r.noise)
     SS[f"own_start.{i}"] = r.start is not None
     if r.start is not None:
@@ -185,11 +187,25 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
         sparams = {}
         for k, h in sched.params.items():
             key = f"schedp.{i}.{sname}.{k}"
-            if key not in SS:
-                SS[key] = float(h.default)
-            sparams[k] = st.number_input(k, key=key, format="%.6g", help=h.doc,
-                                         min_value=float(h.low) if np.isfinite(h.low) else None,
-                                         max_value=float(h.high) if np.isfinite(h.high) else None)
+            if h.kind == "choice":
+                if SS.get(key) not in h.choices:
+                    SS[key] = h.default
+                sparams[k] = st.selectbox(k, h.choices, key=key, help=h.doc)
+            elif h.kind == "bool":
+                if not isinstance(SS.get(key), bool):
+                    SS[key] = bool(h.default)
+                sparams[k] = st.checkbox(k, key=key, help=h.doc)
+            elif h.kind == "int_list":
+                if not isinstance(SS.get(key), str):
+                    SS[key] = schedules.format_value(h.default)
+                sparams[k] = st.text_input(k, key=key, max_chars=400,
+                                           help=f"{h.doc} ({h.describe_range()})")
+            else:
+                if key not in SS:
+                    SS[key] = float(h.default)
+                sparams[k] = st.number_input(k, key=key, format="%.6g", help=h.doc,
+                                             min_value=float(h.low) if np.isfinite(h.low) else None,
+                                             max_value=float(h.high) if np.isfinite(h.high) else None)
         if f"noise.{i}" not in SS:
             SS[f"noise.{i}"] = 0.0
         noise = st.number_input("gradient noise σ", min_value=0.0, max_value=config.MAX_NOISE,
@@ -353,7 +369,11 @@ if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
     st.stop()
 
-race = compute(run)
+try:
+    race = compute(run)
+except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's total_steps >= steps
+    st.error(str(exc))
+    st.stop()
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:

@@ -84,7 +84,7 @@ def to_query(state: AppState) -> dict[str, str]:
             sdef = r.schedule.schedule.validate()
             for k, v in r.schedule.params:
                 if v != sdef.get(k):
-                    q[f"r{i}.sched.{k}"] = _fmt(v)
+                    q[f"r{i}.sched.{k}"] = schedules.format_value(v)
         if r.noise:
             q[f"r{i}.noise"] = _fmt(r.noise)
         if r.start is not None:

@@ -161,12 +161,14 @@ class OptimizerChoice:
 @dataclass(frozen=True)
 class ScheduleChoice:
     name: str = "constant"
-    params: tuple[tuple[str, float], ...] = ()
+    params: tuple[tuple[str, float | bool | str | tuple[int, ...]], ...] = ()
 
     @classmethod
     def build(cls, name: str = "constant", **params) -> "ScheduleChoice":
         sched = schedules.get(name)
-        params = {k: (v if k not in sched.params else parse_float(v, f"{name}.{k}"))
+        # numbers are parsed here; lists ("10,30"), words and flags by the schedule
+        params = {k: (parse_float(v, f"{name}.{k}")
+                      if k in sched.params and sched.params[k].kind in ("float", "int") else v)
                   for k, v in params.items()}
         values = sched.validate(**params)
         return cls(name, tuple(values.items()))

@@ -31,6 +31,7 @@ import numpy as np
 from landscapes import Surface
 from optimizers import Optimizer
 from optimizers.schedules import Schedule
+from optimizers.schedules import constant as constant_schedule
 
 from .gradients import ExactGradient, GradientSource
 from .stop import StopRule
@@ -149,10 +150,14 @@ def run(
     params = np.broadcast_to(starts, (B, 2)).copy()
     lr = hp.pop("lr")
     base_lr = lr[:, 0] if isinstance(lr, np.ndarray) else np.full(B, float(lr))
-    if schedule is None:
-        lr_table = np.broadcast_to(base_lr, (max(steps, 1), B))
-    else:
-        lr_table = schedule.lrs(max(steps, 1), base_lr, **(schedule_params or {}))
+    # one step's rate at a time: a float when every trajectory has the same
+    # rate, never a (steps x B) table; a loss-driven schedule is told each loss
+    lr_source = (schedule or constant_schedule).stepper(steps, base_lr, **(schedule_params or {}))
+    if lr_source.batch not in (1, B):
+        raise ValueError(f"per-trajectory schedule parameters have length {lr_source.batch}, "
+                         f"but there are {B} trajectories")
+    observe = lr_source.observe if lr_source.needs_loss else None
+    rec_lrs = np.empty((steps, B)) if history == "full" else None
     gradient = gradient or ExactGradient()
     rng = np.random.default_rng(seed)
 
@@ -197,15 +202,12 @@ def run(
             converged_at[conv] = 0
             status[conv] = CONVERGED
         state = optimizer.init(params, hp)
-        if np.all(lr_table == lr_table[:, :1]):  # one rate per step: plain floats are fastest
-            lr_at = lr_table[:, 0].tolist()
-        else:
-            lr_at = _WidenRows(lr_table)
+        lr_at = _Widen(lr_source.lr, rec_lrs)
         rec_at = rec_index.tolist()
         for t in range(1, steps + 1):
             g = gradient(params, exact, t, rng)
             H = surface.hessian(params) if optimizer.needs_hessian else None
-            new, state = optimizer.update(params, g, state, lr_at[t - 1], t, hp, H)
+            new, state = optimizer.update(params, g, state, lr_at(t - 1), t, hp, H)
             if any_dead:
                 new = np.where(alive[:, None], new, params)
             if record_state:
@@ -247,6 +249,8 @@ def run(
                 converged_at[first] = t
                 status[first] = CONVERGED
             params = new
+            if observe is not None:  # as sched.step(loss) after opt.step()
+                observe(prev_loss)
             r = rec_at[t]
             if r >= 0:
                 positions[r], losses[r], gnorms[r] = params, loss, gn
@@ -263,7 +267,7 @@ def run(
             rec_updates[dead_steps] = np.nan
             for v in rec_states.values():
                 v[dead_steps] = np.nan
-    lrs = np.array(lr_table[:steps]) if history == "full" else None
+    lrs = rec_lrs
     return Trajectory(
         steps=rec_steps, positions=positions, losses=losses, grad_norms=gnorms,
         final_position=params, final_loss=np.asarray(loss, dtype=float),
@@ -273,16 +277,21 @@ def run(
     )
 
 
-class _WidenRows:
-    """Row t of a (T, B) table as a (B, 2) array, made when asked (a full
-    (T, B, 2) copy would cost 160 MB at T = 1,000, B = 10,000)."""
+class _Widen:
+    """A stepper's rate as the optimizer takes it: a float as it is, a (B,)
+    row as a (B, 2) array (same-shape NumPy operations are fastest); each
+    rate is also written to the recorded ``lrs`` when there is one."""
 
-    def __init__(self, table: np.ndarray):
-        self.table = table
+    def __init__(self, lr_of, record: np.ndarray | None):
+        self.lr_of, self.record = lr_of, record
 
-    def __getitem__(self, t: int) -> np.ndarray:
-        row = self.table[t]
-        return np.stack([row, row], axis=1)
+    def __call__(self, k: int):
+        lr = self.lr_of(k)
+        if self.record is not None:
+            self.record[k] = lr
+        if isinstance(lr, float):
+            return lr
+        return np.stack([lr, lr], axis=1)
 
 
 def _norm(g: np.ndarray) -> np.ndarray:

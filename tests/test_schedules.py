@@ -13,6 +13,7 @@ from optimizers import schedules as S
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "data" / "torch_reference.json").read_text())
+REF2 = json.loads((HERE / "data" / "torch_schedules.json").read_text())
 BASE = np.array([0.1, 0.003])
 
 
@@ -30,6 +31,8 @@ def expected(name, k, lr, **p):
         return p["eta_min"] + (lr - p["eta_min"]) * (1 + math.cos(math.pi * k / p["T_max"])) / 2
     if name == "inverse_time":
         return lr / (1 + p["decay"] * k)
+    if name == "multistep":
+        return lr * p["gamma"] ** sum(m <= k for m in p["milestones"])
     if name == "warmup_cosine":
         W, T, lo = p["warmup"], p["T_max"], p["eta_min"]
         if k < W:
@@ -47,6 +50,8 @@ CASES = [
     ("inverse_time", {}), ("inverse_time", {"decay": 0.3}),
     ("warmup_cosine", {}), ("warmup_cosine", {"warmup": 5, "T_max": 30, "eta_min": 1e-3}),
     ("warmup_cosine", {"warmup": 1, "T_max": 1}),
+    ("multistep", {}), ("multistep", {"milestones": "7,8,300", "gamma": 0.3}),
+    ("multistep", {"milestones": (5,), "gamma": 1.0}),
 ]
 
 
@@ -64,17 +69,27 @@ def test_closed_form(name, params):
 @pytest.mark.parametrize("name", S.names())
 def test_first_step_uses_base_lr_and_defaults(name):
     sched = S.get(name)
-    got = sched.lrs(3, BASE)
+    losses = np.ones(4) if sched.needs_loss else None
+    got = sched.lrs(3, BASE, losses=losses)
     if name == "warmup_cosine":
         np.testing.assert_allclose(got[0], BASE / 50)  # the warm-up starts at lr/W
+    elif name == "one_cycle":  # torch's start: phase 1 ends at 0.3 * 3 - 1 < 0, so k = 0 is in phase 2
+        np.testing.assert_allclose(got[0], BASE / 25e4 + (BASE - BASE / 25e4) * (1 + np.cos(np.pi * 0.1 / 2.1)) / 2)
     else:
         np.testing.assert_array_equal(got[0], BASE)
-    assert sched.lrs(0, BASE).shape == (0, 2)
-    assert sched.lrs(4, 0.5).shape == (4, 1)
+    assert sched.lrs(0, BASE, losses=losses).shape == (0, 2)
+    assert sched.lrs(4, 0.5, losses=losses).shape == (4, 1)
     assert sched.title and sched.latex and sched.description
 
 
 def test_documented_defaults():
+    assert S.get("multistep").defaults() == {"milestones": (100, 200), "gamma": 0.1}
+    assert S.get("one_cycle").defaults() == {
+        "max_lr": 0.0, "total_steps": 0, "pct_start": 0.3, "anneal_strategy": "cos",
+        "div_factor": 25.0, "final_div_factor": 1e4, "three_phase": False}
+    assert S.get("plateau").defaults() == {
+        "mode": "min", "factor": 0.1, "patience": 10, "threshold": 1e-4, "threshold_mode": "rel",
+        "cooldown": 0, "min_lr": 0.0, "eps": 1e-8}
     assert S.get("step").defaults() == {"step_size": 100, "gamma": 0.5}
     assert S.get("exponential").defaults() == {"gamma": 0.99}
     assert S.get("cosine").defaults() == {"T_max": 500, "eta_min": 0.0}
@@ -122,7 +137,7 @@ def test_matches_torch_reference(name, i):
 
 
 def test_reference_covers_the_torch_schedules():
-    assert set(REF["schedules"]) == set(S.names()) - {"constant"}
+    assert set(REF["schedules"]) | set(REF2["schedules"]) == set(S.names()) - {"constant"}
 
 
 def test_live_torch():
@@ -193,8 +208,236 @@ def test_bad_steps_and_lrs():
 
 
 def test_registry_and_shape():
-    assert S.names() == ["constant", "step", "exponential", "cosine", "inverse_time", "warmup_cosine"]
+    assert S.names() == ["constant", "step", "multistep", "exponential", "cosine", "inverse_time",
+                         "warmup_cosine", "one_cycle", "plateau"]
     for s in S.REGISTRY.values():
         assert isinstance(s, S.Schedule)
         with pytest.raises(Exception):
             s.name = "x"  # frozen
+
+
+# ----------------------------------------------------------------------------- MultiStepLR, OneCycleLR,
+# ReduceLROnPlateau against torch (tests/make_torch_schedules.py)
+
+CASES_TORCH2 = [(n, i) for n in REF2["schedules"] for i in range(len(REF2["schedules"][n]))]
+
+
+@pytest.mark.parametrize("name,i", CASES_TORCH2)
+def test_new_schedules_match_torch(name, i):
+    run = REF2["schedules"][name][i]
+    ref = np.array(run["lrs"])
+    ours = S.get(name).lrs(REF2["steps"], REF2["base_lrs"], losses=run.get("losses"), **run["params"])
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=1e-14, atol=0, err_msg=f"{name} {run['params']}")
+    assert len(np.unique(ref[:, 0])) >= 3, "a reference that never changes the rate tests nothing"
+
+
+def test_plateau_reference_losses_are_noisy():
+    for run in REF2["schedules"]["plateau"]:
+        d = np.diff(run["losses"])
+        assert (d > 0).sum() > 50 and (d < 0).sum() > 50
+
+
+@pytest.mark.parametrize("i", range(len(REF2["runs"])))
+def test_engine_plateau_run_matches_torch(i):
+    """GD driven by ReduceLROnPlateau with the loss where each step starts, as torch's
+    loop loss = f(θ); opt.step(); sched.step(loss)."""
+    import engine
+    import landscapes
+    import optimizers
+
+    run = REF2["runs"][i]
+    gd = optimizers.get("gd")
+    tr = engine.run(gd, landscapes.get(run["surface"]), run["start"], gd.validate(run["lr"]), run["steps"],
+                    schedule=S.get("plateau"), schedule_params=run["params"])
+    np.testing.assert_allclose(tr.lrs[:, 0], run["lrs"], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(tr.positions[:, 0], run["positions"], rtol=1e-12, atol=1e-14)
+    assert len(set(run["lrs"])) >= 2
+
+
+def test_plateau_per_trajectory_state_equals_single_runs():
+    import engine
+    import landscapes
+    import optimizers
+
+    gd = optimizers.get("gd")
+    bowl = landscapes.get("bowl")
+    starts = np.array([[-1.5, 1.5], [0.3, -0.2], [1.9, 1.0], [-0.5, -1.7]])
+    lrs = np.array([1.2, 0.4, 1.1, 1.3])
+    p = {"patience": 1, "factor": 0.5, "min_lr": np.array([0.0, 0.0, 0.3, 0.0])}
+    batch = engine.run(gd, bowl, starts, gd.validate(lrs), 40, schedule=S.get("plateau"), schedule_params=p)
+    for b in range(4):
+        one = engine.run(gd, bowl, starts[b], gd.validate(float(lrs[b])), 40, schedule=S.get("plateau"),
+                         schedule_params={**p, "min_lr": float(p["min_lr"][b])})
+        np.testing.assert_array_equal(batch.lrs[:, b], one.lrs[:, 0])
+        np.testing.assert_allclose(batch.positions[:, b], one.positions[:, 0], rtol=1e-15)
+    assert len(np.unique(batch.lrs[-1])) > 1  # the trajectories' rates went their own ways
+
+
+def test_live_torch_new_schedules():
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("make_torch_schedules", HERE / "make_torch_schedules.py")
+    mk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mk)
+    losses = mk.noisy_losses(11, 250)
+    for name, params in [("multistep", {"milestones": [3, 40, 41, 200]}),
+                         ("one_cycle", {"max_lr": 0.7, "total_steps": 260, "pct_start": 0.45}),
+                         ("plateau", {"patience": 2, "factor": 0.4, "cooldown": 1})]:
+        ref = np.array(mk.run_schedule(name, params, losses if name == "plateau" else None,
+                                       base_lrs=[0.2, 0.01], steps=250))
+        ours = S.get(name).lrs(250, [0.2, 0.01], losses=losses if name == "plateau" else None, **params)
+        np.testing.assert_allclose(ours, ref, rtol=1e-14, atol=0, err_msg=name)
+
+
+# ----------------------------------------------------------------------------- the stepper
+
+@pytest.mark.parametrize("name,params", CASES + [("one_cycle", {}), ("one_cycle", {"three_phase": True})])
+def test_stepper_in_small_chunks_equals_the_whole_table(name, params, monkeypatch):
+    whole = S.get(name).lrs(700, BASE, **params)
+    monkeypatch.setattr(S, "CHUNK_ELEMENTS", 7)  # 3 rows of 2 trajectories at a time
+    st = S.get(name).stepper(700, BASE, **params)
+    assert st.chunk == 3
+    np.testing.assert_array_equal(np.array([np.broadcast_to(st.lr(k), (2,)) for k in range(700)]), whole)
+
+
+def test_stepper_one_rate_is_a_float_and_never_a_table():
+    st = S.get("constant").stepper(10_000, np.full(160_000, 0.01))
+    assert st.width == 1 and isinstance(st.lr(0), float) and isinstance(st.lr(9_999), float)
+    assert len(st.rows) <= S.CHUNK_ELEMENTS
+    st = S.get("cosine").stepper(10_000, np.full(1000, 0.1), T_max=np.full(1000, 300.0))
+    assert st.width == 1 and isinstance(st.lr(5), float)
+    st = S.get("cosine").stepper(10_000, np.linspace(0.1, 1, 1000))
+    assert st.width == 1000 and st.lr(5).shape == (1000,)
+    assert st.rows.nbytes <= S.CHUNK_ELEMENTS * 8  # a bounded chunk, not steps x trajectories
+
+
+def test_plateau_rate_is_a_float_while_all_agree():
+    st = S.get("plateau").stepper(100, np.full(3, 0.5), patience=0)
+    assert st.lr(0) == 0.5
+    st.observe(np.array([1.0, 1.0, 1.0]))
+    st.observe(np.array([2.0, 0.5, 2.0]))  # two got worse: their rate is cut
+    np.testing.assert_array_equal(st.lr(2), [0.05, 0.5, 0.05])
+
+
+def test_engine_constant_rate_memory_is_bounded():
+    """A (steps x B) float64 table would be 10,000 x 20,000 x 8 = 1.6 GB."""
+    import tracemalloc
+
+    import engine
+    import landscapes
+    import optimizers
+
+    gd = optimizers.get("gd")
+    starts = np.random.default_rng(0).uniform(-2, 2, (20_000, 2))
+    tracemalloc.start()
+    engine.run(gd, landscapes.get("bowl"), starts, gd.validate(0.01), 10_000, history="final")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6, peak
+
+
+# ----------------------------------------------------------------------------- new validation
+
+@pytest.mark.parametrize("text,want", [
+    ("10,30", (10, 30)), (" 10 , 30 ", (10, 30)), ("[5,6]", (5, 6)), ("7", (7,)), (7, (7,)), (7.0, (7,)),
+    ((10, 30), (10, 30)), ([1, 2, 3], (1, 2, 3)), (np.array([4, 9]), (4, 9)), ("1e3", (1000,)),
+])
+def test_milestones_accept_text_and_tuples(text, want):
+    assert S.get("multistep").validate(milestones=text)["milestones"] == want
+
+
+@pytest.mark.parametrize("text,word", [
+    ("", "at least one"), ("10,,30", "whole numbers"), ("30,10", "strictly increasing"),
+    ("10,10", "strictly increasing"), ("0,5", "between 1"), ("-3", "between 1"), ("2.5", "between 1"),
+    ("nan", "between 1"), ("inf", "between 1"), ("10;30", "whole numbers"), (True, "whole numbers"),
+    ("x" * 5000, "whole numbers"), (",".join(map(str, range(1, 200))), "at most"), ({"a": 1}, "whole numbers"),
+    (None, "whole numbers"),
+])
+def test_bad_milestones(text, word):
+    with pytest.raises(ValueError, match=word) as e:
+        S.get("multistep").validate(milestones=text)
+    assert "multistep.milestones" in str(e.value) and len(str(e.value)) < 200
+
+
+@pytest.mark.parametrize("name,params,word", [
+    ("plateau", {"mode": "minimum"}, "'min', 'max'"), ("plateau", {"mode": 1}, "mode"),
+    ("plateau", {"threshold_mode": "relative"}, "'rel', 'abs'"), ("one_cycle", {"anneal_strategy": "cosine"}, "'cos', 'linear'"),
+    ("plateau", {"factor": 1.0}, "factor"), ("plateau", {"factor": -0.1}, "factor"),
+    ("plateau", {"patience": -1}, "patience"), ("plateau", {"patience": 1.5}, "whole number"),
+    ("plateau", {"cooldown": math.inf}, "cooldown"), ("plateau", {"min_lr": -1}, "min_lr"),
+    ("plateau", {"eps": math.nan}, "eps"), ("plateau", {"threshold": "lots"}, "threshold"),
+    ("one_cycle", {"pct_start": 1.5}, "pct_start"), ("one_cycle", {"div_factor": 0}, "div_factor"),
+    ("one_cycle", {"final_div_factor": -1}, "final_div_factor"), ("one_cycle", {"total_steps": 2.5}, "total_steps"),
+    ("one_cycle", {"three_phase": "maybe"}, "true or false"), ("one_cycle", {"max_lr": -0.1}, "max_lr"),
+    ("multistep", {"gamma": 0.0}, "gamma"), ("multistep", {"gamma": 2.0}, "gamma"),
+])
+def test_invalid_new_parameters(name, params, word):
+    with pytest.raises(ValueError, match=word):
+        S.get(name).validate(**params)
+
+
+def test_choices_and_flags_from_text():
+    p = S.get("one_cycle").validate(anneal_strategy="linear", three_phase="true", total_steps="40")
+    assert p["anneal_strategy"] == "linear" and p["three_phase"] is True and p["total_steps"] == 40.0
+    assert S.get("plateau").validate(mode=" max ", threshold_mode="abs")["mode"] == "max"
+
+
+def test_one_cycle_rules_that_need_the_run():
+    oc = S.get("one_cycle")
+    with pytest.raises(ValueError, match="total_steps"):
+        oc.stepper(100, [0.1], total_steps=50)
+    oc.stepper(100, [0.1], total_steps=100)  # torch steps up to total_steps
+    with pytest.raises(ValueError, match="zero length"):
+        oc.stepper(10, [0.1], pct_start=0.1)  # 0.1 * 10 - 1 = 0: torch divides by zero
+    # max_lr 0 is the optimizer's rate; a set max_lr ignores it (as torch does)
+    np.testing.assert_array_equal(oc.lrs(50, [0.1, 0.2])[:, 1], 2 * oc.lrs(50, [0.1, 0.2])[:, 0])
+    np.testing.assert_array_equal(oc.lrs(50, [0.1, 0.2], max_lr=1.0)[:, 0], oc.lrs(50, [0.1, 0.2], max_lr=1.0)[:, 1])
+    assert oc.lrs(50, [0.1], max_lr=1.0)[0, 0] == pytest.approx(1.0 / 25, rel=1e-2)
+    assert "NOT cycled" in oc.description
+
+
+def test_plateau_needs_losses():
+    with pytest.raises(ValueError, match="loss"):
+        S.get("plateau").lrs(5, [0.1])
+    with pytest.raises(ValueError, match="row"):
+        S.get("plateau").lrs(5, [0.1], losses=[1.0, 2.0])
+
+
+# ----------------------------------------------------------------------------- CLI and link carry the text
+
+def test_cli_and_link_carry_lists_and_words():
+    import contextlib
+    import io
+    import json as _json
+
+    import appstate
+    import cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["run", "--surface", "bowl", "--optimizer", "gd", "--lr", "0.1", "--steps", "40",
+                         "--schedule", "multistep", "--schedule-set", "milestones=10,30",
+                         "--schedule-set", "gamma=0.5", "--json"])
+    assert code == 0
+    lrs = np.array(_json.loads(out.getvalue())["lrs"])
+    np.testing.assert_allclose(lrs, 0.1 * 0.5 ** ((np.arange(40) >= 10).astype(int) + (np.arange(40) >= 30)))
+
+    q = {"surface": "bowl", "steps": "60", "r1": "gd", "r1.lr": "1.2", "r1.sched": "plateau",
+         "r1.sched.mode": "max", "r1.sched.threshold_mode": "abs", "r1.sched.patience": "3",
+         "r2": "gd", "r2.sched": "multistep", "r2.sched.milestones": "10,30",
+         "r3": "gd", "r3.sched": "one_cycle", "r3.sched.three_phase": "true", "r3.sched.anneal_strategy": "linear"}
+    state, warnings_ = appstate.from_query(q)
+    assert not warnings_
+    r1, r2, r3 = state.run.racers
+    assert dict(r1.schedule.params)["mode"] == "max" and dict(r1.schedule.params)["patience"] == 3
+    assert dict(r2.schedule.params)["milestones"] == (10, 30)
+    assert dict(r3.schedule.params)["three_phase"] is True
+    back = appstate.to_query(state)
+    assert back["r2.sched.milestones"] == "10,30" and back["r1.sched.mode"] == "max"
+    assert back["r3.sched.three_phase"] == "true" and back["r3.sched.anneal_strategy"] == "linear"
+    assert appstate.from_query(back)[0].run.racers == state.run.racers
+
+    bad = dict(q, **{"r2.sched.milestones": "30,10", "r1.sched.mode": "sideways"})
+    state, warnings_ = appstate.from_query(bad)
+    assert any("milestones" in w for w in warnings_) and any("mode" in w for w in warnings_)
+    assert dict(state.run.racers[1].schedule.params)["milestones"] == (100, 200)
