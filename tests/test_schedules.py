@@ -441,3 +441,28 @@ def test_cli_and_link_carry_lists_and_words():
     state, warnings_ = appstate.from_query(bad)
     assert any("milestones" in w for w in warnings_) and any("mode" in w for w in warnings_)
     assert dict(state.run.racers[1].schedule.params)["milestones"] == (100, 200)
+
+
+# ----------------------------------------------------------------------------- the engine's stepper
+
+@pytest.mark.parametrize("name,params", CASES + [("one_cycle", {}), ("one_cycle", {"max_lr": 0.3, "three_phase": True})])
+def test_engine_runs_every_schedule_as_its_table(name, params):
+    """The engine's per-step rates are the schedule's table, and GD with them is the
+    plain update x ← x − lr_k ∇f(x) (per trajectory and shared rates alike)."""
+    import engine
+    import landscapes
+    import optimizers
+
+    gd = optimizers.get("gd")
+    ros = landscapes.get("rosenbrock")
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.3, 1.9]])
+    for lrs in (1e-3, np.array([1e-3, 5e-4, 2e-4])):
+        tr = engine.run(gd, ros, starts, gd.validate(lrs), 150, schedule=S.get(name), schedule_params=params)
+        table = S.get(name).lrs(150, np.broadcast_to(lrs, (3,)), **params)
+        np.testing.assert_array_equal(tr.lrs, table)
+        x = starts.copy()
+        for k in range(150):
+            with np.errstate(all="ignore"):
+                x = x - table[k][:, None] * ros.grad(x)
+            running = (tr.stopped_at < 0) | (k + 1 < tr.stopped_at)  # a stopped run's rows are NaN
+            np.testing.assert_allclose(tr.positions[k + 1][running], x[running], rtol=1e-12, atol=1e-15)
