@@ -284,6 +284,7 @@ class _Widen:
 
     def __init__(self, lr_of, record: np.ndarray | None):
         self.lr_of, self.record = lr_of, record
+        self.last = self.wide = None
 
     def __call__(self, k: int):
         lr = self.lr_of(k)
@@ -291,7 +292,9 @@ class _Widen:
             self.record[k] = lr
         if isinstance(lr, float):
             return lr
-        return np.stack([lr, lr], axis=1)
+        if lr is not self.last:  # a constant rate per trajectory is widened once
+            self.last, self.wide = lr, np.stack([lr, lr], axis=1)
+        return self.wide
 
 
 def _norm(g: np.ndarray) -> np.ndarray:

@@ -214,8 +214,10 @@ class Schedule:
         batch = sizes.pop() if sizes else 1
         if self.fn is None:
             return self.make_stepper(steps, np.broadcast_to(lr, (batch,)).copy(), batch, p)
-        # one column when every trajectory has the same rate at every step
         same = lambda a: a.size == 1 or bool(np.all(a == a[0]))  # noqa: E731
+        if self.name == "constant":
+            return ConstantStepper(float(lr[0]) if same(lr) else np.broadcast_to(lr, (batch,)).copy(), batch)
+        # one column when every trajectory has the same rate at every step
         if same(lr) and all(same(v) for v in numeric.values()):
             width = 1
             lr = lr[:1]
@@ -290,6 +292,22 @@ class ClosedFormStepper:
         pass
 
 
+class ConstantStepper:
+    """The same rate at every step: a float, or one (B,) array returned every time."""
+
+    needs_loss = False
+
+    def __init__(self, lr, batch: int):
+        self.rate, self.batch = lr, batch
+        self.width = 1 if isinstance(lr, float) else batch
+
+    def lr(self, k: int):
+        return self.rate
+
+    def observe(self, loss) -> None:
+        pass
+
+
 class PlateauStepper:
     """torch.optim.lr_scheduler.ReduceLROnPlateau, one state per trajectory."""
 
@@ -339,7 +357,7 @@ class PlateauStepper:
             self._uniform()
 
 
-Stepper = ClosedFormStepper | PlateauStepper
+Stepper = ConstantStepper | ClosedFormStepper | PlateauStepper
 
 
 REGISTRY: dict[str, Schedule] = {}

@@ -296,14 +296,15 @@ def test_stepper_in_small_chunks_equals_the_whole_table(name, params, monkeypatc
     whole = S.get(name).lrs(700, BASE, **params)
     monkeypatch.setattr(S, "CHUNK_ELEMENTS", 7)  # 3 rows of 2 trajectories at a time
     st = S.get(name).stepper(700, BASE, **params)
-    assert st.chunk == 3
+    assert name == "constant" or st.chunk == 3
     np.testing.assert_array_equal(np.array([np.broadcast_to(st.lr(k), (2,)) for k in range(700)]), whole)
 
 
 def test_stepper_one_rate_is_a_float_and_never_a_table():
     st = S.get("constant").stepper(10_000, np.full(160_000, 0.01))
     assert st.width == 1 and isinstance(st.lr(0), float) and isinstance(st.lr(9_999), float)
-    assert len(st.rows) <= S.CHUNK_ELEMENTS
+    st = S.get("constant").stepper(10_000, np.linspace(0.1, 1, 160_000))
+    assert st.lr(0) is st.lr(9_999) and st.lr(0).shape == (160_000,)  # one array, never a table
     st = S.get("cosine").stepper(10_000, np.full(1000, 0.1), T_max=np.full(1000, 300.0))
     assert st.width == 1 and isinstance(st.lr(5), float)
     st = S.get("cosine").stepper(10_000, np.linspace(0.1, 1, 1000))
