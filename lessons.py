@@ -20,6 +20,7 @@ import numpy as np
 import landscapes
 import presets
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+from optimizers import schedules
 
 
 # --- racers --------------------------------------------------------------------
@@ -260,7 +261,8 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
             title=r.choice.optimizer.title, label=label,
             noise=f"{r.noise:g}", **{k: (f"{v:g}" if not isinstance(v, bool) else v)
                                       for k, v in hp.items() if k != "lr"},
-            **{f"sched_{k}": f"{v:g}" for k, v in r.schedule.params})
+            **{f"sched_{k}": (f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                              else schedules.format_value(v)) for k, v in r.schedule.params})
     return fields
 
 
@@ -464,3 +466,22 @@ _add(Lesson(
     claims=(C("matches_values", 1, axis=0, values=_ARTICLE), C("matches_values", 2, axis=0, values=(0.0,)),
             C("sign_changes_at_least", 3, 19, axis=0), C("shrinks", 3, axis=0),
             C("diverges_before", 4, 20))))
+
+_add(Lesson(
+    "plateau_rescue", "A learning rate too large, rescued by ReduceLROnPlateau",
+    "The bowl's curvature is 2, so gradient descent diverges once lr > 1; every run here uses "
+    "lr = {r1.lr}. With the rate constant ({r1.label}) every step overshoots further and the run "
+    "diverges. ReduceLROnPlateau ({r2.label}) is told the loss after every step; when the loss has "
+    "not improved for more than {r2.sched_patience} step it multiplies the rate by "
+    "{r2.sched_factor}, and the run converges. A step schedule ({r3.label}) multiplies the rate by "
+    "{r3.sched_gamma} every {r3.sched_step_size} steps whatever the loss does: it survives the "
+    "first growing steps and converges too, later. With torch's defaults ({r4.label}) the "
+    "plateau schedule waits too long: the run leaves the map before the first cut.",
+    "bowl", (R("gd", 1.2),
+             R("gd", 1.2, schedule="plateau", schedule_params=(("patience", 1), ("factor", 0.5))),
+             R("gd", 1.2, schedule="step", schedule_params=(("step_size", 5), ("gamma", 0.5))),
+             R("gd", 1.2, schedule="plateau")),
+    steps=60,
+    claims=(C("diverges_before", 1, 20), C("converges_by", 2, 20), C("converges_by", 3, 40),
+            # patience 10: steps 1 to 12 all run at the full rate, the earliest cut is for step 13
+            C("closer_than_other", 2, other=3), C("diverges_before", 4, 12))))

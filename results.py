@@ -22,6 +22,10 @@ NOT_REACHED = "not reached"
 def _hp_text(k: str, v) -> str:
     if isinstance(v, bool):
         return k if v else f"no {k}"
+    if isinstance(v, str):  # a schedule's word (mode=max)
+        return f"{k}={v}"
+    if isinstance(v, tuple):  # a schedule's list (milestones=10,30)
+        return f"{k}={','.join(str(int(m)) for m in v)}"
     return f"{k}={float(v):.3g}"
 
 
