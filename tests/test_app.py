@@ -258,7 +258,7 @@ def test_lessons_load_in_one_click():
         assert at.query_params["lesson"] in ([key], key)
 
 
-@pytest.mark.parametrize("key", ["ravine", "saddle_oscillation", "article"])
+@pytest.mark.parametrize("key", ["ravine", "saddle_oscillation", "article", "plateau_rescue"])
 def test_a_lesson_link_opens_with_its_text_and_marks_changes(key):
     from lessons import LESSONS
     lesson = LESSONS[key]

@@ -467,3 +467,39 @@ def test_engine_runs_every_schedule_as_its_table(name, params):
                 x = x - table[k][:, None] * ros.grad(x)
             running = (tr.stopped_at < 0) | (k + 1 < tr.stopped_at)  # a stopped run's rows are NaN
             np.testing.assert_allclose(tr.positions[k + 1][running], x[running], rtol=1e-12, atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- the app's widgets
+
+def _app(query):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_app_widgets_for_lists_words_and_flags():
+    at = _app({"surface": "bowl", "steps": "60", "r1": "gd", "r1.lr": "0.1", "r1.sched": "multistep",
+               "r1.sched.milestones": "10,30", "r2": "gd", "r2.lr": "1.2", "r2.sched": "plateau",
+               "r2.sched.mode": "min", "r2.sched.patience": "1", "r2.sched.factor": "0.5",
+               "r2.sched.threshold_mode": "abs"})
+    assert not at.exception and not at.error
+    assert at.text_input(key="schedp.0.multistep.milestones").value == "10,30"
+    assert at.selectbox(key="schedp.1.plateau.threshold_mode").value == "abs"
+    at.text_input(key="schedp.0.multistep.milestones").set_value("5,20,40").run()
+    assert not at.exception and at.query_params["r1.sched.milestones"] in (["5,20,40"], "5,20,40")
+    at.selectbox(key="schedp.1.plateau.mode").set_value("max").run()
+    assert not at.exception and at.query_params["r2.sched.mode"] in (["max"], "max")
+    at.text_input(key="schedp.0.multistep.milestones").set_value("30,10").run()
+    assert not at.exception and any("strictly increasing" in e.value for e in at.error)
+
+
+def test_app_one_cycle_shorter_than_the_run_is_a_message():
+    at = _app({"surface": "bowl", "steps": "60", "r1": "gd", "r1.lr": "0.1", "r1.sched": "one_cycle",
+               "r1.sched.three_phase": "true"})
+    assert not at.exception and not at.error
+    assert at.checkbox(key="schedp.0.one_cycle.three_phase").value is True
+    at.number_input(key="schedp.0.one_cycle.total_steps").set_value(30.0).run()
+    assert not at.exception and any("total_steps" in e.value for e in at.error)
