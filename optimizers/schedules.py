@@ -31,6 +31,7 @@ numbers or as text ``"10,30"``; choices (``mode``, ``anneal_strategy``,
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -119,7 +120,7 @@ def _parse_milestones(sched: str, key: str, value) -> tuple[int, ...]:
         if not math.isfinite(v) or v != math.floor(v) or not 1 <= v <= 1e9:
             raise ValueError(f"{what} must be whole numbers between 1 and 1e9, got {shown!r}")
         out.append(int(v))
-    if any(b <= a for a, b in zip(out, out[1:])):
+    if any(b <= a for a, b in itertools.pairwise(out)):
         raise ValueError(f"{what} must be strictly increasing, got {','.join(map(str, out))}")
     return tuple(out)
 
@@ -214,7 +215,9 @@ class Schedule:
         batch = sizes.pop() if sizes else 1
         if self.fn is None:
             return self.make_stepper(steps, np.broadcast_to(lr, (batch,)).copy(), batch, p)
-        same = lambda a: a.size == 1 or bool(np.all(a == a[0]))  # noqa: E731
+        def same(a: Array) -> bool:
+            return a.size == 1 or bool(np.all(a == a[0]))
+
         if self.name == "constant":
             return ConstantStepper(float(lr[0]) if same(lr) else np.broadcast_to(lr, (batch,)).copy(), batch)
         # one column when every trajectory has the same rate at every step
