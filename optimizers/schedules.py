@@ -200,7 +200,9 @@ class Schedule:
         a float when every trajectory has the same rate, else a (B,) array; its
         ``observe(loss)`` is told, after each step, the (B,) loss at the point
         where that step started (only schedules with ``needs_loss`` use it)."""
-        if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, float, np.integer, np.floating))                 or not math.isfinite(steps) or int(steps) != steps or steps < 0:
+        if (isinstance(steps, (bool, np.bool_))
+                or not isinstance(steps, (int, float, np.integer, np.floating))
+                or not math.isfinite(steps) or int(steps) != steps or steps < 0):
             raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
         steps = int(steps)
         lr = np.asarray(base_lr, dtype=np.float64).reshape(-1)
@@ -215,6 +217,7 @@ class Schedule:
         batch = sizes.pop() if sizes else 1
         if self.fn is None:
             return self.make_stepper(steps, np.broadcast_to(lr, (batch,)).copy(), batch, p)
+
         def same(a: Array) -> bool:
             return a.size == 1 or bool(np.all(a == a[0]))
 
@@ -276,7 +279,7 @@ class ClosedFormStepper:
             self._fill(0)
 
     def _fill(self, k: int) -> None:
-        ks = np.arange(k, k + self.chunk, dtype=np.float64)[:, None]
+        ks = np.arange(k, min(k + self.chunk, self.steps), dtype=np.float64)[:, None]
         with np.errstate(all="ignore"):
             out = np.broadcast_to(self.sched.fn(ks, self.base, **self.p), (len(ks), self.width))
         if not np.all(np.isfinite(out)):
@@ -284,7 +287,7 @@ class ClosedFormStepper:
                              f"with these parameters")
         out = np.array(out, dtype=np.float64)
         self.rows = out[:, 0].tolist() if self.width == 1 else out
-        self.lo, self.hi = k, k + self.chunk
+        self.lo, self.hi = k, k + len(ks)
 
     def lr(self, k: int):
         if not self.lo <= k < self.hi:
