@@ -345,4 +345,24 @@ def sanitize_widget_state(SS) -> list[str]:
             reset(f"lr.{i}", 1e-3, f"learning rate {i + 1}")
         if f"noise.{i}" in SS and not number_ok(SS[f"noise.{i}"], 0.0, config.MAX_NOISE):
             reset(f"noise.{i}", 0.0, f"noise {i + 1}")
+    for key in [k for k in list(SS.keys()) if isinstance(k, str) and k.startswith("schedp.")]:
+        _, _, rest = key.partition(".")
+        _, _, rest = rest.partition(".")  # the racer's number
+        sname, _, pname = rest.partition(".")
+        h = schedules.REGISTRY[sname].params.get(pname) if sname in schedules.REGISTRY else None
+        if h is None:
+            continue
+        value = SS[key]
+        if h.kind == "choice":
+            ok = isinstance(value, str) and value in h.choices
+        elif h.kind == "bool":
+            ok = isinstance(value, bool)
+        elif h.kind == "int_list":  # its text is checked by the schedule, with a message
+            ok = isinstance(value, str) and len(value) <= 400
+        else:
+            ok = number_ok(value, -math.inf, math.inf)
+        if not ok:
+            default = schedules.format_value(h.default) if h.kind == "int_list" else h.default
+            reset(key, default if h.kind in ("choice", "bool", "int_list") else float(default),
+                  f"{sname}.{pname}")
     return fixed

@@ -363,7 +363,8 @@ def test_bad_milestones(text, word):
 
 @pytest.mark.parametrize("name,params,word", [
     ("plateau", {"mode": "minimum"}, "'min', 'max'"), ("plateau", {"mode": 1}, "mode"),
-    ("plateau", {"threshold_mode": "relative"}, "'rel', 'abs'"), ("one_cycle", {"anneal_strategy": "cosine"}, "'cos', 'linear'"),
+    ("plateau", {"threshold_mode": "relative"}, "'rel', 'abs'"),
+    ("one_cycle", {"anneal_strategy": "cosine"}, "'cos', 'linear'"),
     ("plateau", {"factor": 1.0}, "factor"), ("plateau", {"factor": -0.1}, "factor"),
     ("plateau", {"patience": -1}, "patience"), ("plateau", {"patience": 1.5}, "whole number"),
     ("plateau", {"cooldown": math.inf}, "cooldown"), ("plateau", {"min_lr": -1}, "min_lr"),
@@ -447,7 +448,8 @@ def test_cli_and_link_carry_lists_and_words():
 
 # ----------------------------------------------------------------------------- the engine's stepper
 
-@pytest.mark.parametrize("name,params", CASES + [("one_cycle", {}), ("one_cycle", {"max_lr": 0.3, "three_phase": True})])
+@pytest.mark.parametrize("name,params",
+                         CASES + [("one_cycle", {}), ("one_cycle", {"max_lr": 0.3, "three_phase": True})])
 def test_engine_runs_every_schedule_as_its_table(name, params):
     """The engine's per-step rates are the schedule's table, and GD with them is the
     plain update x ← x − lr_k ∇f(x) (per trajectory and shared rates alike)."""
@@ -504,3 +506,26 @@ def test_app_one_cycle_shorter_than_the_run_is_a_message():
     assert at.checkbox(key="schedp.0.one_cycle.three_phase").value is True
     at.number_input(key="schedp.0.one_cycle.total_steps").set_value(30.0).run()
     assert not at.exception and any("total_steps" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("schedp.0.plateau.mode", "sideways"), ("schedp.0.plateau.mode", 3), ("schedp.0.plateau.factor", "x"),
+    ("schedp.0.one_cycle.three_phase", "yes"), ("schedp.0.one_cycle.anneal_strategy", None),
+    ("schedp.0.multistep.milestones", 10), ("schedp.0.multistep.milestones", "1," * 300),
+    ("schedp.0.plateau.patience", float("nan")),
+])
+def test_a_modified_client_cannot_break_a_schedule_widget(key, value):
+    import appstate
+
+    state = {"surface": "bowl", "schedp.0.plateau.mode": "min", "schedp.0.plateau.factor": 0.1,
+             "schedp.0.plateau.patience": 10.0, "schedp.0.one_cycle.three_phase": False,
+             "schedp.0.one_cycle.anneal_strategy": "cos", "schedp.0.multistep.milestones": "100,200",
+             "schedp.0.nosuch.x": "left alone"}
+    assert appstate.sanitize_widget_state(dict(state)) == []
+    state[key] = value
+    messages = appstate.sanitize_widget_state(state)
+    assert len(messages) == 1 and "held an invalid value" in messages[0] and len(messages[0]) < 300
+    assert appstate.sanitize_widget_state(dict(state)) == []
+    _, _, sname, pname = key.split(".")
+    want = S.get(sname).params[pname].default
+    assert state[key] == (S.format_value(want) if pname == "milestones" else want)
