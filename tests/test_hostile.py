@@ -51,10 +51,15 @@ def test_long_values_are_quoted_short():
 
 
 def _same(a: str, b: str) -> bool:
+    """The same value as a link writes it: a number, a flag (1/true/on…) or a word."""
     try:
         return float(a) == float(b)
     except ValueError:
-        return a.strip().lower() == b.strip().lower()
+        pass
+    flag_a, flag_b = appstate._flag(a), appstate._flag(b)
+    if flag_a is not None and flag_a == flag_b:
+        return True
+    return a.strip().lower() == b.strip().lower()
 
 
 @settings(max_examples=150, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
