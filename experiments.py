@@ -91,23 +91,146 @@ def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajec
     ]
 
 
+SWEEP_CLASSES = ("too small", "good", "too large", "diverging", "escaped")
+
+
+def _blew_up(tr: engine.Trajectory) -> np.ndarray:
+    return (tr.status_code == engine.DIVERGED) | (tr.status_code == engine.ESCAPED)
+
+
 @dataclass
 class Sweep:
+    """One optimizer's runs over log-spaced learning rates (index = rate)."""
+
     lrs: np.ndarray
     final_loss: np.ndarray      # NaN where the run diverged or escaped
     status: np.ndarray
     best_index: int | None      # lowest final loss among runs that did not blow up
+    converged_at: np.ndarray | None = None  # step of convergence, -1 for never
+    classes: np.ndarray | None = None       # one of SWEEP_CLASSES per rate
+    optimizer: str = ""
+
+    def ranges(self) -> list[tuple[str, float, float]]:
+        """Contiguous runs of one class as ``(class, lr_low, lr_high)``; a
+        boundary lies halfway (geometrically) between the neighbouring rates."""
+        return class_ranges(self.lrs, self.classes)
+
+
+def classify(lrs: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Each rate's range from the statuses of its run.
+
+    ``diverged`` → "diverging", ``escaped`` → "escaped", ``converged`` → "good";
+    a run that took every step without converging is "too small" below the
+    converged rates (or, with none, below the last rate that did not blow up)
+    and "too large" above them.
+    """
+    status = np.asarray(status).astype(str)
+    out = np.full(len(lrs), "too small", dtype=object)
+    good = status == "converged"
+    ran = status == "max_steps"
+    if good.any():
+        lo, hi = lrs[good].min(), lrs[good].max()
+        out[ran & (lrs > hi)] = "too large"
+        # a gap inside the good range: nearer the low end is too small, else too large
+        inside = ran & (lrs > lo) & (lrs < hi)
+        out[inside & (np.log(lrs) > 0.5 * (np.log(lo) + np.log(hi)))] = "too large"
+    out[good] = "good"
+    out[status == "diverged"] = "diverging"
+    out[status == "escaped"] = "escaped"
+    return out
+
+
+def class_ranges(lrs: np.ndarray, classes: np.ndarray) -> list[tuple[str, float, float]]:
+    if classes is None or len(lrs) == 0:
+        return []
+    lrs = np.asarray(lrs, dtype=float)
+    mids = np.sqrt(lrs[1:] * lrs[:-1])
+    edges = np.concatenate(([lrs[0]], mids, [lrs[-1]]))
+    out = []
+    start = 0
+    for i in range(1, len(lrs) + 1):
+        if i == len(lrs) or classes[i] != classes[start]:
+            out.append((str(classes[start]), float(edges[start]), float(edges[i])))
+            start = i
+    return out
 
 
 def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_max: float,
           count: int, steps: int, **kw) -> Sweep:
-    """``count`` log-spaced learning rates in one vectorized run."""
+    """``count`` log-spaced learning rates in one vectorized run; every other
+    hyperparameter, the schedule (scaled to each base rate) and the noise as
+    in ``choice``/``kw``."""
     lrs = np.geomspace(lr_min, lr_max, count)
     tr = run_choice(surface, choice, start, steps, history="final", hp_override={"lr": lrs}, **kw)
-    blew_up = (tr.status_code == engine.DIVERGED) | (tr.status_code == engine.ESCAPED)
-    final = np.where(blew_up, np.nan, tr.final_loss)
+    final = np.where(_blew_up(tr), np.nan, tr.final_loss)
     best = None if np.all(np.isnan(final)) else int(np.nanargmin(final))
-    return Sweep(lrs, final, tr.status, best)
+    return Sweep(lrs, final, tr.status, best, tr.converged_at.copy(), classify(lrs, tr.status),
+                 choice.name)
+
+
+def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> list[Sweep]:
+    """One sweep per racer of ``run`` (one vectorized run each), each with the
+    racer's hyperparameters, schedule and noise (seed ``run.seed + i``)."""
+    surface = run.get_surface()
+    start = run.start_point()
+    return [sweep(surface, r.choice, start, lr_min, lr_max, count, run.steps, schedule=r.schedule,
+                  noise=r.noise, seed=run.seed + i) for i, r in enumerate(run.racers)]
+
+
+# The second axis of a heat map, per optimizer: the optimizer actually run, the
+# hyperparameter and its range. Gradient descent is momentum at momentum 0, so
+# its map is momentum's (the bottom row is plain gradient descent).
+HEATMAP_AXES = {
+    "gd": ("momentum", "momentum", 0.0, 0.99),
+    "momentum": ("momentum", "momentum", 0.0, 0.99),
+    "nesterov": ("nesterov", "momentum", 0.01, 0.99),
+    "rmsprop": ("rmsprop", "momentum", 0.0, 0.99),
+    **{name: (name, "beta1", 0.0, 0.99) for name in ("adam", "adamw", "adamax", "nadam", "radam", "lion")},
+}
+
+
+def heatmap_axis(optimizer: str) -> tuple[str, str, float, float] | None:
+    """``(optimizer to run, hyperparameter, low, high)`` or None (no second axis)."""
+    return HEATMAP_AXES.get(optimizer)
+
+
+@dataclass
+class HeatMap:
+    optimizer: str              # the optimizer run (gd's map is momentum's)
+    axis: str                   # "momentum" or "beta1"
+    lrs: np.ndarray             # (W,) log-spaced
+    values: np.ndarray          # (H,) of the second hyperparameter
+    final_loss: np.ndarray      # (H, W), NaN where the run diverged or escaped
+    status: np.ndarray          # (H, W)
+    converged_at: np.ndarray    # (H, W), -1 for never
+
+
+def heatmap(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_max: float,
+            n_lr: int, steps: int, n_values: int | None = None, value_range=None, **kw) -> HeatMap:
+    """Final loss over learning rate × momentum (or β₁): one vectorized run of
+    ``n_lr × n_values`` trajectories. The other hyperparameters, the schedule
+    and the noise are ``choice``'s and ``kw``'s."""
+    axis = heatmap_axis(choice.name)
+    if axis is None:
+        have = ", ".join(sorted(HEATMAP_AXES))
+        raise ValueError(f"{choice.name} has no momentum or beta1 for a heat map (optimizers with one: {have})")
+    run_name, key, lo, hi = axis
+    if value_range is not None:
+        lo, hi = value_range
+    n_values = n_values or n_lr
+    lrs = np.geomspace(lr_min, lr_max, n_lr)
+    values = np.linspace(lo, hi, n_values)
+    L, V = np.meshgrid(lrs, values)
+    opt = config.optimizers.get(run_name)
+    base = {k: v for k, v in choice.hp if k != "lr" and k in opt.hyperparameters and k != key}
+    grid_hp = {"lr": L.ravel(), key: V.ravel()}
+    opt.validate(grid_hp["lr"], **base, **{key: grid_hp[key]})  # ValueError for a bad range
+    run_as = OptimizerChoice.build(run_name, choice.lr, **base)
+    tr = run_choice(surface, run_as, start, steps, history="final", hp_override=grid_hp, **kw)
+    shape = V.shape
+    final = np.where(_blew_up(tr), np.nan, tr.final_loss).reshape(shape)
+    return HeatMap(run_name, key, lrs, values, final, tr.status.reshape(shape),
+                   tr.converged_at.reshape(shape).copy())
 
 
 @dataclass
