@@ -13,6 +13,7 @@ import streamlit as st
 
 import appstate
 import config
+import experiments
 import exports
 import figures
 import landscapes
@@ -20,7 +21,9 @@ import lessons
 import optimizers
 import presets
 import results
-from appstate import AppState, ViewOptions
+import theory
+from appstate import AppState, HyperView, ViewOptions
+from figures import hyper as hyper_figures
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
 
@@ -51,6 +54,13 @@ def load_into_widgets(state: AppState) -> None:
     SS["speed"] = state.view.speed
     SS["present"] = state.view.present
     SS["log_loss"] = state.view.log_loss
+    h = state.hyper
+    SS["tab"] = h.tab
+    SS["hr"] = h.racer
+    SS["lr_auto"] = h.lr_min is None
+    if h.lr_min is not None:
+        SS["lrmin"], SS["lrmax"] = float(h.lr_min), float(h.lr_max)
+    SS["res"] = h.resolution
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -80,6 +90,7 @@ def on_lesson(key: str | None = None) -> None:
         load_into_widgets(appstate.lesson_state(key, view))
         SS["lesson_text"] = key
         SS["lesson"] = key
+        SS["tab"] = "race"
 
 
 def _surface_params_now() -> tuple:
@@ -145,6 +156,11 @@ for w in appstate.sanitize_widget_state(SS):
     SS.setdefault("link_warnings", []).append(f"Controls: {w}")
 if "_pending_start" in SS:  # a map click from the last run: set before the widgets exist
     SS["x"], SS["y"] = SS.pop("_pending_start")
+if "_pending_tab" in SS:  # a basin-map click returns to the race
+    SS["tab"] = SS.pop("_pending_tab")
+if "_pending_hp" in SS:  # a click on a sweep or heat map, or an "optimal settings" button
+    for k, v in SS.pop("_pending_hp").items():
+        SS[k] = v
 if "_pending_step" in SS:  # a click on a path point: show that step in the inspector
     SS["inspect_racer"], SS["inspect_step"] = SS.pop("_pending_step")
     SS["inspect_open"] = True
@@ -297,7 +313,205 @@ def main_figure(run: RunConfig, view: str, speed: str, present: bool):
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def loss_figure(run: RunConfig, log: bool, present: bool):
-    return exports.loss_figure_for(run, compute(run), log=log, presentation=present)
+    return exports.loss_figure_with_theory(run, compute(run), log=log, presentation=present)
+
+
+# --- hyperparameter views and theory ------------------------------------------------
+
+SWEEP_COUNT = 200       # learning rates per optimizer in a sweep
+HEATMAP_SIZE = 60       # learning rates × momentum (or β₁) values in a heat map
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
+    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
+    r = run.racers[i]
+    return experiments.heatmap(run.get_surface(), r.choice, run.start_point(), lo, hi, HEATMAP_SIZE, run.steps,
+                               schedule=r.schedule, noise=r.noise, seed=run.seed + i)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def compute_basins(run: RunConfig, i: int, resolution: int):
+    r = run.racers[i]
+    return experiments.basins(run.get_surface(), r.choice, run.steps, resolution, schedule=r.schedule,
+                              noise=r.noise, seed=run.seed + i)
+
+
+def _racer_hp_keys(i: int, name: str, values: dict) -> dict:
+    """Session-state keys that set racer i to optimizer ``name`` with ``values``."""
+    out = {f"opt.{i}": name}
+    for k, v in values.items():
+        out[f"lr.{i}" if k == "lr" else f"hp.{i}.{name}.{k}"] = float(v)
+    return out
+
+
+def _hyper_downloads(name: str, fig, csv_text) -> None:
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Grid (CSV)", csv_text, file_name=f"{name}.csv", mime="text/csv",
+                       key=f"dl_{name}_csv", on_click="ignore")
+    if exports.static_export_available():
+        d2.download_button("Figure (SVG)", lambda: exports.hyper_image(fig, "svg"), file_name=f"{name}.svg",
+                           mime="image/svg+xml", key=f"dl_{name}_svg", on_click="ignore")
+        d3.download_button("Figure (PNG, 3×)", lambda: exports.hyper_image(fig, "png"),
+                           file_name=f"{name}.png", mime="image/png", key=f"dl_{name}_png", on_click="ignore")
+    else:
+        d2.info(exports.NO_BROWSER_MESSAGE)
+
+
+def _lr_range(run: RunConfig, hv: HyperView) -> tuple[float, float]:
+    auto = experiments.default_lr_range(run)
+    c1, c2, c3 = st.columns([1, 1, 1])
+    if "lr_auto" not in SS:
+        SS["lr_auto"] = True
+    if c1.toggle("automatic lr range", key="lr_auto",
+                 help="A thousandth of the smallest racer's rate to thirty times the largest."):
+        c2.caption(f"lr from {auto[0]:.3g}")
+        c3.caption(f"to {auto[1]:.3g}")
+        return auto
+    if "lrmin" not in SS or "lrmax" not in SS:
+        SS["lrmin"], SS["lrmax"] = auto
+    lo = c2.number_input("lr from", min_value=1e-12, max_value=config.MAX_LR, key="lrmin", format="%.4g")
+    hi = c3.number_input("to", min_value=1e-12, max_value=config.MAX_LR, key="lrmax", format="%.4g")
+    try:
+        return config.check_lr_range(lo, hi)
+    except ValueError as exc:
+        st.warning(f"{exc}; using the automatic range")
+        return auto
+
+
+def _handle_pick(event, fig, run: RunConfig, hm=None, racer: int = 0) -> None:
+    pick = hyper_figures.pick(event, fig)
+    if pick is None or pick == SS.get("_last_hyper_pick"):
+        return
+    SS["_last_hyper_pick"] = pick
+    kind, value = pick
+    if kind == "sweep":
+        i, lr = value
+        if 0 <= i < len(run.racers):
+            SS["_pending_hp"] = {f"lr.{i}": lr}
+            st.rerun()
+    elif kind == "heatmap" and hm is not None:
+        lr, v = value
+        name = run.racers[racer].choice.name
+        if name == "gd" and v == 0:
+            SS["_pending_hp"] = {f"lr.{racer}": lr}
+        else:
+            SS["_pending_hp"] = _racer_hp_keys(racer, hm.optimizer, {"lr": lr, hm.axis: v})
+        st.rerun()
+    elif kind == "basin":
+        SS["_pending_start"] = value
+        SS["_pending_tab"] = "race"
+        st.rerun()
+
+
+def hyper_view(state: AppState) -> None:
+    """The sweep, heat-map or basin view of the same surface, start and optimizers."""
+    run, hv, present = state.run, state.hyper, state.view.present
+    surface = run.get_surface()
+    names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
+    if hv.tab == "sweep":
+        lo, hi = _lr_range(run, hv)
+        with st.spinner(f"running {SWEEP_COUNT} learning rates × {len(run.racers)} optimizers…", show_time=True):
+            sweeps = compute_sweeps(run, lo, hi)
+        fig = exports.sweep_figure_for(run, sweeps, presentation=present)
+        st.caption(f"{SWEEP_COUNT} log-spaced learning rates per optimizer, {run.steps} steps each, from "
+                   f"({run.start_point()[0]:g}, {run.start_point()[1]:g}), with each racer's other settings. "
+                   "Dashed: each racer's current rate; dotted red: the stability bound where theory gives one. "
+                   "Click a point to give that racer its rate.")
+        event = st.plotly_chart(fig, key="sweep_chart", on_select="rerun", selection_mode="points",
+                                width="stretch", config={"displaylogo": False})
+        rows = []
+        for n, sw in zip(names, sweeps):
+            rows.append({"optimizer": n, **{cls: ", ".join(f"{a:.3g}–{b:.3g}" for c, a, b in sw.ranges() if c == cls)
+                                            for cls in experiments.SWEEP_CLASSES},
+                         "best lr": float(sw.lrs[sw.best_index]) if sw.best_index is not None else None})
+        st.dataframe(rows, hide_index=True, width="stretch")
+        _hyper_downloads(f"{surface.name}-sweep", fig, lambda: exports.sweep_csv(run, sweeps))
+        _handle_pick(event, fig, run)
+        return
+    racer = st.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="hr")
+    r = run.racers[racer]
+    if hv.tab == "heatmap":
+        if experiments.heatmap_axis(r.choice.name) is None:
+            st.info(f"{r.choice.name} has neither momentum nor β₁: a heat map needs one of "
+                    f"{', '.join(sorted(experiments.HEATMAP_AXES))}. Pick another optimizer.")
+            return
+        lo, hi = _lr_range(run, hv)
+        with st.spinner(f"running {HEATMAP_SIZE} × {HEATMAP_SIZE} settings…", show_time=True):
+            hm = compute_heatmap(run, racer, lo, hi)
+        fig = exports.heatmap_figure_for(run, racer, hm, presentation=present)
+        st.caption(f"Final loss after {run.steps} steps over learning rate × {hm.axis} "
+                   f"({HEATMAP_SIZE} × {HEATMAP_SIZE} runs at once){'; gradient descent is momentum 0 (bottom row)' if r.choice.name == 'gd' else ''}. "
+                   "The star is the current setting; click a cell to use it.")
+        event = st.plotly_chart(fig, key="heat_chart", on_select="rerun", selection_mode="points",
+                                width="stretch", config={"displaylogo": False})
+        _hyper_downloads(f"{surface.name}-heatmap", fig, lambda: exports.heatmap_csv(hm))
+        _handle_pick(event, fig, run, hm, racer)
+        return
+    if SS.get("res") not in appstate.BASIN_RESOLUTIONS:
+        SS["res"] = 200
+    res = st.select_slider("start points per axis", appstate.BASIN_RESOLUTIONS, key="res")
+    if not surface.minima:
+        st.info(f"{surface.title} has no minimum: every start point diverges or escapes.")
+    with st.spinner(f"running {res} × {res} start points…", show_time=True):
+        b = compute_basins(run, racer, res)
+    fig = exports.basin_figure_for(run, b, presentation=present)
+    st.caption(f"Where each of {res * res:,} start points ends after {run.steps} steps of {names[racer]} "
+               f"(reaching a minimum = ending within {experiments.BASIN_RADIUS:.0%} of the domain's diagonal "
+               "of it). Click the map to start the race there.")
+    event = st.plotly_chart(fig, key="basin_chart", on_select="rerun", selection_mode="points",
+                            width="stretch", config={"displaylogo": False})
+    _hyper_downloads(f"{surface.name}-basins", fig, lambda: exports.basins_csv(run, b))
+    _handle_pick(event, fig, run)
+
+
+def _set_optimal(i: int, name: str, values: dict) -> None:
+    """Button callback: racer i at the theory's best constant settings."""
+    keys = _racer_hp_keys(i, name, values)
+    keys.update({f"sched.{i}": "constant", f"noise.{i}": 0.0,
+                 f"hp.{i}.{name}.weight_decay": 0.0})
+    for k, v in keys.items():
+        SS[k] = v
+
+
+def theory_panel(run: RunConfig, results: list[dict]) -> None:
+    th = theory.quadratic_theory(run.get_surface())
+    if th is None:
+        return
+    with st.expander("Theory beside measurement (this surface is quadratic)", expanded=False):
+        st.markdown(
+            f"Hessian eigenvalues λmin = **{th.lam_min:.4g}**, λmax = **{th.lam_max:.4g}**, "
+            f"condition number κ = **{th.kappa:.4g}**.\n\n"
+            f"* Gradient descent is stable for lr < 2/λmax = **{th.gd_lr_bound:.4g}**; its best rate "
+            f"lr = 2/(λmin+λmax) = **{th.gd_best_lr:.4g}** shrinks the distance to the minimum by "
+            f"(κ−1)/(κ+1) = **{th.gd_best_rate:.4f}** per step.\n"
+            f"* Heavy-ball momentum (Goh 2017): α* = (2/(√λmin+√λmax))² = **{th.momentum_best_alpha:.4g}**, "
+            f"β* = ((√κ−1)/(√κ+1))² = **{th.momentum_best_beta:.4g}**, rate (√κ−1)/(√κ+1) = "
+            f"**{th.momentum_best_rate:.4f}** per step. In torch's convention (lr multiplies the "
+            "whole buffer) that is lr = α*, momentum = β*, dampening 0.\n\n"
+            "Rates are per step of the distance; f − f* shrinks by their square. The dashed lines on "
+            "the loss plot are (f₀ − f*)·ρ²ᵏ for each racer the linear theory covers (gd, momentum, "
+            "Nesterov at a constant rate, no noise, no weight decay).")
+        rows = exports.racer_theory(run, results)
+        if rows:
+            st.dataframe(rows, hide_index=True, width="stretch",
+                         column_config={"predicted rate": st.column_config.NumberColumn(format="%.4f"),
+                                        "measured rate": st.column_config.NumberColumn(format="%.4f"),
+                                        "lr": st.column_config.NumberColumn(format="%.4g")})
+        c1, c2, c3 = st.columns([1, 2, 2])
+        names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
+        if SS.get("opt_racer") not in range(len(names)):
+            SS["opt_racer"] = 0
+        i = c1.selectbox("racer", range(len(names)), format_func=names.__getitem__, key="opt_racer")
+        c2.button("Optimal gradient descent", key="opt_gd", on_click=_set_optimal,
+                  args=(i, "gd", th.optimal_settings("gd")), help="gd at lr = 2/(λmin+λmax)")
+        c3.button("Optimal momentum (α*, β*)", key="opt_mom", on_click=_set_optimal,
+                  args=(i, "momentum", th.optimal_settings("momentum")),
+                  help="momentum at lr = α*, momentum = β*, dampening 0")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -360,6 +574,28 @@ if lesson is not None:
         companion = lesson.companion_config()
     state = AppState(run, view, lesson.key)
 
+TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
+if SS.get("tab") not in appstate.TABS:
+    SS["tab"] = "race"
+tab = st.radio("View", appstate.TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
+               label_visibility="collapsed",
+               help="Same surface, start and optimizers: the race, or every learning rate at once, "
+               "or learning rate × momentum/β₁, or where every start point ends up.")
+if SS.get("hr") not in range(len(run.racers)):
+    SS["hr"] = 0
+state = AppState(run, view, state.lesson, HyperView(
+    tab, int(SS["hr"]),
+    None if SS.get("lr_auto", True) else float(SS.get("lrmin", 0)),
+    None if SS.get("lr_auto", True) else float(SS.get("lrmax", 0)),
+    int(SS.get("res", 200))))
+if state.hyper.lr_min is not None:
+    try:
+        config.check_lr_range(state.hyper.lr_min, state.hyper.lr_max)
+    except ValueError as exc:
+        st.warning(f"{exc}; using the automatic range")
+        state = AppState(run, view, state.lesson, HyperView(tab, state.hyper.racer, None, None,
+                                                            state.hyper.resolution))
+
 try:
     st.query_params.from_dict(appstate.to_query(state))
 except ValueError:
@@ -367,6 +603,13 @@ except ValueError:
 
 if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
+    st.stop()
+
+if tab != "race":
+    try:
+        hyper_view(state)
+    except ValueError as exc:  # a rule that needs the whole run, or a budget
+        st.error(str(exc))
     st.stop()
 
 try:
@@ -429,6 +672,8 @@ with right:
     st.latex(surface.latex)
     if surface.note:
         st.caption(surface.note)
+
+theory_panel(run, race)
 
 with st.expander("Update rules of the racing optimizers", expanded=not view.present):
     for name in dict.fromkeys(r.choice.name for r in run.racers):  # each rule once

@@ -33,11 +33,30 @@ class ViewOptions:
     log_loss: bool = True
 
 
+TABS = ("race", "sweep", "heatmap", "basins")
+BASIN_RESOLUTIONS = (100, 200, 400)
+
+
+@dataclass(frozen=True)
+class HyperView:
+    """Which view is shown beside the race and its own settings: ``racer`` is
+    the optimizer the heat map and basin map use (0-based); ``lr_min``/``lr_max``
+    the sweep's and heat map's learning-rate range (None: chosen from the
+    racers' rates); ``resolution`` the basin map's start points per axis."""
+
+    tab: str = "race"
+    racer: int = 0
+    lr_min: float | None = None
+    lr_max: float | None = None
+    resolution: int = 200
+
+
 @dataclass(frozen=True)
 class AppState:
     run: RunConfig
     view: ViewOptions = field(default_factory=ViewOptions)
     lesson: str | None = None   # the lesson whose text is shown (``lesson=KEY`` in a link)
+    hyper: HyperView = field(default_factory=HyperView)
 
 
 def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
@@ -97,7 +116,52 @@ def to_query(state: AppState) -> dict[str, str]:
         q["present"] = "1"
     if not view.log_loss:
         q["logloss"] = "0"
+    h = state.hyper
+    if h.tab != "race":
+        q["tab"] = h.tab
+        if h.racer:
+            q["hr"] = str(h.racer + 1)
+        if h.lr_min is not None and h.lr_max is not None and h.tab != "basins":
+            q["lrmin"], q["lrmax"] = _fmt(h.lr_min), _fmt(h.lr_max)
+        if h.resolution != 200 and h.tab == "basins":
+            q["res"] = str(h.resolution)
     return q
+
+
+def _hyper_from_query(q: dict, used: set, n_racers: int, warn) -> HyperView:
+    h = HyperView()
+    if "tab" in q:
+        used.add("tab")
+        if q["tab"] in TABS:
+            h = replace(h, tab=q["tab"])
+        else:
+            warn(f"unknown tab {q['tab']!r} in the link (valid: {', '.join(TABS)})")
+    if "hr" in q:
+        used.add("hr")
+        try:
+            h = replace(h, racer=config.parse_int(q["hr"], "hr (optimizer of the heat map/basins)",
+                                                  1, max(n_racers, 1)) - 1)
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using optimizer 1")
+    if "lrmin" in q or "lrmax" in q:
+        used.update({"lrmin", "lrmax"})
+        try:
+            lo = config.parse_float(q.get("lrmin", "missing"), "lrmin")
+            hi = config.parse_float(q.get("lrmax", "missing"), "lrmax")
+            config.check_lr_range(lo, hi)
+            h = replace(h, lr_min=lo, lr_max=hi)
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using the automatic range")
+    if "res" in q:
+        used.add("res")
+        try:
+            res = config.parse_int(q["res"], "res", 2, config.MAX_RESOLUTION)
+            if res not in BASIN_RESOLUTIONS:
+                raise ValueError(f"res must be one of {', '.join(map(str, BASIN_RESOLUTIONS))}, got {res}")
+            h = replace(h, resolution=res)
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using 200")
+    return h
 
 
 # --- from query -------------------------------------------------------------
@@ -230,11 +294,13 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
     start = link.start(base.run, surface)
     racers = link.racers(base.run, surface, sp)
     view = link.view()
+    hyper = _hyper_from_query(link.q, link.used, len(racers), link.warn)
     unknown = sorted(set(link.q) - link.used)
     if unknown:
         link.warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
     run = RunConfig(surface, sp, tuple(racers), steps, start, seed)
-    return AppState(run, view, base.lesson), link.warnings
+    return AppState(run, view, base.lesson, hyper), link.warnings
+
 
 
 def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:

@@ -235,6 +235,16 @@ class RunConfig:
         return own if own is not None else self.start_point()
 
 
+MAX_LR = 1e6              # the app's learning-rate inputs stop here too
+
+
+def check_lr_range(lo: float, hi: float) -> tuple[float, float]:
+    """A learning-rate range for a sweep or heat map: 0 < lo < hi <= MAX_LR."""
+    if not (0 < lo < hi <= MAX_LR):
+        raise ValueError(f"need 0 < lr min < lr max <= {MAX_LR:g}, got {lo:g} and {hi:g}")
+    return lo, hi
+
+
 def parse_noise(text, what: str = "noise") -> float:
     value = parse_float(text, what)
     if not 0 <= value <= MAX_NOISE:

@@ -255,3 +255,16 @@ def basins(surface: Surface, choice: OptimizerChoice, steps: int, resolution: in
     basin = np.where(reached, idx, -1).reshape(resolution, resolution)
     return Basins(xs, ys, basin, tr.status.reshape(resolution, resolution),
                   tr.final_position.reshape(resolution, resolution, 2))
+
+
+def default_lr_range(run: RunConfig) -> tuple[float, float]:
+    """A sweep range around every racer's rate: a thousandth of the smallest to
+    thirty times the largest (so the too-small, good and diverging ranges all
+    usually show)."""
+    lrs = [r.choice.lr for r in run.racers if r.choice.lr > 0] or [1e-3]
+    lo, hi = min(lrs) / 1e3, max(lrs) * 30
+    return float(f"{lo:.3g}"), float(f"{min(hi, config.MAX_LR):.3g}")
+
+
+def basin_blew_up(b: Basins) -> np.ndarray:
+    return np.isin(np.asarray(b.status).astype(str), ("diverged", "escaped"))

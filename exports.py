@@ -10,9 +10,12 @@ import io
 import json
 import shutil
 
+import numpy as np
 
+import experiments
 import figures
 import results as results_mod
+import theory
 from results import finite_or_none as _finite
 from config import RunConfig
 
@@ -100,3 +103,145 @@ def animation_gif(run: RunConfig, results: list[dict], progress=None, **kw) -> b
     return render_gif(run.get_surface(), paths_for(results), run.start_point(), run.steps,
                       progress=progress, **kw)
 
+
+
+# --- hyperparameter views: sweep, heat map, basins, theory --------------------
+
+def _bound_for(th, racer) -> float | None:
+    """The stability bound to draw for a racer on a quadratic (constant rate,
+    dampening 0, no weight decay: the cases the theory covers)."""
+    if th is None or racer.schedule.name != "constant" or not _linear_case(racer):
+        return None
+    hp = racer.choice.hyperparameters()
+    return theory.stability_bound(racer.choice.name, th.lam_max, float(hp.get("momentum", 0.0)))
+
+
+def _linear_case(racer) -> bool:
+    hp = racer.choice.hyperparameters()
+    return (racer.choice.name in theory.LINEAR_OPTIMIZERS and not hp.get("weight_decay", 0.0)
+            and not hp.get("dampening", 0.0) and racer.noise == 0)
+
+
+def sweep_figure_for(run: RunConfig, sweeps: list, *, presentation=False, title=None):
+    from figures import hyper
+    s = run.get_surface()
+    th = theory.quadratic_theory(s)
+    lines = [hyper.SweepLine(f"{i + 1}. {r.name}", i, sw.lrs, sw.final_loss, sw.converged_at,
+                             tuple(sw.ranges()), r.choice.lr, _bound_for(th, r))
+             for i, (r, sw) in enumerate(zip(run.racers, sweeps))]
+    return hyper.sweep_figure(lines, minimum=s.global_minimum, presentation=presentation, title=title)
+
+
+def heatmap_current(racer, hm) -> tuple[float, float]:
+    """Where the racer's own setting sits on its heat map."""
+    hp = racer.choice.hyperparameters()
+    return racer.choice.lr, float(hp.get(hm.axis, 0.0))
+
+
+def heatmap_figure_for(run: RunConfig, racer_index: int, hm, *, presentation=False, title=None):
+    from figures import hyper
+    racer = run.racers[racer_index]
+    return hyper.heatmap_figure(hm.lrs, hm.values, hm.final_loss, hm.status, axis=hm.axis,
+                                optimizer=f"{racer_index + 1}. {racer.name}"
+                                + (" (as momentum)" if racer.choice.name == "gd" else ""),
+                                minimum=run.get_surface().global_minimum,
+                                current=heatmap_current(racer, hm), presentation=presentation, title=title)
+
+
+def basin_figure_for(run: RunConfig, b, *, presentation=False, title=None):
+    from figures import hyper
+    s = run.get_surface()
+    return hyper.basin_figure(b.xs, b.ys, b.basin, experiments.basin_blew_up(b),
+                              [(m.x, m.y) for m in s.minima], run.start_point(),
+                              presentation=presentation, title=title)
+
+
+def sweep_csv(run: RunConfig, sweeps: list) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["racer", "optimizer", "lr", "final_loss", "status", "range", "converged_at"])
+    for i, (r, sw) in enumerate(zip(run.racers, sweeps)):
+        for k in range(len(sw.lrs)):
+            fl = sw.final_loss[k]
+            w.writerow([i + 1, r.choice.name, repr(float(sw.lrs[k])), repr(float(fl)) if np.isfinite(fl) else "",
+                        sw.status[k], sw.classes[k], int(sw.converged_at[k]) if sw.converged_at[k] >= 0 else ""])
+    return buf.getvalue()
+
+
+def heatmap_csv(hm) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["optimizer", "lr", hm.axis, "final_loss", "status", "converged_at"])
+    for i, v in enumerate(hm.values):
+        for j, lr in enumerate(hm.lrs):
+            fl = hm.final_loss[i, j]
+            w.writerow([hm.optimizer, repr(float(lr)), repr(float(v)), repr(float(fl)) if np.isfinite(fl) else "",
+                        hm.status[i, j], int(hm.converged_at[i, j]) if hm.converged_at[i, j] >= 0 else ""])
+    return buf.getvalue()
+
+
+def basins_csv(run: RunConfig, b) -> str:
+    """One row per start point: the minimum reached (1-based; empty for none)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["x", "y", "minimum", "status", "final_x", "final_y"])
+    for i, y in enumerate(b.ys):
+        for j, x in enumerate(b.xs):
+            fx, fy = b.final_position[i, j]
+            w.writerow([repr(float(x)), repr(float(y)), int(b.basin[i, j]) + 1 if b.basin[i, j] >= 0 else "",
+                        b.status[i, j], repr(float(fx)), repr(float(fy))])
+    return buf.getvalue()
+
+
+def hyper_image(fig, fmt: str = "png", *, width: int = 900, height: int = 650, scale: float = 3.0) -> bytes:
+    """A sweep, heat map or basin map as PNG or SVG through kaleido (needs Chromium)."""
+    return fig.to_image(format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+
+
+def racer_theory(run: RunConfig, results: list[dict]) -> list[dict]:
+    """Per racer on a quadratic surface: the predicted linear rate (where the
+    theory covers its settings) and the rate measured between steps 60 and 120
+    (or over the second half of a shorter run), both per step of the distance."""
+    th = theory.quadratic_theory(run.get_surface())
+    if th is None:
+        return []
+    rows = []
+    for r, res in zip(run.racers, results):
+        pred = None
+        if _linear_case(r) and r.schedule.name == "constant":
+            hp = r.choice.hyperparameters()
+            pred = theory.predicted_rate(th, r.choice.name, r.choice.lr, float(hp.get("momentum", 0.0)))
+        gap = res["losses"] - th.f_min
+        n = len(gap) - 1
+        a, b = (theory.MEASURE_FROM, theory.MEASURE_TO) if n >= theory.MEASURE_TO else (n // 2, n)
+        try:
+            measured = theory.measured_rate(gap, a, b, of="loss") if b > a else None
+        except ValueError:
+            measured = None
+        rows.append({"optimizer": res["label"], "predicted rate": pred, "measured rate": measured,
+                     "measured over steps": f"{a}–{b}" if measured is not None else "",
+                     "lr": r.choice.lr})
+    return rows
+
+
+def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, presentation=False):
+    """The loss plot plus, on a quadratic surface, a dashed line (f₀ − f*)·ρ²ᵏ
+    for each racer the linear theory covers (ρ its predicted rate)."""
+    from figures import hyper
+    fig = loss_figure_for(run, results, log=log, presentation=presentation)
+    th = theory.quadratic_theory(run.get_surface())
+    if th is None or not log:
+        return fig
+    scale = max([float(np.max(np.abs(r["losses"][np.isfinite(r["losses"])]))) for r in results
+                 if np.isfinite(r["losses"]).any()] + [1.0])
+    floor = 1e-16 * scale
+    for i, (row, res) in enumerate(zip(racer_theory(run, results), results)):
+        rate = row["predicted rate"]
+        if rate is None or rate >= 1:
+            continue
+        tr = hyper.predicted_rate_trace(len(res["losses"]) - 1, float(res["losses"][0] - th.f_min), rate,
+                                        colour_=figures.colour(i), floor=floor,
+                                        label=f"{res['label']}: theory ρ = {rate:.4f}")
+        if tr is not None:
+            fig.add_trace(tr)
+    return fig
