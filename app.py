@@ -673,8 +673,6 @@ with right:
     if surface.note:
         st.caption(surface.note)
 
-theory_panel(run, race)
-
 with st.expander("Update rules of the racing optimizers", expanded=not view.present):
     for name in dict.fromkeys(r.choice.name for r in run.racers):  # each rule once
         opt = optimizers.get(name)
@@ -696,6 +694,8 @@ with st.expander("Step inspector: the numbers behind every step (or click a poin
     SS["inspect_step"] = min(int(SS.get("inspect_step", 1)), max(last, 1))
     k = c2.slider("step", 0, max(last, 1), key="inspect_step", disabled=last == 0)
     st.dataframe(results.step_table(res, min(k, last)), hide_index=True, width="stretch")
+
+theory_panel(run, race)
 
 with st.expander("Download and share", expanded=False):
     st.caption("The page's address is a share link: it reopens exactly this view. "
