@@ -4,6 +4,9 @@
     python cli.py run --surface rosenbrock --optimizer adam --lr 0.05 --steps 500 --start -1.2 1 --json
     python cli.py sweep --surface bowl --optimizer gd --lr-min 1e-3 --lr-max 2 --count 1000 --steps 100 \
         --start -1.5 1.5 --json
+    python cli.py sweep --surface ravine --optimizer gd momentum adam --lr-min 1e-4 --lr-max 10 --count 200 --json
+    python cli.py heatmap --surface ravine --optimizer momentum --lr-min 1e-3 --lr-max 3 --count 60 --json
+    python cli.py theory --surface ravine --surface-set a=0.1 --json
     python cli.py basins --surface himmelblau --optimizer gd --lr 0.01 --steps 500 --resolution 50 --json
     python cli.py export --format gif --out race.gif --link "surface=bowl&r1=gd&r1.lr=0.1&steps=60"
 
@@ -164,27 +167,130 @@ def _text_run(d: dict) -> str:
 
 # --- sweep ------------------------------------------------------------------
 
-def cmd_sweep(args) -> dict:
-    surface = _surface(args)
-    choice = _choice(args)
+def _choices(args) -> list[config.OptimizerChoice]:
+    """One choice per ``--optimizer``; ``--set NAME=VALUE`` goes to every listed
+    optimizer that has NAME, ``--set OPT.NAME=VALUE`` to OPT only."""
+    sets = config.parse_assignments(args.set, "--set")
+    names = list(dict.fromkeys(args.optimizer))
+    for n in names:
+        optimizers.get(n)  # unknown names: the registry's message
+    per = {n: {} for n in names}
+    for key, value in sets.items():
+        opt, _, hp = key.rpartition(".")
+        targets = [opt] if opt else [n for n in names if hp in optimizers.get(n).hyperparameters]
+        if opt and opt not in names:
+            raise ValueError(f"--set {key}: {opt!r} is not one of the --optimizer names ({', '.join(names)})")
+        if not targets:
+            raise ValueError(f"--set {key}: none of {', '.join(names)} has a hyperparameter {hp!r}")
+        for n in targets:
+            per[n][hp] = value
+    return [config.OptimizerChoice.build(n, **per[n]) for n in names]
+
+
+def _lr_range(args) -> tuple[float, float]:
     lo = config.parse_float(args.lr_min, "--lr-min")
     hi = config.parse_float(args.lr_max, "--lr-max")
     if not 0 < lo <= hi:
         raise ValueError(f"need 0 < --lr-min <= --lr-max, got {lo:g} and {hi:g}")
-    count = config.parse_int(args.count, "--count", 1, config.MAX_SWEEP)
-    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
-    start = _start(args, surface)
-    sw = experiments.sweep(surface, choice, start, lo, hi, count, steps, **_common_run_kwargs(args))
+    return lo, hi
+
+
+def _sweep_json(choice, sw) -> dict:
     best = sw.best_index
     return {
-        "surface": surface.name, "optimizer": choice.name, "steps": steps, "start": list(start),
+        "optimizer": choice.name,
         "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
         "lrs": [float(v) for v in sw.lrs],
         "final_loss": [_num(v) for v in sw.final_loss],
         "status": [str(s) for s in sw.status],
+        "range": [str(c) for c in sw.classes],
+        "converged_at": [int(c) if c >= 0 else None for c in sw.converged_at],
+        "ranges": [{"range": c, "lr_min": a, "lr_max": b} for c, a, b in sw.ranges()],
         "best_lr": None if best is None else float(sw.lrs[best]),
         "best_final_loss": None if best is None else _num(sw.final_loss[best]),
     }
+
+
+def cmd_sweep(args) -> dict:
+    """Each optimizer's sweep in one vectorized run. The top-level fields are the
+    first optimizer's (as before several were allowed); ``sweeps`` has them all."""
+    surface = _surface(args)
+    choices = _choices(args)
+    lo, hi = _lr_range(args)
+    count = config.parse_int(args.count, "--count", 1, config.MAX_SWEEP)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    start = _start(args, surface)
+    kw = _common_run_kwargs(args)
+    sweeps = [_sweep_json(c, experiments.sweep(surface, c, start, lo, hi, count, steps, **kw)) for c in choices]
+    return {"surface": surface.name, "steps": steps, "start": list(start), **sweeps[0], "sweeps": sweeps}
+
+
+def _text_sweep(d: dict) -> str:
+    lines = []
+    for sw in d["sweeps"]:
+        best = sw["best_lr"]
+        head = (f"{sw['optimizer']}: {len(sw['lrs'])} learning rates; best {best:g} "
+                f"(final loss {sw['best_final_loss']:.6g})" if best is not None
+                else f"{sw['optimizer']}: every learning rate diverged")
+        ranges = "; ".join(f"{r['range']} {r['lr_min']:.3g}–{r['lr_max']:.3g}" for r in sw["ranges"])
+        lines.append(f"{head}\n  {ranges}")
+    return "\n".join(lines)
+
+
+# --- heatmap ------------------------------------------------------------------
+
+def cmd_heatmap(args) -> dict:
+    surface = _surface(args)
+    choice = _choice(args)
+    lo, hi = _lr_range(args)
+    n = config.parse_int(args.count, "--count", 2, config.MAX_HEATMAP)
+    steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
+    start = _start(args, surface)
+    hm = experiments.heatmap(surface, choice, start, lo, hi, n, steps, **_common_run_kwargs(args))
+    ok = np.isfinite(hm.final_loss)
+    best = np.unravel_index(np.argmin(np.where(ok, hm.final_loss, np.inf)), ok.shape) if ok.any() else None
+    return {
+        "surface": surface.name, "optimizer": choice.name, "run_as": hm.optimizer, "axis": hm.axis,
+        "steps": steps, "start": list(start),
+        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k not in ("lr", hm.axis)}),
+        "lrs": [float(v) for v in hm.lrs], "values": [float(v) for v in hm.values],
+        "final_loss": [[_num(v) for v in row] for row in hm.final_loss],
+        "status": [[str(s) for s in row] for row in hm.status],
+        "diverged": int((~ok).sum()),
+        "best": None if best is None else {"lr": float(hm.lrs[best[1]]), hm.axis: float(hm.values[best[0]]),
+                                           "final_loss": _num(hm.final_loss[best])},
+    }
+
+
+def _text_heatmap(d: dict) -> str:
+    b = d["best"]
+    n = len(d["lrs"]) * len(d["values"])
+    best = (f"best lr {b['lr']:g}, {d['axis']} {b[d['axis']]:g} (final loss {b['final_loss']:.6g})"
+            if b else "every setting diverged")
+    return f"{d['run_as']} heat map, lr × {d['axis']}, {n} settings: {d['diverged']} diverged; {best}"
+
+
+# --- theory -------------------------------------------------------------------
+
+def cmd_theory(args) -> dict:
+    import theory
+
+    surface = _surface(args)
+    th = theory.quadratic_theory(surface)
+    if th is None:
+        raise ValueError(f"{surface.name} is not a positive-definite quadratic (its Hessian changes or is "
+                         "not positive definite); theory applies to bowl, ravine, quadratic, booth")
+    return {**th.as_dict(), "surface_params": dict(surface.params)}
+
+
+def _text_theory(d: dict) -> str:
+    g, m = d["gd"], d["momentum"]
+    return (f"{d['surface']}: lambda_min {d['lambda_min']:.6g}, lambda_max {d['lambda_max']:.6g}, "
+            f"kappa {d['kappa']:.6g}\n"
+            f"gd: stable for lr < {g['stability_bound_lr']:.6g}; best lr {g['best_lr']:.6g}, "
+            f"rate {g['predicted_rate']:.6f}\n"
+            f"momentum: lr = alpha* {m['alpha']:.6g}, momentum = beta* {m['beta']:.6g}, "
+            f"rate {m['predicted_rate']:.6f}\n(rates per step of the distance; f - f* shrinks by their square)")
 
 
 # --- basins -----------------------------------------------------------------
@@ -370,10 +476,14 @@ def build_parser() -> Parser:
     lep.add_argument("key")
     lep.add_argument("--json", action="store_true")
 
-    def common(sp, lr: bool = True, start: bool = True):
+    def common(sp, lr: bool = True, start: bool = True, several: bool = False):
         sp.add_argument("--surface", required=True)
         sp.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
-        sp.add_argument("--optimizer", required=True)
+        if several:
+            sp.add_argument("--optimizer", required=True, nargs="+", metavar="NAME",
+                            help="one or several optimizers")
+        else:
+            sp.add_argument("--optimizer", required=True)
         if lr:
             sp.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")
         sp.add_argument("--set", action="append", metavar="NAME=VALUE", default=[],
@@ -388,11 +498,20 @@ def build_parser() -> Parser:
         sp.add_argument("--json", action="store_true")
 
     common(sub.add_parser("run", help="one trajectory"))
-    sp = sub.add_parser("sweep", help="many log-spaced learning rates at once")
-    common(sp, lr=False)
+    sp = sub.add_parser("sweep", help="many log-spaced learning rates at once, per optimizer")
+    common(sp, lr=False, several=True)
     sp.add_argument("--lr-min", required=True)
     sp.add_argument("--lr-max", required=True)
     sp.add_argument("--count", default="100")
+    hp_ = sub.add_parser("heatmap", help="learning rate x momentum (or beta1) at once")
+    common(hp_, lr=False)
+    hp_.add_argument("--lr-min", required=True)
+    hp_.add_argument("--lr-max", required=True)
+    hp_.add_argument("--count", default="60", help="settings per axis (count x count runs)")
+    tp = sub.add_parser("theory", help="eigenvalues, bounds and optimal settings of a quadratic surface")
+    tp.add_argument("--surface", required=True)
+    tp.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
+    tp.add_argument("--json", action="store_true")
     bp = sub.add_parser("basins", help="which minimum each start point reaches")
     common(bp, start=False)
     bp.add_argument("--resolution", default="50")
@@ -418,7 +537,8 @@ def build_parser() -> Parser:
 
 
 COMMANDS = {"list": cmd_list, "lessons": cmd_lessons, "lesson": cmd_lesson, "run": cmd_run,
-            "sweep": cmd_sweep, "basins": cmd_basins, "export": cmd_export}
+            "sweep": cmd_sweep, "heatmap": cmd_heatmap, "theory": cmd_theory, "basins": cmd_basins,
+            "export": cmd_export}
 
 
 def main(argv=None) -> int:
@@ -436,9 +556,11 @@ def main(argv=None) -> int:
     elif args.command == "run":
         print(_text_run(result))
     elif args.command == "sweep":
-        best = result["best_lr"]
-        print(f"{len(result['lrs'])} learning rates; best {best:g} (final loss {result['best_final_loss']:.6g})"
-              if best is not None else "every learning rate diverged")
+        print(_text_sweep(result))
+    elif args.command == "heatmap":
+        print(_text_heatmap(result))
+    elif args.command == "theory":
+        print(_text_theory(result))
     else:
         print(f"basins on a {result['resolution']}x{result['resolution']} grid: " +
               ", ".join(f"minimum {k}: {v}" for k, v in result["counts"].items()))

@@ -21,6 +21,7 @@ VIEWS = ("both", "2d", "3d")
 SPEED_NAMES = ("slow", "normal", "fast")   # animation speeds (seconds per frame: figures.style)
 MAX_SWEEP = 10_000          # learning rates in one sweep
 MAX_RESOLUTION = 400        # basin map is at most 400 x 400 start points
+MAX_HEATMAP = 400           # heat map is at most 400 x 400 settings
 MAX_ABS_COORD = 1e6         # start points beyond this are not a plot of anything
 MAX_NOISE = 1e6
 MAX_SEED = 2**32 - 1
