@@ -147,3 +147,14 @@ def test_himmelblau_basins_are_symmetric_enough():
     counts = np.bincount(b.basin[b.basin >= 0].ravel(), minlength=4)
     assert np.all(counts > 0.1 * b.basin.size)
 
+
+
+def test_basins_in_chunks_equal_one_run(monkeypatch):
+    s = landscapes.get("two_minima")
+    choice = OptimizerChoice.build("momentum", 0.02)
+    whole = experiments.basins(s, choice, 60, 23)
+    monkeypatch.setattr(experiments, "CHUNK", 50)  # 529 starts in 11 chunks
+    parts = experiments.basins(s, choice, 60, 23)
+    np.testing.assert_array_equal(whole.basin, parts.basin)
+    np.testing.assert_array_equal(whole.status, parts.status)
+    np.testing.assert_array_equal(whole.final_position, parts.final_position)
