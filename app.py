@@ -421,6 +421,9 @@ def hyper_view(state: AppState) -> None:
         st.caption(f"{SWEEP_COUNT} log-spaced learning rates per optimizer, {run.steps} steps each, from "
                    f"({run.start_point()[0]:g}, {run.start_point()[1]:g}), with each racer's other settings. "
                    "Dashed: each racer's current rate; dotted red: the stability bound where theory gives one. "
+                   "Ranges: *good* converged (gradient norm below 1e-5); *too small* / *too large* ran every "
+                   "step without converging, below / above the converging rates (with none converging: "
+                   "below the first that blew up); *diverging*; *escaped* (downhill off the map). "
                    "Click a point to give that racer its rate.")
         event = st.plotly_chart(fig, key="sweep_chart", on_select="rerun", selection_mode="points",
                                 width="stretch", config={"displaylogo": False})
