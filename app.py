@@ -330,7 +330,7 @@ def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
 @st.cache_data(max_entries=16, show_spinner=False)
 def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
     r = run.racers[i]
-    return experiments.heatmap(run.get_surface(), r.choice, run.start_point(), lo, hi, HEATMAP_SIZE, run.steps,
+    return experiments.heatmap(run.get_surface(), r.choice, run.racer_start(i), lo, hi, HEATMAP_SIZE, run.steps,
                                schedule=r.schedule, noise=r.noise, seed=run.seed + i)
 
 
@@ -412,7 +412,7 @@ def hyper_view(state: AppState) -> None:
     """The sweep, heat-map or basin view of the same surface, start and optimizers."""
     run, hv, present = state.run, state.hyper, state.view.present
     surface = run.get_surface()
-    names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
+    names = exports.racer_names(run)
     if hv.tab == "sweep":
         lo, hi = _lr_range(run, hv)
         with st.spinner(f"running {SWEEP_COUNT} learning rates × {len(run.racers)} optimizers…", show_time=True):
@@ -506,7 +506,7 @@ def theory_panel(run: RunConfig, results: list[dict]) -> None:
                                         "measured rate": st.column_config.NumberColumn(format="%.4f"),
                                         "lr": st.column_config.NumberColumn(format="%.4g")})
         c1, c2, c3 = st.columns([1, 2, 2])
-        names = [f"{i + 1}. {r.name}" for i, r in enumerate(run.racers)]
+        names = exports.racer_names(run)
         if SS.get("opt_racer") not in range(len(names)):
             SS["opt_racer"] = 0
         i = c1.selectbox("racer", range(len(names)), format_func=names.__getitem__, key="opt_racer")

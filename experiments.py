@@ -169,11 +169,10 @@ def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_ma
 
 
 def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> list[Sweep]:
-    """One sweep per racer of ``run`` (one vectorized run each), each with the
-    racer's hyperparameters, schedule and noise (seed ``run.seed + i``)."""
+    """One sweep per racer of ``run`` (one vectorized run each), each from the
+    racer's start with its hyperparameters, schedule and noise (seed ``run.seed + i``)."""
     surface = run.get_surface()
-    start = run.start_point()
-    return [sweep(surface, r.choice, start, lr_min, lr_max, count, run.steps, schedule=r.schedule,
+    return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, schedule=r.schedule,
                   noise=r.noise, seed=run.seed + i) for i, r in enumerate(run.racers)]
 
 

@@ -122,11 +122,17 @@ def _linear_case(racer) -> bool:
             and not hp.get("dampening", 0.0) and racer.noise == 0)
 
 
+def racer_names(run: RunConfig) -> list[str]:
+    """The racers' labels, as the race names them (what differs between them)."""
+    return results_mod.racer_labels(run.racers, [run.racer_start(i) for i in range(len(run.racers))])
+
+
 def sweep_figure_for(run: RunConfig, sweeps: list, *, presentation=False, title=None):
     from figures import hyper
     s = run.get_surface()
     th = theory.quadratic_theory(s)
-    lines = [hyper.SweepLine(f"{i + 1}. {r.name}", i, sw.lrs, sw.final_loss, sw.converged_at,
+    names = racer_names(run)
+    lines = [hyper.SweepLine(names[i], i, sw.lrs, sw.final_loss, sw.converged_at,
                              tuple(sw.ranges()), r.choice.lr, _bound_for(th, r))
              for i, (r, sw) in enumerate(zip(run.racers, sweeps))]
     return hyper.sweep_figure(lines, minimum=s.global_minimum, presentation=presentation, title=title)
@@ -142,7 +148,7 @@ def heatmap_figure_for(run: RunConfig, racer_index: int, hm, *, presentation=Fal
     from figures import hyper
     racer = run.racers[racer_index]
     return hyper.heatmap_figure(hm.lrs, hm.values, hm.final_loss, hm.status, axis=hm.axis,
-                                optimizer=f"{racer_index + 1}. {racer.name}"
+                                optimizer=racer_names(run)[racer_index]
                                 + (" (as momentum)" if racer.choice.name == "gd" else ""),
                                 minimum=run.get_surface().global_minimum,
                                 current=heatmap_current(racer, hm), presentation=presentation, title=title)
