@@ -19,6 +19,7 @@ import numpy as np
 
 import landscapes
 import presets
+import theory
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
 
@@ -96,6 +97,9 @@ class Claim:
             "same_distance": lambda: f"{r} and {o} end at the same distance from the minimum "
                                      f"(to {v} relative)",
             "step_ratio_below": lambda: f"{r}'s first step barely moves x (|Δx|/|Δy| below {v})",
+            "rate_near": lambda: f"{r} shrinks its distance to the minimum by the predicted "
+                                 f"{self.values[0]:.4f} per step, within {self.value:.0%} "
+                                 f"(measured between steps {self.values[1]} and {self.values[2]})",
         }[self.kind]()
 
 
@@ -194,6 +198,14 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
         ratio = float(d[0] / d[1]) if d[1] > 0 else float("inf")
         ok = (claim.values[0] <= ratio <= claim.values[1]) if k == "step_ratio_between" else ratio < claim.value
         return f"|Δx|/|Δy| = {ratio:.3g}", bool(ok)
+    if k == "rate_near":  # values = (predicted rate, first step, last step)
+        pred, a, b = float(claim.values[0]), int(claim.values[1]), int(claim.values[2])
+        base = surface.global_minimum or 0.0
+        try:
+            rate = theory.measured_rate(r["losses"] - base, a, b, of="loss")
+        except ValueError as exc:
+            return f"not measurable ({exc})", False
+        return f"measured {rate:.4f} per step", abs(rate / pred - 1) <= claim.value
     raise ValueError(f"unknown claim kind {k!r}")
 
 
@@ -250,6 +262,12 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
         fields["kappa"] = f"{sp['b'] / sp['a']:.3g}"
         fields["curv_x"], fields["curv_y"] = f"{2 * sp['a']:g}", f"{2 * sp['b']:g}"
         fields["lr_limit"] = f"{1 / sp['b']:.3g}"
+    th = theory.quadratic_theory(run.get_surface())
+    if th is not None:  # gradient descent's and heavy ball's best rates (theory.py)
+        fields["gd_rate"] = f"{th.gd_best_rate:.4f}"
+        fields["hb_rate"] = f"{th.momentum_best_rate:.4f}"
+        fields["lam_min"], fields["lam_max"] = f"{th.lam_min:g}", f"{th.lam_max:g}"
+        fields["rate_from"], fields["rate_to"] = theory.MEASURE_FROM, theory.MEASURE_TO
     x, y = run.start_point()
     fields["start"] = f"({x:g}, {y:g})"
     fields["r1_start"] = f"{run.racer_start(0)[0]:g}" if run.racers else ""
@@ -485,3 +503,26 @@ _add(Lesson(
     claims=(C("diverges_before", 1, 20), C("converges_by", 2, 20), C("converges_by", 3, 40),
             # patience 10: steps 1 to 12 all run at the full rate, the earliest cut is for step 13
             C("closer_than_other", 2, other=3), C("diverges_before", 4, 12))))
+
+
+_TH = theory.quadratic_theory(landscapes.get("ravine"))  # the default ravine: a = 0.1, b = 2, κ = 20
+_MEASURE = (theory.MEASURE_FROM, theory.MEASURE_TO)  # steps between which a rate is fitted
+
+_add(Lesson(
+    "theory", "Theory beside measurement: the best gradient descent vs the best momentum",
+    "The ravine's Hessian has eigenvalues λmin = {lam_min} and λmax = {lam_max}: condition number "
+    "κ = {kappa}. Gradient descent's best constant rate is lr = 2/(λmin+λmax) = {r1.lr} "
+    "({r1.label}); theory says it shrinks the distance to the minimum by (κ−1)/(κ+1) = {gd_rate} "
+    "per step. Heavy-ball momentum at Goh's optimum (\"Why Momentum Really Works\", Distill), α* = (2/(√λmin+√λmax))² = "
+    "{r2.lr} and β* = ((√κ−1)/(√κ+1))² = {r2.momentum} ({r2.label}; torch's lr multiplies the whole "
+    "buffer, so lr = α*, momentum = β*), shrinks it by (√κ−1)/(√κ+1) = {hb_rate}: far fewer steps "
+    "for the same accuracy. The claims below measure both rates between steps {rate_from} and "
+    "{rate_to} on the "
+    "loss curve (f − f* shrinks by the square of the rate); the dashed lines on the loss plot are "
+    "the predicted rates.",
+    "ravine", (R("gd", _TH.gd_best_lr), R("momentum", _TH.momentum_best_alpha,
+                                          (("momentum", _TH.momentum_best_beta),))),
+    steps=150,
+    claims=(C("rate_near", 1, 0.03, values=(_TH.gd_best_rate, _MEASURE[0], _MEASURE[1])),
+            C("rate_near", 2, 0.03, values=(_TH.momentum_best_rate, _MEASURE[0], _MEASURE[1])),
+            C("closer_than_other", 2, other=1))))

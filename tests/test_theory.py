@@ -131,3 +131,20 @@ def test_as_dict_is_plain_numbers():
     assert d["kappa"] == pytest.approx(20.0)
     assert d["momentum"]["lr"] == d["momentum"]["alpha"]
     assert all(math.isfinite(v) for v in (d["gd"]["best_lr"], d["momentum"]["beta"]))
+
+
+def test_theory_lesson_claims_can_fail():
+    """The lesson's rate claims are measured, not assumed: a wrong prediction fails."""
+    import lessons
+    lesson = lessons.LESSONS["theory"]
+    run, res, verdicts = lessons.check(lesson)
+    assert all(v.holds for v in verdicts)
+    s = run.get_surface()
+    th = theory.quadratic_theory(s)
+    assert run.racers[0].choice.lr == th.gd_best_lr
+    assert dict(run.racers[1].choice.hp)["momentum"] == th.momentum_best_beta
+    wrong = lessons.Claim("rate_near", 2, 0.03, values=(th.gd_best_rate, 60, 120))  # gd's rate for momentum
+    assert not lessons.measure(wrong, res, s, 0.05)[1]
+    short = lessons.Claim("rate_near", 1, 0.03, values=(th.gd_best_rate, 60, 500))
+    measured, ok = lessons.measure(short, res, s, 0.05)
+    assert not ok and "not measurable" in measured
