@@ -447,8 +447,9 @@ def hyper_view(state: AppState) -> None:
         with st.spinner(f"running {HEATMAP_SIZE} × {HEATMAP_SIZE} settings…", show_time=True):
             hm = compute_heatmap(run, racer, lo, hi)
         fig = exports.heatmap_figure_for(run, racer, hm, presentation=present)
+        gd_note = "; gradient descent is momentum 0 (bottom row)" if r.choice.name == "gd" else ""
         st.caption(f"Final loss after {run.steps} steps over learning rate × {hm.axis} "
-                   f"({HEATMAP_SIZE} × {HEATMAP_SIZE} runs at once){'; gradient descent is momentum 0 (bottom row)' if r.choice.name == 'gd' else ''}. "
+                   f"({HEATMAP_SIZE} × {HEATMAP_SIZE} runs at once){gd_note}. "
                    "The star is the current setting; click a cell to use it.")
         event = st.plotly_chart(fig, key="heat_chart", on_select="rerun", selection_mode="points",
                                 width="stretch", config={"displaylogo": False})

@@ -236,9 +236,6 @@ class RunConfig:
         return own if own is not None else self.start_point()
 
 
-MAX_LR = 1e6              # the app's learning-rate inputs stop here too
-
-
 def check_lr_range(lo: float, hi: float) -> tuple[float, float]:
     """A learning-rate range for a sweep or heat map: 0 < lo < hi <= MAX_LR."""
     if not (0 < lo < hi <= MAX_LR):

@@ -273,6 +273,7 @@ def _final_in_chunks(surface: Surface, choice: OptimizerChoice, starts: np.ndarr
     1.6 s (and under load the wall-time gap was wider). With gradient noise,
     chunk k draws from seed ``(seed, k)`` (one chunk: ``seed``)."""
     n = len(starts)
+    config.check_budget(n, steps, full_history=False)  # the whole grid, not one chunk
     if n <= CHUNK:
         tr = run_choice(surface, choice, starts, steps, history="final", seed=seed, **kw)
         return tr.final_position, tr.status_code
