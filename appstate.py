@@ -431,4 +431,16 @@ def sanitize_widget_state(SS) -> list[str]:
             default = schedules.format_value(h.default) if h.kind == "int_list" else h.default
             reset(key, default if h.kind in ("choice", "bool", "int_list") else float(default),
                   f"{sname}.{pname}")
+    # the hyperparameter views
+    if "tab" in SS and SS["tab"] not in TABS:
+        reset("tab", "race", "View")
+    if "res" in SS and SS["res"] not in BASIN_RESOLUTIONS:
+        reset("res", 200, "start points per axis")
+    if "hr" in SS and not number_ok(SS["hr"], 0, config.MAX_RACERS - 1, True):
+        reset("hr", 0, "optimizer of the heat map/basins")
+    for key in ("lrmin", "lrmax"):
+        if key in SS and not number_ok(SS[key], 1e-12, config.MAX_LR):
+            reset(key, 1e-3 if key == "lrmin" else 1.0, key)
+    if "lr_auto" in SS and not isinstance(SS["lr_auto"], bool):
+        reset("lr_auto", True, "automatic lr range")
     return fixed

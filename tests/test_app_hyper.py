@@ -176,3 +176,17 @@ def test_theory_panel_predicted_line_and_optimal_button():
     assert at.number_input(key="lr.1").value == pytest.approx(th.gd_best_lr)
     for f in figs(at):
         assert np.all(np.isfinite(np.fromiter(all_numbers(f), dtype=float)))
+
+
+@pytest.mark.parametrize("key, value", [("tab", "nope"), ("res", 333), ("hr", 99), ("hr", "x"),
+                                        ("lrmin", -1.0), ("lrmax", float("nan")), ("lr_auto", "yes")])
+def test_a_modified_client_cannot_break_the_hyper_controls(key, value):
+    import appstate
+    at = new_app({**RAVINE, "tab": "sweep"})
+    state = {k: at.session_state[k] for k in ("surface", "steps", "n_racers", "seed", "x", "y", "view", "speed",
+                                                "opt.0", "lr.0", "sched.0", "noise.0", "tab", "hr", "lr_auto")}
+    assert appstate.sanitize_widget_state(dict(state)) == []
+    state[key] = value
+    messages = appstate.sanitize_widget_state(state)
+    assert len(messages) == 1 and "held an invalid value" in messages[0]
+    assert appstate.sanitize_widget_state(dict(state)) == []
