@@ -15,7 +15,8 @@ from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 
 SURFACES = ["bowl", "ravine", "rosenbrock", "himmelblau", "saddle", "two_minima"]
 SCHEDULES = [("constant", ()), ("step", (("step_size", 3), ("gamma", 0.5))),
-             ("cosine", (("T_max", 7),)), ("warmup_cosine", ())]
+             ("cosine", (("T_max", 7),)), ("warmup_cosine", ()),
+             ("plateau", (("patience", 1), ("factor", 0.5)))]  # a schedule that reads each run's loss
 
 
 def single(surface, name, start, steps, schedule, hp):
