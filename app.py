@@ -8,7 +8,10 @@ share links), ``experiments`` (runs), ``figures`` (Plotly) and ``exports``
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import plotly.io as pio
 import streamlit as st
 
 import appstate
@@ -25,7 +28,10 @@ import theory
 from appstate import AppState, HyperView, ViewOptions
 from figures import hyper as hyper_figures
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
+from figures import prepared
 from optimizers import schedules
+
+pio.json.config.default_engine = "orjson"  # 5-10x faster than json for figures
 
 st.set_page_config(page_title="Loss landscapes: optimizers racing", page_icon="⛰️", layout="wide")
 
@@ -135,11 +141,11 @@ def picked(event, fig) -> tuple[str, tuple] | None:
     if not (np.isfinite(x) and np.isfinite(y)):
         return None
     try:
-        trace = fig.data[int(p["curve_number"])]
+        trace = fig.to_dict()["data"][int(p["curve_number"])]
         index = int(p.get("point_index", p.get("point_number")))
     except (KeyError, IndexError, TypeError, ValueError):
-        trace, index = None, None
-    meta = getattr(trace, "meta", None) if trace is not None else None
+        trace, index = {}, None
+    meta = trace.get("meta")
     if isinstance(meta, dict) and "racer" in meta and index is not None:
         return "step", (int(meta["racer"]), index)
     return "start", (round(x, 4), round(y, 4))
@@ -298,22 +304,42 @@ def controls() -> tuple[AppState, list[str]]:
     return AppState(run, view), errors
 
 
-# --- cached computation and figures ---------------------------------------------
+# --- cached computation and figures (shared by every session; see README "Serving a large class")
+# Each racer is cached alone, so changing one racer recomputes only that one; the
+# figures are cached as finished, JSON-ready dicts (figures.prepared), so a rerun
+# that changes nothing rebuilds and re-encodes nothing. Bounds, entries x the largest
+# entry (measured by `python bench/bench_serve.py --sizes`; the largest run allowed is
+# 6 racers x 10,000 steps): racer results 128 x 1.2 MB (0.06 MB at 500 steps) <= 154 MB;
+# main figures 40 x 3.1 MB held (1.0 MB for the default view) <= 124 MB; loss figures
+# 40 x 1.2 MB <= 49 MB. At most 327 MB in all; about 50 MB with default-sized runs.
+RACER_ENTRIES, FIGURE_ENTRIES = 128, 40
+KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 
-@st.cache_data(max_entries=64, show_spinner=False)
+
+@st.cache_data(max_entries=RACER_ENTRIES, show_spinner=False, hash_funcs=KEY)
+def racer_result(key: RunConfig, seed: int, _run: RunConfig, _i: int) -> dict:
+    """Racer ``_i`` of ``_run``, cached under what decides it alone: ``key`` (the
+    run with only that racer, at its start, seed 0) and its noise seed."""
+    return results.racer_result(_run, _i)
+
+
 def compute(run: RunConfig) -> list[dict]:
-    return results.run_results(run)
+    """``results.run_results(run)``, racer by racer through the cache."""
+    starts = [run.racer_start(i) for i in range(len(run.racers))]
+    labels = results.racer_labels(run.racers, starts)
+    return [{**racer_result(replace(run, racers=(r,), start=starts[i], seed=0), run.seed + i, run, i),
+             "label": labels[i]} for i, r in enumerate(run.racers)]
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool):
-    race = compute(run)
-    return exports.trajectory_figure_for(run, race, view=view, speed=speed, presentation=present)
+@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
+def main_figure(run: RunConfig, view: str, speed: str, present: bool) -> prepared.Prepared:
+    return prepared.prepare(exports.trajectory_figure_for(
+        run, compute(run), view=view, speed=speed, presentation=present, raw=True))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def loss_figure(run: RunConfig, log: bool, present: bool):
-    return exports.loss_figure_with_theory(run, compute(run), log=log, presentation=present)
+@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
+def loss_figure(run: RunConfig, log: bool, present: bool) -> prepared.Prepared:
+    return prepared.prepare(exports.loss_figure_with_theory(run, compute(run), log=log, presentation=present))
 
 
 # --- hyperparameter views and theory ------------------------------------------------

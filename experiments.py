@@ -86,12 +86,15 @@ def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajec
     """One trajectory per racer of ``cfg``, full history. Racer i draws its
     gradient noise from seed ``cfg.seed + i``, so adding a racer does not change
     the others' noise."""
-    surface = cfg.get_surface()
-    return [
-        run_choice(surface, r.choice, cfg.racer_start(i), cfg.steps, schedule=r.schedule, noise=r.noise,
-                   seed=cfg.seed + i, record_state=record_state)
-        for i, r in enumerate(cfg.racers)
-    ]
+    return [run_racer(cfg, i, record_state) for i in range(len(cfg.racers))]
+
+
+def run_racer(cfg: RunConfig, i: int, record_state: bool = False) -> engine.Trajectory:
+    """Racer ``i`` of ``cfg`` alone: the same trajectory as ``run_config(cfg)[i]``
+    (the app caches racers one by one, so changing one recomputes only that one)."""
+    r = cfg.racers[i]
+    return run_choice(cfg.get_surface(), r.choice, cfg.racer_start(i), cfg.steps, schedule=r.schedule,
+                      noise=r.noise, seed=cfg.seed + i, record_state=record_state)
 
 
 SWEEP_CLASSES = ("too small", "good", "too large", "diverging", "escaped")

@@ -29,10 +29,11 @@ def paths_for(results: list[dict]) -> list[figures.PathView]:
 
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
-                          presentation=False, click_grid=True, title=None, image_px=figures.IMAGE):
+                          presentation=False, click_grid=True, title=None, image_px=figures.IMAGE,
+                          raw=False):
     return figures.trajectory_figure(run.get_surface(), paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation,
-                                     click_grid=click_grid, title=title, image_px=image_px)
+                                     click_grid=click_grid, title=title, image_px=image_px, raw=raw)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):

@@ -107,6 +107,14 @@ def run_results(run: RunConfig) -> list[dict]:
     return out
 
 
+def racer_result(run: RunConfig, i: int) -> dict:
+    """Racer ``i`` computed alone: ``run_results(run)[i]`` without its label
+    (a label depends on every racer; see ``racer_labels``). The app caches
+    racers one by one, so changing one racer recomputes only that one."""
+    tr = experiments.run_racer(run, i, record_state=True)
+    return {"index": i, **experiments.summary(tr, run.get_surface())}
+
+
 def config_dict(run: RunConfig) -> dict:
     return {
         "surface": run.surface, "surface_params": dict(run.surface_params), "steps": run.steps,

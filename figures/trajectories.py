@@ -98,10 +98,13 @@ def trajectory_figure(
     max_frames: int = MAX_FRAMES,
     title: str | None = None,
     image_px: int = IMAGE,
-) -> go.Figure:
+    raw: bool = False,
+) -> go.Figure | dict:
     """The contour map and/or the 3-D surface with every path, animated.
 
     ``view`` is "2d", "3d" or "both" (side by side, one animation drives both).
+    ``raw=True`` returns the same figure as a plain dict, unvalidated (validating
+    200 frames is ~90% of the build time; the app serves the dict).
     """
     show2d, show3d = view in ("2d", "both"), view in ("3d", "both")
     xs, ys, z = surface.grid(GRID)
@@ -279,7 +282,8 @@ def trajectory_figure(
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)),
         )
-    return go.Figure(dict(data=data, layout=layout, frames=frames))
+    fig = dict(data=data, layout=layout, frames=frames)
+    return fig if raw else go.Figure(fig)
 
 
 def _scene_points(xy, zz, domain, zlo, zhi):

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import appstate
 import experiments
+import exports
 import landscapes
 import optimizers
 from optimizers import schedules
@@ -309,23 +310,47 @@ def test_invalid_hyperparameter_shows_a_clear_error_and_keeps_the_rest():
     assert [t["name"] for t in paths(fig)] == ["gd"], "the valid racer still races"
 
 
-def test_a_view_option_change_recomputes_nothing(monkeypatch):
+def test_a_view_option_change_recomputes_nothing_and_a_racer_change_only_that_racer(monkeypatch):
     calls = []
-    real = experiments.run_config
+    real = experiments.run_racer
 
-    def counting(cfg, record_state=False):
-        calls.append(cfg)
-        return real(cfg, record_state)
+    def counting(cfg, i, record_state=False):
+        calls.append(cfg.racers[i])
+        return real(cfg, i, record_state)
 
-    monkeypatch.setattr(experiments, "run_config", counting)
-    at = new_app({"surface": "booth", "steps": "123", "r1": "gd", "r1.lr": "0.05"})
+    monkeypatch.setattr(experiments, "run_racer", counting)
+    at = new_app({"surface": "booth", "steps": "123", "r1": "gd", "r1.lr": "0.05", "r2": "adam", "r2.lr": "0.3"})
     n = len(calls)
     at.radio(key="view").set_value("2d").run()
     at.toggle(key="log_loss").set_value(False).run()
     at.select_slider(key="speed").set_value("slow").run()
     assert len(calls) == n, "view options reuse the cached trajectories"
     at.number_input(key="lr.0").set_value(0.06).run()
-    assert len(calls) == n + 1
+    assert len(calls) == n + 1, "changing one racer recomputes that racer only"
+    assert calls[-1].choice.name == "gd" and calls[-1].choice.lr == 0.06
+    assert not at.exception
+
+
+def test_a_class_opening_one_link_computes_it_once(monkeypatch):
+    """The caches are shared by every session: the second, third... student to
+    open the teacher's link runs no optimizer and builds no figure."""
+    runs, builds = [], []
+    real_run, real_fig = experiments.run_racer, exports.trajectory_figure_for
+    monkeypatch.setattr(experiments, "run_racer",
+                        lambda cfg, i, record_state=False: runs.append(i) or real_run(cfg, i, record_state))
+    monkeypatch.setattr(exports, "trajectory_figure_for",
+                        lambda *a, **k: builds.append(1) or real_fig(*a, **k))
+    link = {"surface": "himmelblau", "steps": "137", "x": "0.5", "y": "-1.5",
+            "r1": "gd", "r1.lr": "0.01", "r2": "adam", "r2.lr": "0.2", "r3": "rmsprop", "r3.lr": "0.03"}
+    first = new_app(link)
+    assert not first.exception
+    assert len(runs) == 3 and len(builds) == 1
+    others = [new_app(link) for _ in range(3)]
+    assert len(runs) == 3 and len(builds) == 1, "later sessions reuse the first one's work"
+    for at in others:
+        assert not at.exception
+        assert main_chart(at) == main_chart(first)
+        assert at.dataframe[0].value.equals(first.dataframe[0].value)
 
 
 def test_step_inspector_shows_gradient_update_and_state():
