@@ -49,6 +49,7 @@ class Session:
     cached: set[str] = field(default_factory=set)
     exceptions: list[str] = field(default_factory=list)
     received_bytes: int = 0
+    cookie_first: bool = False   # GET / first and send its cookies (sticky sessions behind nginx)
 
     def __post_init__(self) -> None:
         if self.host not in LOCAL_HOSTS:
@@ -57,11 +58,23 @@ class Session:
     async def open(self) -> float:
         """Connect and run the script for the query string: the first render (s)."""
         t0 = time.perf_counter()
+        headers = {}
+        if self.cookie_first:
+            cookies = await asyncio.to_thread(self._page_cookies)
+            if cookies:
+                headers["Cookie"] = cookies
         self.ws = await asyncio.wait_for(websockets.connect(
             f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, open_timeout=self.timeout, compression=None), self.timeout)
+            max_size=None, open_timeout=self.timeout, compression=None,
+            additional_headers=headers or None), self.timeout)
         await self._run({})
         return time.perf_counter() - t0
+
+    def _page_cookies(self) -> str:
+        """What a browser does first: load the page, keep the cookies it sets."""
+        with urllib.request.urlopen(f"http://{self.host}:{self.port}/", timeout=self.timeout) as r:
+            r.read()
+            return "; ".join(c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or [])
 
     async def change(self, key: str, value: float) -> float:
         """Set number input ``key`` to ``value`` and wait for the rerun (s)."""
