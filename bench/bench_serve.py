@@ -178,6 +178,7 @@ def run_nginx(processes: int, kind: str, n: int, port: int) -> Result:
 def sizes() -> None:
     """Cache entry sizes: what the bounds in app.py are computed from."""
     import pickle
+    import tracemalloc
 
     import appstate
     import exports
@@ -189,13 +190,24 @@ def sizes() -> None:
                    (("gd", 1e-3), ("momentum", 1e-3), ("adam", 0.05), ("rmsprop", 0.01), ("adamw", 0.05),
                     ("nadam", 0.05)))
     biggest = RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), racers, 10_000, None, 0)
+    def held(build):
+        """Bytes a built object keeps allocated (tracemalloc), and the object."""
+        tracemalloc.start()
+        obj = build()
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return size, obj
+
     for name, run in (("default view", default), ("6 racers x 10,000 steps", biggest)):
         res = exports.run_results(run)
         per_racer = max(len(pickle.dumps(r)) for r in res)
-        fig = prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))
-        loss = prepared.prepare(exports.loss_figure_for(run, res))
-        print(f"{name}: racer result {per_racer / 1e6:.2f} MB (pickled), main figure "
-              f"{prepared.nbytes(fig) / 1e6:.2f} MB, loss figure {prepared.nbytes(loss) / 1e6:.2f} MB (JSON)")
+        prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
+        prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
+        fig_mem, fig = held(lambda: prepared.prepare(exports.trajectory_figure_for(run, res, raw=True)))
+        loss_mem, loss = held(lambda: prepared.prepare(exports.loss_figure_for(run, res)))
+        print(f"{name}: racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
+              f"main figure {prepared.nbytes(fig) / 1e6:.2f} MB JSON, {fig_mem / 1e6:.2f} MB held; "
+              f"loss figure {prepared.nbytes(loss) / 1e6:.2f} MB JSON, {loss_mem / 1e6:.2f} MB held")
 
 
 def main() -> None:
