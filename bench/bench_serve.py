@@ -175,6 +175,42 @@ def run_nginx(processes: int, kind: str, n: int, port: int) -> Result:
         stclient.stop_server(proc)
 
 
+def cpu_per_rerun(app_dir: str, port: int, n: int = 20) -> dict[str, float]:
+    """Server CPU per script run with one session on the default view: opening
+    it (warm server, cached), a rerun that changes nothing, a new learning rate."""
+    proc = stclient.start_server(app_dir, port)
+
+    async def main() -> dict[str, float]:
+        await warm([port])
+        out = {}
+        c0 = stclient.proc_status(proc.pid)["cpu_s"]
+        for _ in range(n):
+            s = stclient.Session("127.0.0.1", port, "")
+            await s.open()
+            await s.close()
+        c1 = stclient.proc_status(proc.pid)["cpu_s"]
+        out["open"] = (c1 - c0) / n
+        s = stclient.Session("127.0.0.1", port, "")
+        await s.open()
+        lr = 0.001
+        await s.change("lr.0", lr)
+        c0 = stclient.proc_status(proc.pid)["cpu_s"]
+        for _ in range(n):
+            await s.change("lr.0", lr)
+        c1 = stclient.proc_status(proc.pid)["cpu_s"]
+        for i in range(n):
+            await s.change("lr.0", lr * (1 + 0.01 * (i + 1)))
+        c2 = stclient.proc_status(proc.pid)["cpu_s"]
+        await s.close()
+        out["unchanged"], out["lr"] = (c1 - c0) / n, (c2 - c1) / n
+        return out
+
+    try:
+        return asyncio.run(main())
+    finally:
+        stclient.stop_server(proc)
+
+
 def sizes() -> None:
     """Cache entry sizes: what the bounds in app.py are computed from."""
     import pickle
@@ -220,6 +256,7 @@ def main() -> None:
                     help="also run workload (a) through nginx and N app processes")
     ap.add_argument("--soak", type=int, default=0, metavar="ROUNDS")
     ap.add_argument("--sizes", action="store_true")
+    ap.add_argument("--cpu", action="store_true", help="server CPU per rerun, one session, default view")
     ap.add_argument("--port", type=int, default=8621)
     a = ap.parse_args()
     if not 8621 <= a.port <= 8632:
@@ -235,6 +272,17 @@ def main() -> None:
           f"(other programs share these cores)")
     if a.soak:
         soak(a.soak, counts[-1], a.port)
+        return
+    if a.cpu:
+        print("\nserver CPU per script run, one session, default view (goal: <= 100 ms):")
+        base = baseline_dir(a.baseline_ref)
+        try:
+            for name, d in (("this app", ROOT), (f"baseline {a.baseline_ref}", base)):
+                c = cpu_per_rerun(d, a.port)
+                print(f"  {name:<17} open the page {c['open'] * 1e3:4.0f} ms | rerun, nothing changed "
+                      f"{c['unchanged'] * 1e3:4.0f} ms | new learning rate {c['lr'] * 1e3:4.0f} ms", flush=True)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
         return
     apps = [("this app", ROOT)]
     base = None
