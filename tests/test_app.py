@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 
 import numpy as np
+import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +16,7 @@ import experiments
 import exports
 import landscapes
 import optimizers
+import results
 from optimizers import schedules
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -351,6 +354,41 @@ def test_a_class_opening_one_link_computes_it_once(monkeypatch):
         assert not at.exception
         assert main_chart(at) == main_chart(first)
         assert at.dataframe[0].value.equals(first.dataframe[0].value)
+
+
+def test_racers_computed_alone_equal_the_whole_race():
+    """The app caches racers one by one: each must be the race's own result."""
+    race = appstate.lesson_state("first").run
+    run = dataclasses.replace(race, seed=3, racers=tuple(
+        dataclasses.replace(r, noise=0.5) for r in race.racers))
+    whole = results.run_results(run)
+    for i, full in enumerate(whole):
+        alone = results.racer_result(run, i)
+        assert set(alone) == set(full) - {"label"}
+        for k, v in alone.items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(v, full[k])
+            elif k == "states":
+                assert set(v) == set(full[k])
+                for name in v:
+                    np.testing.assert_array_equal(v[name], full[k][name])
+            else:
+                assert v == full[k], k
+
+
+def test_the_served_figure_is_plotlys_own_json():
+    """figures.prepared skips plotly's validation and deep copy; what it sends
+    must be exactly what go.Figure(...).to_dict() would have sent."""
+    at = new_app()
+    run = appstate.default_state().run
+    expected = json.loads(plotly.io.to_json(
+        exports.trajectory_figure_for(run, results.run_results(run)), validate=False))
+    got = main_chart(at)
+    for t_got, t_exp in zip(got["data"], expected["data"]):
+        if t_got.get("type") == "surface":  # a named colorscale, which go.Figure spells out
+            assert t_got["colorscale"] == "Viridis"
+            t_got["colorscale"] = t_exp["colorscale"]
+    assert got == expected
 
 
 def test_step_inspector_shows_gradient_update_and_state():
