@@ -239,8 +239,9 @@ def sizes() -> None:
         per_racer = max(len(pickle.dumps(r)) for r in res)
         prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
         prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
-        fig_mem, fig = held(lambda: prepared.prepare(exports.trajectory_figure_for(run, res, raw=True)))
-        loss_mem, loss = held(lambda: prepared.prepare(exports.loss_figure_for(run, res)))
+        fig_mem, fig = held(lambda run=run, res=res: prepared.prepare(
+            exports.trajectory_figure_for(run, res, raw=True)))
+        loss_mem, loss = held(lambda run=run, res=res: prepared.prepare(exports.loss_figure_for(run, res)))
         print(f"{name}: racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
               f"main figure {prepared.nbytes(fig) / 1e6:.2f} MB JSON, {fig_mem / 1e6:.2f} MB held; "
               f"loss figure {prepared.nbytes(loss) / 1e6:.2f} MB JSON, {loss_mem / 1e6:.2f} MB held")

@@ -176,10 +176,9 @@ def start_server(app_dir: str, port: int, log_path: str | None = None) -> subpro
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    log = open(log_path or os.devnull, "wb")
-    proc = subprocess.Popen(cmd, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    log.close()
+    with open(log_path or os.devnull, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     try:
         wait_healthy(port, proc=proc)
     except Exception:
