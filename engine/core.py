@@ -93,26 +93,18 @@ class Trajectory:
         return f"ran all {self.n_steps} steps; final loss {self.final_loss[b]:.6g}"
 
 
-def _as_batch(values: Mapping[str, object], starts: np.ndarray) -> tuple[int, dict]:
-    """Broadcast per-trajectory values to a common batch size B."""
+def _batch_size(starts: np.ndarray, lr, hp_batch: int | None) -> int:
+    """B: the common length of the start points, the learning rates and the
+    optimizer's per-trajectory hyperparameters (a length of 1 fits any B)."""
     sizes = {len(starts)} if starts.ndim == 2 else {1}
-    for v in values.values():
-        if isinstance(v, np.ndarray) and v.ndim == 1:
-            sizes.add(len(v))
+    if np.ndim(lr) == 1:
+        sizes.add(len(lr))
+    if hp_batch is not None:
+        sizes.add(hp_batch)
     sizes.discard(1)
     if len(sizes) > 1:
         raise ValueError(f"per-trajectory arrays have mismatched lengths {sorted(sizes)}")
-    B = sizes.pop() if sizes else 1
-    out = {}
-    for k, v in values.items():
-        if isinstance(v, np.ndarray) and v.ndim == 1:
-            v = np.broadcast_to(v.astype(float), (B,))
-            # one value per trajectory, as a (B, 2) array: same-shape NumPy
-            # operations are several times faster than (B, 1) against (B, 2)
-            out[k] = np.stack([v, v], axis=1) if not np.all(v == v[0]) else float(v[0])
-        else:
-            out[k] = v
-    return B, out
+    return sizes.pop() if sizes else 1
 
 
 def run(
@@ -133,8 +125,11 @@ def run(
 ) -> Trajectory:
     """Run ``steps`` optimizer steps from each start point.
 
-    ``hyperparameters`` is ``optimizer.validate(...)``'s output (it holds
-    ``lr``); any numeric entry may be a 1-D array with one value per trajectory.
+    ``hyperparameters`` is ``optimizer.validate(...)``'s output: ``lr`` (the
+    base learning rate) and the arguments of the optimizer's factory; any numeric
+    entry may be a 1-D array with one value per trajectory. If the optimizer has
+    a ``lookahead``, its gradient is taken there; the loss, the convergence test
+    and the stop rules always use the parameters themselves.
     ``starts`` is ``(2,)`` or ``(B, 2)``. ``history`` is "full" (every step),
     "final" (final values only) or a stride k (every k-th step and the last).
     Same seed, same result.
@@ -144,12 +139,14 @@ def run(
     starts = np.asarray(starts, dtype=float)
     if starts.shape[-1] != 2 or starts.ndim not in (1, 2) or not np.all(np.isfinite(starts)):
         raise ValueError("start points must be finite (x, y) pairs of shape (2,) or (B, 2)")
-    B, hp = _as_batch(dict(hyperparameters), starts)
+    hp = dict(hyperparameters)
+    lr = hp.pop("lr")
+    transform = optimizer(**hp)  # checks the hyperparameters and closes over them
+    B = _batch_size(starts, lr, transform.batch)
     if B > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} trajectories per run, got {B}")
     params = np.broadcast_to(starts, (B, 2)).copy()
-    lr = hp.pop("lr")
-    base_lr = lr[:, 0] if isinstance(lr, np.ndarray) else np.full(B, float(lr))
+    base_lr = np.array(np.broadcast_to(np.asarray(lr, dtype=float), (B,)))
     # one step's rate at a time: a float when every trajectory has the same
     # rate, never a (steps x B) table; a loss-driven schedule is told each loss
     lr_source = (schedule or constant_schedule).stepper(steps, base_lr, **(schedule_params or {}))
@@ -201,19 +198,27 @@ def run(
         if conv.any():
             converged_at[conv] = 0
             status[conv] = CONVERGED
-        state = optimizer.init(params, hp)
+        update, lookahead = transform.update, transform.lookahead
+        state = transform.init(params)
         lr_at = _Widen(lr_source.lr, rec_lrs)
         rec_at = rec_index.tolist()
         for t in range(1, steps + 1):
-            g = gradient(params, exact, t, rng)
-            H = surface.hessian(params) if optimizer.needs_hessian else None
-            new, state = optimizer.update(params, g, state, lr_at(t - 1), t, hp, H)
+            if lookahead is None:
+                g = gradient(params, exact, t, rng)
+            else:  # the gradient at the optimizer's look-ahead point; loss and stops stay at params
+                ahead = lookahead(params, state)
+                g = gradient(ahead, surface.grad(ahead), t, rng)
+            if transform.needs_hessian:
+                new, state = update(g, state, params, lr_at(t - 1), surface.hessian(params))
+            else:
+                new, state = update(g, state, params, lr_at(t - 1))
             if any_dead:
                 new = np.where(alive[:, None], new, params)
             if record_state:
                 rec_grads[t - 1] = g
                 rec_updates[t - 1] = new - params
-                for k, v in state.items():
+                for k in optimizer.state_names:
+                    v = state[k]
                     if k not in rec_states:
                         rec_states[k] = np.full((steps,) + np.shape(v), np.nan)
                     rec_states[k][t - 1] = v

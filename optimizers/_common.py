@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Hyper, nonzero
+from .base import Hyper, Optimizer, check_batch, nonzero
 
 WEIGHT_DECAY = Hyper(0.0, 0.0, doc="L2 penalty λ added to the gradient: g + λθ")
 DECOUPLED = Hyper(False, kind="bool",
@@ -34,6 +34,23 @@ def widen(x):
     """
     if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == 1:
         return np.concatenate((x, x), axis=1)
+    return x
+
+
+def zeros_init(opt: Optimizer, batch: int | None):
+    """``init`` for an optimizer whose state arrays (``opt.state_names``) all start at zero."""
+    def init(params):
+        check_batch(opt.name, params, batch)
+        return {"step": 0, **{k: np.zeros_like(params, dtype=np.float64) for k in opt.state_names}}
+    return init
+
+
+def column(x):
+    """A per-trajectory ``(B, 2)`` value as its ``(B, 1)`` column (a view); floats pass.
+
+    For quantities that are one number per trajectory, not per coordinate."""
+    if isinstance(x, np.ndarray) and x.ndim == 2:
+        return x[:, :1]
     return x
 
 

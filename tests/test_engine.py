@@ -319,3 +319,39 @@ def test_default_loss_bound_is_documented_formula():
     """10⁶ × (max |f| on the domain + 1), sampled on a fixed grid (not the plot's)."""
     rule = engine.StopRule.for_surface(BOWL)
     assert rule.loss_bound == pytest.approx(1e6 * (8.0 + 1.0))
+
+
+def test_lookahead_textbook_nesterov_is_torch_nesterov_seen_elsewhere():
+    """engine.run with the look-ahead hook: the textbook form's θ_t + μ v_t is torch-Nesterov's
+    path, in one batch with mixed learning rates and momenta (each constant in time)."""
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.3, 1.9], [-0.5, 2.0]])
+    lrs = np.array([1e-4, 5e-4, 1e-3, 2e-4])
+    mus = np.array([0.9, 0.5, 0.8, 0.95])
+    tb = engine.run(optimizers.get("nesterov_textbook"), ROSEN, starts,
+                    hp("nesterov_textbook", lrs, momentum=mus), 200, record_state=True)
+    torch_form = engine.run(optimizers.get("nesterov"), ROSEN, starts, hp("nesterov", lrs, momentum=mus), 200)
+    assert not np.any(tb.status_code == DIVERGED)
+    ahead = tb.positions[1:] + mus[None, :, None] * tb.states["velocity"]
+    np.testing.assert_allclose(ahead, torch_form.positions[1:], rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(tb.positions[0], torch_form.positions[0])
+    # the drawn points are the iterates θ, a different sequence, and the loss is taken there
+    assert np.abs(tb.positions[1:] - torch_form.positions[1:]).max() > 1e-3
+    np.testing.assert_allclose(tb.losses, ROSEN.f(tb.positions), rtol=1e-14)
+    # while the gradient the optimizer saw was taken at the look-ahead point θ + μv
+    prev_v = np.concatenate([np.zeros((1, 4, 2)), tb.states["velocity"][:-1]])
+    np.testing.assert_allclose(tb.grads, ROSEN.grad(tb.positions[:-1] + mus[None, :, None] * prev_v),
+                               rtol=1e-14)
+
+
+def test_engine_passes_per_trajectory_hyperparameters_to_the_factory():
+    # newton's damping per trajectory (one value each) with one learning rate
+    quad = landscapes.get("quadratic")
+    damping = np.array([0.0, 1.0, 10.0])
+    batch = engine.run(optimizers.get("newton"), quad, [-2.5, 1.5], hp("newton", 0.5, damping=damping), 4)
+    for b in range(3):
+        single = engine.run(optimizers.get("newton"), quad, [-2.5, 1.5],
+                            hp("newton", 0.5, damping=float(damping[b])), 4)
+        np.testing.assert_allclose(batch.positions[:, b], single.positions[:, 0], rtol=1e-13)
+    with pytest.raises(ValueError, match="mismatched"):
+        engine.run(optimizers.get("adam"), ROSEN, np.zeros((3, 2)),
+                   hp("adam", 0.01, beta1=np.array([0.9, 0.8])), 5)

@@ -1,9 +1,13 @@
 """Optimizers: torch parity, hand-worked steps, vectorization, purity, validation, docs."""
 from __future__ import annotations
 
+import copy
+import doctest
 import importlib.util
+import inspect
 import json
 import math
+import pydoc
 import re
 from pathlib import Path
 
@@ -30,22 +34,25 @@ def rosenbrock_grad(P):
 
 
 def drive(name, starts, lr, hp, steps, grad_fn, hess_fn=None):
-    """Run ``steps`` updates on a batch; ``lr`` and ``hp`` values are floats or (B, 1) arrays."""
-    opt = get(name)
+    """Run ``steps`` updates on a batch through the factory's init/update pair.
+
+    ``hp`` holds the factory's arguments (scalars or 1-D per-trajectory arrays); ``lr``
+    is a float or one value per trajectory (passed as a (B, 1) column). The gradient is
+    taken at the optimizer's look-ahead point where it has one, the Hessian at θ.
+    """
+    opt = get(name)(**hp)
     P = np.array(starts, dtype=np.float64)
     lr = np.broadcast_to(np.asarray(lr, dtype=np.float64).reshape(-1, 1), (len(P), 1))
-    state = opt.init(P, hp)
+    state = opt.init(P)
     out = [P]
-    for t in range(1, steps + 1):
-        H = hess_fn(P) if hess_fn is not None else None
-        P, state = opt.update(P, grad_fn(P), state, lr, t, hp, H)
+    for _ in range(steps):
+        g = grad_fn(P if opt.lookahead is None else opt.lookahead(P, state))
+        if opt.needs_hessian:
+            P, state = opt.update(g, state, P, lr, hess_fn(P))
+        else:
+            P, state = opt.update(g, state, P, lr)
         out.append(P)
     return np.stack(out, axis=1)  # (B, steps + 1, 2)
-
-
-def columns(hp: dict) -> dict:
-    """validate() output -> update()'s form: 1-D arrays become (B, 1) columns."""
-    return {k: (v.reshape(-1, 1) if isinstance(v, np.ndarray) else v) for k, v in hp.items()}
 
 
 def ours_on_reference(name, run):
@@ -66,7 +73,7 @@ def test_matches_torch_reference(name, i):
 
 
 def test_reference_covers_every_optimizer_with_a_torch_equivalent():
-    assert set(TORCH_NAMES) == set(ALL) - {"lion", "newton"}
+    assert set(TORCH_NAMES) == set(ALL) - {"lion", "newton", "nesterov_textbook"}
     assert (HERE / "data" / "torch_reference.json").stat().st_size < 1_000_000
 
 
@@ -151,6 +158,18 @@ def test_nesterov_by_hand():
     # b₁ = (2, 1); step = g₁ + 0.9 b₁ = (3.8, 1.9); θ₁ = (0.62, 0.06); g₂ = (1.24, 0.24)
     # b₂ = 0.9·(2, 1) + g₂ = (3.04, 1.14); step = g₂ + 0.9 b₂ = (3.976, 1.266)
     close(two_steps("nesterov", 0.1, momentum=0.9), [[0.62, 0.06], [0.2224, -0.0666]])
+
+
+def test_nesterov_textbook_by_hand():
+    # v₀ = 0: φ₀ = θ₀, g = (2, 1), v₁ = −0.1·(2, 1) = (−0.2, −0.1), θ₁ = (0.8, 0.15)
+    # φ₁ = θ₁ + 0.9 v₁ = (0.62, 0.06) (torch's θ₁ above); g = (1.24, 0.24)
+    # v₂ = 0.9·(−0.2, −0.1) − 0.1·(1.24, 0.24) = (−0.304, −0.114); θ₂ = (0.496, 0.036)
+    close(two_steps("nesterov_textbook", 0.1, momentum=0.9), [[0.8, 0.15], [0.496, 0.036]])
+    # λ = 0.5 at the look-ahead point: g₁ = (2, 1) + 0.5·(1, 0.25) = (2.5, 1.125), θ₁ = (0.75, 0.1375)
+    # φ₁ = (0.525, 0.03625), g₂ = (1.05, 0.145) + 0.5 φ₁ = (1.3125, 0.163125)
+    # v₂ = (−0.225, −0.10125) − (0.13125, 0.0163125) = (−0.35625, −0.1175625); θ₂ = (0.39375, 0.0199375)
+    close(two_steps("nesterov_textbook", 0.1, momentum=0.9, weight_decay=0.5),
+          [[0.75, 0.1375], [0.39375, 0.0199375]])
 
 
 def test_adagrad_by_hand():
@@ -307,9 +326,8 @@ def test_lion_by_hand():
     # c₂ = 0.9·(0.02, 0.01) + 0.1·(1.4, −0.2) = (0.158, −0.011) -> θ₂ = (0.4, 0.25)
     close(two_steps("lion", 0.3), [[0.7, -0.05], [0.4, 0.25]])
     # the momentum uses β₂ (not β₁): m₁ = (1 − 0.99)·g₁ = (0.02, 0.01)
-    opt = get("lion")
-    _, st1 = opt.update(np.array([T0]), np.array([[2.0, 1.0]]), opt.init(np.array([T0]), {}),
-                        np.array([[0.3]]), 1, {"beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0})
+    opt = optimizers.lion(beta1=0.9, beta2=0.99)
+    _, st1 = opt.update(np.array([[2.0, 1.0]]), opt.init(np.array([T0])), np.array([T0]), np.array([[0.3]]))
     close(st1["exp_avg"], [[0.02, 0.01]])
 
 
@@ -389,7 +407,7 @@ def test_batch_equals_single_runs(name):
         v = opt.validate(lr=np.array([r[0] for r in rows]),
                          **{k: np.array([r[1][k] for r in rows]) for k in keys}, **flags)
         lr = v.pop("lr")
-        batch = drive(name, [r[2] for r in rows], lr, columns(v), 6, dw_grad, dw_hess)
+        batch = drive(name, [r[2] for r in rows], lr, v, 6, dw_grad, dw_hess)
         np.testing.assert_allclose(batch, np.stack(singles), rtol=1e-12, atol=1e-14)
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -402,7 +420,7 @@ def test_sgd_momentum_zero_with_dampening_in_a_batch():
     single.pop("lr")
     want = drive("momentum", [T0], 0.1, single, 3, dw_grad)[0]
     v = opt.validate(lr=0.1, momentum=np.array([0.0, 0.9]), dampening=np.array([0.5, 0.5]))
-    got = drive("momentum", [T0, T0], v.pop("lr"), columns(v), 3, dw_grad)[0]
+    got = drive("momentum", [T0, T0], v.pop("lr"), v, 3, dw_grad)[0]
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
@@ -416,29 +434,42 @@ def test_update_never_mutates_inputs(name):
     flags = {k: True for k, h in opt.hyperparameters.items() if h.kind == "bool"}
     v = opt.validate(**flags)
     v.pop("lr")
-    hp = {k: (np.full((B, 1), val) if isinstance(val, float) else val) for k, val in v.items()}
+    # one value per trajectory, all different where the range allows
+    hp = {k: (val * np.array([1.0, 0.9, 0.8]) if isinstance(val, float) else val) for k, val in v.items()}
+    hp_arrays = {k: a for k, a in hp.items() if isinstance(a, np.ndarray)}
+    hp_saved = {k: a.copy() for k, a in hp_arrays.items()}
+    for a in hp_arrays.values():
+        a.flags.writeable = False
+    transform = opt(**hp)
     params = rng.normal(size=(B, 2))
-    state = opt.init(params, hp)
-    assert set(state) == set(opt.state_names)
+    state = transform.init(params)
+    assert set(state) == {"step", *opt.state_names} and state["step"] == 0
     lr = np.full((B, 1), opt.default_lr)
     for t in (1, 2, 3):
         grad = rng.normal(size=(B, 2))
         H = dw_hess(params)
-        inputs = {"params": params, "grad": grad, "lr": lr, "H": H, **{f"state.{k}": a for k, a in state.items()},
-                  **{f"hp.{k}": a for k, a in hp.items() if isinstance(a, np.ndarray)}}
+        inputs = {"params": params, "grad": grad, "lr": lr, "H": H,
+                  **{f"state.{k}": a for k, a in state.items() if k != "step"}, **hp_arrays}
         saved = {k: a.copy() for k, a in inputs.items()}
         for a in inputs.values():
             a.flags.writeable = False  # an in-place write would raise
-        hp_keys = dict(hp)
-        new, new_state = opt.update(params, grad, state, lr, t, hp, H)
+        if transform.lookahead is not None:
+            transform.lookahead(params, state)
+        if transform.needs_hessian:
+            new, new_state = transform.update(grad, state, params, lr, H)
+        else:
+            new, new_state = transform.update(grad, state, params, lr)
         for k, a in inputs.items():
             assert np.array_equal(a, saved[k]), f"{name} mutated {k}"
-        assert hp == hp_keys
+        assert state["step"] == t - 1 and new_state["step"] == t
         assert new is not params and new.shape == (B, 2) and new.dtype == np.float64
-        assert set(new_state) == set(opt.state_names)
+        assert set(new_state) == {"step", *opt.state_names}
         for k, a in new_state.items():
-            assert a.dtype == np.float64 and np.all(np.isfinite(a)), k
-        params, state = new, {k: a.copy() for k, a in new_state.items()}
+            if k != "step":
+                assert a.dtype == np.float64 and np.all(np.isfinite(a)), k
+        params, state = new, {k: (a.copy() if k != "step" else a) for k, a in new_state.items()}
+    for k, a in hp_arrays.items():
+        assert np.array_equal(a, hp_saved[k]), f"{name} mutated its argument {k}"
 
 
 # ----------------------------------------------------------------------------- validation
@@ -506,9 +537,9 @@ def test_boundary_values_accepted():
     get("adadelta").validate(rho=1.0)
     get("rmsprop").validate(alpha=1.0, momentum=0.0, centered=True)
     get("adam").validate(lr=0.0, beta1=0.0, beta2=0.0, amsgrad="true")
-    with pytest.raises(ValueError, match="newton"):
-        get("newton").update(np.zeros((1, 2)), np.zeros((1, 2)), {}, np.ones((1, 1)), 1,
-                             get("newton").validate(), None)
+    newton = optimizers.newton()
+    with pytest.raises(TypeError, match="hessian"):  # only the optimizer that uses it takes one
+        newton.update(np.zeros((1, 2)), newton.init(np.zeros((1, 2))), np.zeros((1, 2)), 1.0)
 
 
 # ----------------------------------------------------------------------------- documentation
@@ -562,13 +593,12 @@ def test_newton_one_step_on_quadratics():
     x_star = np.linalg.solve(A, b[..., None])[..., 0]
     P = rng.uniform(-3, 3, size=(B, 2))
     grad = lambda P: (A @ P[..., None])[..., 0] - b  # noqa: E731
-    opt = get("newton")
-    hp = columns({k: v for k, v in opt.validate().items() if k != "lr"})
-    new, _ = opt.update(P, grad(P), {}, np.ones((B, 1)), 1, hp, A)
+    opt = optimizers.newton()
+    new, _ = opt.update(grad(P), opt.init(P), P, np.ones((B, 1)), A)
     np.testing.assert_allclose(new, x_star, rtol=1e-10, atol=1e-12)
     # damped: θ − (A + δI)⁻¹ g exactly
-    hp["damping"] = 0.3
-    new, _ = opt.update(P, grad(P), {}, np.ones((B, 1)), 1, hp, A)
+    opt = optimizers.newton(damping=0.3)
+    new, _ = opt.update(grad(P), opt.init(P), P, np.ones((B, 1)), A)
     expect = P - np.linalg.solve(A + 0.3 * np.eye(2), grad(P)[..., None])[..., 0]
     np.testing.assert_allclose(new, expect, rtol=1e-10, atol=1e-12)
 
@@ -590,15 +620,14 @@ def test_newton_leaves_the_saddle():
 
 
 def test_newton_flat_and_degenerate_hessians_stay_finite():
-    opt = get("newton")
-    hp = {k: v for k, v in opt.validate().items() if k != "lr"}
+    opt = optimizers.newton()
     P = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, -1.0]])
     g = np.array([[1e-3, 0.0], [0.5, -0.5], [1.0, 1.0]])
     H = np.array([np.zeros((2, 2)), [[1.0, 1.0], [1.0, 1.0]], [[0.0, 3.0], [3.0, 0.0]]])
-    new, _ = opt.update(P, g, {}, np.ones((3, 1)), 1, hp, H)
+    new, _ = opt.update(g, opt.init(P), P, np.ones((3, 1)), H)
     assert np.all(np.isfinite(new))
     # zero Hessian: step g/κ
-    np.testing.assert_allclose(new[0], -g[0] / hp["min_curvature"])
+    np.testing.assert_allclose(new[0], -g[0] / get("newton").defaults()["min_curvature"])
     # eigenvalues ±3 of [[0, 3], [3, 0]]: |H| = 3I, step g/3
     np.testing.assert_allclose(new[2], P[2] - g[2] / 3)
 
@@ -614,12 +643,191 @@ def test_newton_matches_an_eigendecomposition():
     H[100:150] = 2.5 * np.eye(2)  # isotropic
     H[150:200] = [[1.0, 1e-12], [1e-12, 3.0]]  # nearly diagonal, a < c
     g = rng.normal(size=(B, 2))
-    opt = get("newton")
     for damping, kappa in [(0.0, 1e-4), (0.7, 1e-3), (0.0, 10.0)]:
+        opt = optimizers.newton(damping=damping, min_curvature=kappa)
         Hs = 0.5 * (H + np.transpose(H, (0, 2, 1))) + damping * np.eye(2)
         w, V = np.linalg.eigh(Hs)
         want = -np.einsum("bij,bj,bkj,bk->bi", V, 1 / np.maximum(np.abs(w), kappa), V, g)
-        got, _ = opt.update(np.zeros((B, 2)), g, {}, np.ones((B, 1)), 1,
-                            {"damping": damping, "min_curvature": kappa}, H)
+        got, _ = opt.update(g, opt.init(np.zeros((B, 2))), np.zeros((B, 2)), np.ones((B, 1)), H)
         scale = np.abs(want).max(axis=1, keepdims=True)
         assert np.all(np.abs(got - want) <= 1e-11 * scale), (damping, kappa)
+
+
+# ----------------------------------------------------------------------------- the factory
+
+@pytest.mark.parametrize("name", ALL)
+def test_factory_is_public_and_its_signature_is_the_hyperparameters(name):
+    opt = get(name)
+    assert getattr(optimizers, name) is opt.factory
+    sig = inspect.signature(opt.factory)
+    assert list(sig.parameters) == list(opt.hyperparameters)
+    for key, p in sig.parameters.items():
+        assert p.kind is inspect.Parameter.KEYWORD_ONLY
+        assert p.default == opt.hyperparameters[key].default, key
+    t = opt()
+    assert isinstance(t, optimizers.Transform) and t.batch is None
+    assert t.needs_hessian == opt.needs_hessian
+    # only the optimizer that uses the Hessian takes one
+    assert ("hessian" in inspect.signature(t.update).parameters) == opt.needs_hessian
+    assert list(inspect.signature(t.update).parameters)[:4] == ["grads", "state", "params", "lr"]
+
+
+@pytest.mark.parametrize("name,key,value", INVALID[::3])
+def test_factory_validation_names_the_parameter(name, key, value):
+    with pytest.raises(ValueError, match=rf"\b{name}\.{key}\b"):
+        get(name)(**{key: value})
+    good = get(name).hyperparameters[key].default
+    with pytest.raises(ValueError, match=rf"\b{key}\b"):
+        getattr(optimizers, name)(**{key: np.array([good, good, value])})
+
+
+def test_factory_rejects_what_the_rule_cannot_take():
+    with pytest.raises(ValueError, match="dampening"):
+        optimizers.nesterov(dampening=0.1)
+    with pytest.raises(ValueError, match=r"beta1 has 3, eps has 2"):
+        optimizers.adam(beta1=np.array([0.9, 0.8, 0.7]), eps=np.array([1e-8, 1e-7]))
+    with pytest.raises(ValueError, match="amsgrad"):
+        optimizers.adam(amsgrad="sometimes")
+    with pytest.raises(ValueError, match=r"3 values per trajectory.*2 rows"):
+        optimizers.adam(beta1=np.array([0.9, 0.8, 0.7])).init(np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="betas"):  # torch's name is spelled beta1, beta2 here
+        optimizers.adam(betas=(0.9, 0.999))
+
+
+def test_factory_per_trajectory_arrays():
+    """One Adam with three β₁ equals three Adams, and the arguments are copied, not kept."""
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.3, 1.9]])
+    b1 = np.array([0.9, 0.5, 0.0])
+    opt = optimizers.adam(beta1=b1, eps=np.array([1e-8]))  # a length-1 array fits any batch
+    assert opt.batch == 3
+    b1[:] = 0.3  # changing the caller's array afterwards changes nothing
+    P, state = starts, opt.init(starts)
+    for _ in range(20):
+        P, state = opt.update(rosenbrock_grad(P), state, P, np.array([1e-2, 2e-2, 3e-2]))
+    for b, (beta1, lr) in enumerate([(0.9, 1e-2), (0.5, 2e-2), (0.0, 3e-2)]):
+        one = optimizers.adam(beta1=beta1)
+        Q, s1 = starts[b:b + 1], one.init(starts[b:b + 1])
+        for _ in range(20):
+            Q, s1 = one.update(rosenbrock_grad(Q), s1, Q, lr)
+        np.testing.assert_allclose(P[b], Q[0], rtol=1e-13)
+
+
+@pytest.mark.parametrize("form", ["float", "(B,)", "(B, 1)", "(B, 2)"])
+def test_update_takes_the_learning_rate_in_every_form(form):
+    lr = {"float": 0.01, "(B,)": np.full(3, 0.01), "(B, 1)": np.full((3, 1), 0.01),
+          "(B, 2)": np.full((3, 2), 0.01)}[form]
+    P = np.array([[-1.2, 1.0], [0.5, -0.5], [1.3, 1.9]])
+    for name in ALL:
+        want = drive(name, P, 0.01, {}, 3, rosenbrock_grad, dw_hess)[:, -1]
+        opt, Q = get(name)(), P
+        state = opt.init(Q)
+        for _ in range(3):
+            g = rosenbrock_grad(Q if opt.lookahead is None else opt.lookahead(Q, state))
+            Q, state = opt.update(g, state, Q, lr, dw_hess(Q)) if opt.needs_hessian else \
+                opt.update(g, state, Q, lr)
+        np.testing.assert_array_equal(Q, want, err_msg=f"{name} lr {form}")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_state_holds_the_step_count(name):
+    """The state is everything an update needs: resuming from a copy of the state after
+    3 steps reproduces the uninterrupted run, and its "step" counts the updates."""
+    full = drive(name, REF["starts"], get(name).default_lr, {}, 6, rosenbrock_grad, dw_hess)
+    opt = get(name)()
+    P = np.array(REF["starts"])
+    state = opt.init(P)
+    for k in range(6):
+        if k == 3:  # a fresh transform and a copied state: no memory anywhere else
+            opt, state = get(name)(), copy.deepcopy(state)
+            assert state["step"] == 3
+        g = rosenbrock_grad(P if opt.lookahead is None else opt.lookahead(P, state))
+        lr = np.full((3, 1), get(name).default_lr)
+        P, state = opt.update(g, state, P, lr, dw_hess(P)) if opt.needs_hessian else opt.update(g, state, P, lr)
+    assert state["step"] == 6
+    np.testing.assert_array_equal(P, full[:, -1])
+
+
+def test_the_step_count_in_the_state_is_the_one_used():
+    """Adam's bias correction reads t = state["step"] + 1: at step 1 it cancels (1 − β₁)."""
+    opt = optimizers.adam()
+    P, g = np.array([[1.0, 0.25]]), np.array([[2.0, 0.5]])
+    state = opt.init(P)
+    first, _ = opt.update(g, state, P, 0.1)
+    later, _ = opt.update(g, {**state, "step": 99}, P, 0.1)
+    e = 1e-8
+    close(first, [[1 - 0.1 * 2 / (2 + e), 0.25 - 0.1 * 0.5 / (0.5 + e)]], rtol=1e-12)
+    # t = 100: θ − γ/(1 − β₁ᵗ) · 0.1 g / (√(0.001 g²)/√(1 − β₂ᵗ) + ε)
+    step = [0.1 / (1 - 0.9 ** 100) * 0.1 * gi / (math.sqrt(0.001 * gi * gi) / math.sqrt(1 - 0.999 ** 100) + e)
+            for gi in (2.0, 0.5)]
+    close(later, [[1 - step[0], 0.25 - step[1]]], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- docstrings
+
+@pytest.mark.parametrize("name", ALL)
+def test_help_teaches_the_rule_arguments_example_and_reference(name):
+    opt = get(name)
+    text = pydoc.render_doc(getattr(optimizers, name), renderer=pydoc.plaintext)
+    doc = inspect.getdoc(opt.factory)
+    for piece in opt.latex.replace(r"\begin{aligned}", r"\\").replace(r"\end{aligned}", r"\\").split(r"\\"):
+        assert piece.strip() in doc, f"{name}: the rule's line {piece!r} is missing"
+    assert "Arguments" in doc
+    for key, h in opt.hyperparameters.items():
+        assert re.search(rf"^{key} : .*default {re.escape(repr(h.default))}\n +\S", doc, re.MULTILINE), key
+        assert " ".join(h.doc.split()) in " ".join(doc.split()), key
+    assert re.search(r"^Example", doc, re.MULTILINE)
+    assert len(re.findall(r"^>>> ", doc, re.MULTILINE)) == 3, "a three-line example"
+    assert " ".join(f"Reference: {opt.reference}".split()) in " ".join(doc.split())
+    assert " ".join(opt.convention.split()) in " ".join(doc.split())
+    assert f"update(grads, state, params, lr{', hessian' if opt.needs_hessian else ''})" in doc
+    assert doc.splitlines()[0] in text and "Reference:" in text
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_docstring_example_runs(name):
+    doc = get(name).factory.__doc__
+    test = doctest.DocTestParser().get_doctest(doc, {"np": np, "optimizers": optimizers}, name, None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test, out=lambda s: None)
+    result = runner.summarize(verbose=False)
+    assert result.attempted == 3 and result.failed == 0, name
+
+
+# ----------------------------------------------------------------------------- Nesterov's two forms
+
+def textbook_lookahead_path(starts, lr, momentum, weight_decay, steps):
+    """θ_t + μ v_t along the textbook form's run (θ₀ at t = 0)."""
+    opt = optimizers.nesterov_textbook(momentum=momentum, weight_decay=weight_decay)
+    P = np.array(starts, dtype=np.float64)
+    state = opt.init(P)
+    out = [opt.lookahead(P, state)]
+    for _ in range(steps):
+        P, state = opt.update(rosenbrock_grad(opt.lookahead(P, state)), state, P, lr)
+        out.append(opt.lookahead(P, state))
+    return np.stack(out, axis=1)
+
+
+@pytest.mark.parametrize("i", range(len(REF["optimizers"]["nesterov"])))
+def test_textbook_nesterov_look_ahead_points_are_torch_nesterov(i):
+    run = REF["optimizers"]["nesterov"][i]
+    hp = get("nesterov_textbook").validate(lr=run["lr"], momentum=run["hp"]["momentum"],
+                                           weight_decay=run["hp"].get("weight_decay", 0.0))
+    ours = textbook_lookahead_path(REF["starts"], hp["lr"], hp["momentum"], hp["weight_decay"], REF["steps"])
+    np.testing.assert_allclose(ours, np.array(run["trajectories"]), rtol=RTOL, atol=ATOL)
+    # the iterates themselves are a different sequence
+    plain = drive("nesterov_textbook", REF["starts"], hp["lr"],
+                  {"momentum": hp["momentum"], "weight_decay": hp["weight_decay"]}, REF["steps"],
+                  rosenbrock_grad)
+    assert np.abs(plain - ours)[:, 1:].min() > 0
+
+
+def test_textbook_nesterov_differs_from_torch_when_the_rate_changes():
+    P = np.array([[-1.2, 1.0]])
+    lrs = [1e-3, 5e-4, 2e-3, 1e-3]
+    tb, tb_state = optimizers.nesterov_textbook(momentum=0.9), None
+    th, th_state = optimizers.nesterov(momentum=0.9), None
+    Q, tb_state, th_state = P, tb.init(P), th.init(P)
+    for lr in lrs:
+        P, tb_state = tb.update(rosenbrock_grad(tb.lookahead(P, tb_state)), tb_state, P, lr)
+        Q, th_state = th.update(rosenbrock_grad(Q), th_state, Q, lr)
+    assert np.abs(tb.lookahead(P, tb_state) - Q).max() > 1e-6

@@ -3,25 +3,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import beta, widen
-from .base import Hyper, Optimizer, nonzero
+from ._common import beta, widen, zeros_init
+from .base import Hyper, Optimizer, Transform, nonzero, rate
 from .registry import register
 
+_B1 = beta(0.9, "β₁: interpolation between momentum and gradient for the step direction")
+_B2 = beta(0.99, "β₂: decay of the momentum")
+_WD = Hyper(0.0, 0.0, doc="decoupled weight decay λ: θ ← θ(1 − γλ)")
 
-def _lion_init(params, hp):
-    return {"exp_avg": np.zeros_like(params, dtype=np.float64)}
 
+def lion(*, beta1=_B1.default, beta2=_B2.default, weight_decay=_WD.default) -> Transform:
+    """Lion: every coordinate moves by exactly ±γ, along the sign of an interpolated momentum.
 
-def _lion_update(params, grad, state, lr, t, hp, hessian=None):
+    Example (f = x² + y² from (1, 0.25): the sign of the gradient is (1, 1)):
+
+    >>> opt = optimizers.lion()
+    >>> theta = np.array([[1.0, 0.25]]); state = opt.init(theta)
+    >>> opt.update(2 * theta, state, theta, lr=0.1)[0].round(12).tolist()
+    [[0.9, 0.15]]
+    """
+    hp, batch = LION.prepare({"beta1": beta1, "beta2": beta2, "weight_decay": weight_decay})
     b1, b2, wd = hp["beta1"], hp["beta2"], hp["weight_decay"]
-    m = state["exp_avg"]
-    if nonzero(wd):
-        params = params * widen(1.0 - lr * wd)
-    new = params - widen(lr) * np.sign(m * widen(b1) + grad * widen(1.0 - b1))
-    return new, {"exp_avg": m * widen(b2) + grad * widen(1.0 - b2)}
+    w1, w2 = 1.0 - b1, 1.0 - b2
+    has_wd = nonzero(wd)
+
+    def update(grads, state, params, lr):
+        lr = rate(lr)
+        m = state["exp_avg"]
+        if has_wd:
+            params = params * widen(1.0 - lr * wd)
+        new = params - widen(lr) * np.sign(m * b1 + grads * w1)
+        return new, {"step": state["step"] + 1, "exp_avg": m * b2 + grads * w2}
+
+    return Transform(zeros_init(LION, batch), update, batch=batch)
 
 
-lion = register(Optimizer(
+LION = register(Optimizer(
     name="lion",
     title="Lion (sign momentum)",
     latex=(
@@ -39,13 +56,8 @@ lion = register(Optimizer(
     "direction uses β₁ and the momentum update β₂ (two different interpolations); weight "
     "decay is decoupled and scaled by the learning rate, θ(1 − γλ), applied before the "
     "sign step (the same as the paper's γ(sign(c) + λθ)); sign(0) = 0.",
-    hyperparameters={
-        "beta1": beta(0.9, "β₁: interpolation between momentum and gradient for the step direction"),
-        "beta2": beta(0.99, "β₂: decay of the momentum"),
-        "weight_decay": Hyper(0.0, 0.0, doc="decoupled weight decay λ: θ ← θ(1 − γλ)"),
-    },
-    init=_lion_init,
-    update=_lion_update,
+    hyperparameters={"beta1": _B1, "beta2": _B2, "weight_decay": _WD},
+    factory=lion,
     default_lr=1e-4,
     state_names=("exp_avg",),
     reference="Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, arXiv:2302.06675",
