@@ -16,7 +16,7 @@ import optimizers
 # gd at 1.6/λmax multiplies the steepest component by 1 − 1.6 = −0.6 a step: a visible zig-zag
 # that still settles (not one step to the minimum as 1/λ on a bowl would be); heavy-ball momentum
 # (μ = 0.9) at 0.2/λ moves ~2/λ a step once it has built up speed: its path differs from gd's.
-CURVATURE_SCALED = {"gd": 1.6, "momentum": 0.2, "nesterov": 0.2}
+CURVATURE_SCALED = {"gd": 1.6, "momentum": 0.2, "nesterov": 0.2, "nesterov_textbook": 0.2}
 SPAN_SCALED = {"adam": 0.01, "adamw": 0.01, "nadam": 0.01, "radam": 0.02, "adamax": 0.01,
                "adagrad": 0.1, "rmsprop": 0.001, "lion": 0.004}
 FIXED = {"adadelta": 1.0, "newton": 1.0}
