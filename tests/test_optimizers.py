@@ -831,3 +831,17 @@ def test_textbook_nesterov_differs_from_torch_when_the_rate_changes():
         P, tb_state = tb.update(rosenbrock_grad(tb.lookahead(P, tb_state)), tb_state, P, lr)
         Q, th_state = th.update(rosenbrock_grad(Q), th_state, Q, lr)
     assert np.abs(tb.lookahead(P, tb_state) - Q).max() > 1e-6
+
+
+def test_live_torch_textbook_nesterov():
+    """With torch importable: the textbook form's look-ahead points against torch.optim.SGD itself."""
+    pytest.importorskip("torch")
+    mk = _load_reference_maker()
+    rng = np.random.default_rng(13)
+    for _ in range(3):
+        lr, mu, wd = float(rng.uniform(1e-4, 1e-3)), float(rng.uniform(0.3, 0.95)), float(rng.uniform(0, 0.1))
+        starts = rng.uniform(-1.5, 1.5, size=(3, 2)).tolist()
+        ref = np.array(mk.run_optimizer("nesterov", lr, {"momentum": mu, "weight_decay": wd},
+                                        starts=starts, steps=40))
+        ours = textbook_lookahead_path(starts, lr, mu, wd, 40)
+        np.testing.assert_allclose(ours, ref, rtol=1e-11, atol=1e-13, err_msg=f"lr={lr} μ={mu} λ={wd}")
