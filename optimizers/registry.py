@@ -49,8 +49,8 @@ def _docstring(opt: Optimizer) -> str:
         wrap(f"Convention: {opt.convention}"),
         "Arguments\n---------\n" + ("\n".join(args) if args else "(none besides the learning rate)"),
         wrap(f"Returns a Transform: init(params) -> state, update(grads, state, params, lr{hessian}) "
-             f"-> (params, state). The state holds \"step\" (updates taken so far)"
-             + "".join(f", {s!r}" for s in opt.state_names)
+             f"-> (params, state). The state holds 'step' (the number of updates taken) and "
+             + (f"the arrays {', '.join(map(repr, opt.state_names))}" if opt.state_names else "no arrays")
              + f". The learning rate lr (a float or one value per trajectory) is given to every "
              f"update, so a schedule can set it; this optimizer's default is {opt.default_lr:g}."),
     ]
