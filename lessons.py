@@ -100,6 +100,9 @@ class Claim:
             "rate_near": lambda: f"{r} shrinks its distance to the minimum by the predicted "
                                  f"{self.values[0]:.4f} per step, within {self.value:.0%} "
                                  f"(measured between steps {self.values[1]} and {self.values[2]})",
+            "gradients_at_points_of": lambda: f"{r} takes every gradient at {o}'s points "
+                                              f"(to float precision)",
+            "apart_at_least": lambda: f"{r}'s and {o}'s points are at least {v} apart at some step",
         }[self.kind]()
 
 
@@ -206,6 +209,17 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
         except ValueError as exc:
             return f"not measurable ({exc})", False
         return f"measured {rate:.4f} per step", abs(rate / pred - 1) <= claim.value
+    if k == "gradients_at_points_of":
+        g = r["grads"]
+        pts = o["positions"][:len(g)]
+        n = min(len(g), len(pts))
+        want = surface.grad(pts[:n])
+        err = float(np.max(np.abs(g[:n] - want) / (np.abs(want) + 1e-300))) if n else float("inf")
+        return f"largest relative difference {err:.2g} over {n} steps", n > 0 and err < 1e-10
+    if k == "apart_at_least":
+        n = min(len(r["positions"]), len(o["positions"]))
+        gap = float(np.max(np.linalg.norm(r["positions"][:n] - o["positions"][:n], axis=1)))
+        return f"at most {gap:.4g} apart", gap >= claim.value
     raise ValueError(f"unknown claim kind {k!r}")
 
 
@@ -367,6 +381,19 @@ _add(Lesson(
             C("sign_changes_at_least", 2, 3, axis=1), C("converges_by", 2, 100),
             C("closer_than_other", 2, other=1), C("exceeds_after", 2, 0.05, axis=1, after=30),
             C("stays_below", 3, 0.05, axis=1, after=30))))
+
+_add(Lesson(
+    "nesterov_forms", "Nesterov: one algorithm, two drawings",
+    "The same Nesterov momentum, lr = {r1.lr} and μ = {r1.momentum}, drawn two ways. torch's "
+    "form ({r1.label}) draws its parameters, which are the look-ahead points θ + μv of the "
+    "textbook form. The textbook form ({r2.label}) draws its iterates θ and takes each gradient "
+    "at the look-ahead point θ + μv. So the textbook run takes every gradient exactly at torch's "
+    "points: one algorithm seen at different points, which differ by μ times the textbook's last "
+    "step. Most courses draw the textbook form.",
+    "ravine", (R("nesterov", 0.1), R("nesterov_textbook", 0.1)), steps=100,
+    surface_params=(("a", 0.02),),
+    claims=(C("gradients_at_points_of", 2, other=1), C("apart_at_least", 2, 0.5, other=1),
+            C("runs_every_step", 1), C("runs_every_step", 2))))
 
 _add(Lesson(
     "rmsprop_ravine", "RMSProp: a step size per coordinate",

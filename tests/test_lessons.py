@@ -91,3 +91,15 @@ def test_cli_lessons_and_lesson():
     assert {"claim", "measured", "verdict"} <= set(data["claims"][0])
     code, out, err = run_cli("lesson", "no_such_lesson")
     assert code == 2 and out == "" and err.count("\n") == 1 and "valid:" in err
+
+
+def test_nesterov_forms_claims_can_fail():
+    """The two Nesterov claims measure something: swapped, or on plain momentum, they fail."""
+    lesson = LESSONS["nesterov_forms"]
+    _, res, verdicts = lessons.check(lesson)
+    assert all(v.holds for v in verdicts)
+    surface = lesson.run_config().get_surface()
+    # torch's run takes its gradients at its own points, not at the textbook's
+    assert not lessons.measure(Claim("gradients_at_points_of", 1, other=2), res, surface, 0.05)[1]
+    assert not lessons.measure(Claim("apart_at_least", 2, 10.0, other=1), res, surface, 0.05)[1]
+    assert lessons.measure(Claim("gradients_at_points_of", 1, other=1), res, surface, 0.05)[1]
