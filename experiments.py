@@ -12,8 +12,9 @@ import numpy as np
 
 import config
 import engine
+import landscapes
 from config import OptimizerChoice, RunConfig, ScheduleChoice
-from landscapes import Surface
+from landscapes import DataSurface, Surface
 
 BASIN_RADIUS = 0.01  # a run "reaches" a minimum if it ends within 1% of the domain diagonal
 
@@ -30,29 +31,51 @@ def stop_rule(surface: Surface) -> engine.StopRule:
     return engine.StopRule.for_surface(surface)
 
 
-def gradient_source(noise: float) -> engine.GradientSource:
+def gradient_source(noise: float = 0.0, surface: Surface | None = None, batch_size: int | None = None,
+                    drop_last: bool = False, record_batches: bool = False) -> engine.GradientSource:
+    """The exact gradient, Gaussian noise of std ``noise``, or (``batch_size``
+    given, on a data surface) real mini-batch gradients."""
+    if batch_size is not None:
+        if not isinstance(surface, DataSurface):
+            raise ValueError("a batch size needs a data surface (one of: "
+                             f"{', '.join(data_surface_names())}); this one has no data set")
+        if noise > 0:
+            raise ValueError("choose either a batch size (real mini-batch gradients) or gradient "
+                             "noise, not both")
+        return engine.MiniBatch(surface, batch_size, drop_last, record=record_batches)
     return engine.GaussianNoise(noise) if noise > 0 else engine.ExactGradient()
+
+
+def data_surface_names() -> list[str]:
+    return list(landscapes.DATA_SURFACES)
 
 
 def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
                schedule: ScheduleChoice | None = None, noise: float = 0.0, seed: int = 0,
-               history="full", record_state: bool = False, hp_override: dict | None = None
-               ) -> engine.Trajectory:
+               history="full", record_state: bool = False, hp_override: dict | None = None,
+               batch_size: int | None = None, drop_last: bool = False,
+               record_batches: bool = False) -> engine.Trajectory:
+    """One vectorized run. With ``record_batches`` (a batch size given) the
+    trajectory gets ``batches``: one (B, b_t) array of sample indices per step."""
     schedule = schedule or ScheduleChoice()
     hp = choice.hyperparameters()
     if hp_override:
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
     config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state)
-    return engine.run(
+    source = gradient_source(noise, surface, batch_size, drop_last, record_batches)
+    tr = engine.run(
         choice.optimizer, surface, starts, hp, steps,
         # a constant rate needs no (steps x B) table: at 16,384 basin starts x 500
         # steps building one took two thirds of the run
         schedule=None if schedule.name == "constant" else schedule.schedule,
         schedule_params=dict(schedule.params),
-        gradient=gradient_source(noise), seed=seed, history=history, record_state=record_state,
+        gradient=source, seed=seed, history=history, record_state=record_state,
         stop=stop_rule(surface),
     )
+    if record_batches and isinstance(source, engine.MiniBatch):
+        tr.batches = source.batches
+    return tr
 
 
 def summary(tr: engine.Trajectory, surface: Surface, b: int = 0) -> dict:
@@ -75,6 +98,8 @@ def summary(tr: engine.Trajectory, surface: Surface, b: int = 0) -> dict:
         "nearest_minimum": int(idx),
         "distance": float(dist),
     }
+    if getattr(tr, "batches", None) is not None:
+        out["batches"] = [idx[b].tolist() for idx in tr.batches[:n - 1]]
     if tr.grads is not None:
         out["grads"] = tr.grads[:n - 1, b].copy()
         out["updates"] = tr.updates[:n - 1, b].copy()
@@ -82,19 +107,23 @@ def summary(tr: engine.Trajectory, surface: Surface, b: int = 0) -> dict:
     return out
 
 
-def run_config(cfg: RunConfig, record_state: bool = False) -> list[engine.Trajectory]:
+def run_config(cfg: RunConfig, record_state: bool = False,
+               record_batches: bool = False) -> list[engine.Trajectory]:
     """One trajectory per racer of ``cfg``, full history. Racer i draws its
-    gradient noise from seed ``cfg.seed + i``, so adding a racer does not change
-    the others' noise."""
-    return [run_racer(cfg, i, record_state) for i in range(len(cfg.racers))]
+    gradient noise (or its mini-batches) from seed ``cfg.seed + i``, so adding a
+    racer does not change the others'."""
+    return [run_racer(cfg, i, record_state, record_batches) for i in range(len(cfg.racers))]
 
 
-def run_racer(cfg: RunConfig, i: int, record_state: bool = False) -> engine.Trajectory:
+def run_racer(cfg: RunConfig, i: int, record_state: bool = False,
+              record_batches: bool = False) -> engine.Trajectory:
     """Racer ``i`` of ``cfg`` alone: the same trajectory as ``run_config(cfg)[i]``
     (the app caches racers one by one, so changing one recomputes only that one)."""
     r = cfg.racers[i]
     return run_choice(cfg.get_surface(), r.choice, cfg.racer_start(i), cfg.steps, schedule=r.schedule,
-                      noise=r.noise, seed=cfg.seed + i, record_state=record_state)
+                      noise=r.noise, seed=cfg.seed + i, record_state=record_state,
+                      batch_size=getattr(r, "batch_size", None), drop_last=getattr(r, "drop_last", False),
+                      record_batches=record_batches)
 
 
 SWEEP_CLASSES = ("too small", "good", "too large", "diverging", "escaped")

@@ -54,6 +54,8 @@ class Trajectory:
     each step (full history only). ``final_position``/``final_loss`` are the
     last finite values. With ``record_state`` the gradients the optimizer saw
     (``grads``, T x B x 2), its ``updates`` and its ``states`` per step are kept.
+    ``batches`` is set by a caller that recorded its mini-batches
+    (``experiments.run_choice(..., record_batches=True)``).
     """
 
     steps: np.ndarray
@@ -72,6 +74,7 @@ class Trajectory:
     states: dict[str, np.ndarray] = field(default_factory=dict)
     loss_bound: float = np.inf
     stop_reason: np.ndarray | None = None
+    batches: list[np.ndarray] | None = None  # per step, the (B, b) sample indices of a mini-batch run
 
     @property
     def status(self) -> np.ndarray:

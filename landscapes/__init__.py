@@ -9,5 +9,8 @@ from .base import Minimum, Param, Surface
 from .registry import REGISTRY, get, names, spec_of, validate_params
 from . import classic  # noqa: F401  (registers the teaching surfaces)
 from . import benchmarks  # noqa: F401  (registers the VLSE test functions)
+from . import data  # noqa: F401  (registers the data losses)
+from . import nn  # noqa: F401  (registers the neural-network slice)
+from .data import DATA_SURFACES, DataSurface, Dataset
 
-__all__ = ["Minimum", "Param", "Surface", "REGISTRY", "get", "names", "spec_of", "validate_params"]
+__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "Minimum", "Param", "Surface", "REGISTRY", "get", "names", "spec_of", "validate_params"]

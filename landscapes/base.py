@@ -29,12 +29,14 @@ class Minimum(NamedTuple):
 
 @dataclass(frozen=True)
 class Param:
-    """An adjustable surface parameter: default and inclusive bounds."""
+    """An adjustable surface parameter: default and inclusive bounds;
+    ``integer`` parameters (a data set's size, a seed) take whole numbers only."""
 
     default: float
     low: float
     high: float
     doc: str = ""
+    integer: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -51,6 +51,9 @@ def validate_params(name: str, params: dict) -> dict[str, float]:
             raise ValueError(f"{name}.{key} must be a number, got {value!r}") from None
         if not math.isfinite(value) or not (p.low <= value <= p.high):
             raise ValueError(f"{name}.{key} must be in [{p.low:g}, {p.high:g}], got {value!r}")
+        if p.integer and value != int(value):
+            raise ValueError(f"{name}.{key} must be a whole number in [{p.low:g}, {p.high:g}], "
+                             f"got {value!r}")
         out[key] = value
     return out
 
