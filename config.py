@@ -181,12 +181,15 @@ class ScheduleChoice:
 
 @dataclass(frozen=True)
 class Racer:
-    """One optimizer in the race, with its own schedule and gradient noise."""
+    """One optimizer in the race, with its own schedule and gradient noise, or
+    (on a data surface) its own mini-batch size: None is the full batch."""
 
     choice: OptimizerChoice
     schedule: ScheduleChoice = field(default_factory=ScheduleChoice)
     noise: float = 0.0
     start: tuple[float, float] | None = None   # its own start point; None: the race's
+    batch_size: int | None = None   # data surfaces: samples per gradient; None: the full batch
+    drop_last: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "noise", parse_noise(self.noise))
@@ -223,6 +226,9 @@ class RunConfig:
             raise ValueError("racers must be Racer records")
         start = self.start if self.start is not None else self.get_surface().default_start
         object.__setattr__(self, "start", parse_start(*start))
+        for i, r in enumerate(self.racers):
+            if r.batch_size is not None:
+                check_batch(self.get_surface(), r, f"optimizer {i + 1}: batch size")
 
     def get_surface(self) -> landscapes.Surface:
         return landscapes.get(self.surface, **dict(self.surface_params))
@@ -248,3 +254,25 @@ def parse_noise(text, what: str = "noise") -> float:
     if not 0 <= value <= MAX_NOISE:
         raise ValueError(f"{what} must be between 0 and {MAX_NOISE:g}, got {value:g}")
     return value
+
+
+def parse_batch_size(text, n: int, what: str = "batch size") -> int:
+    """A mini-batch size: a whole number from 1 (stochastic) to N (full batch)."""
+    try:
+        value = parse_float(text, what)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number from 1 to N = {n}, got {text!r}") from None
+    if value != int(value) or not 1 <= value <= n:
+        raise ValueError(f"{what} must be a whole number from 1 to N = {n} (the data set's size), "
+                         f"got {text!r}")
+    return int(value)
+
+
+def check_batch(surface, racer: Racer, what: str = "batch size") -> None:
+    """A racer's batch size fits its surface: a data surface, 1..N, no noise too."""
+    if not isinstance(surface, landscapes.DataSurface):
+        raise ValueError(f"{what} needs a data surface ({', '.join(landscapes.DATA_SURFACES)}); "
+                         f"{surface.name} has no data set")
+    parse_batch_size(racer.batch_size, surface.n_samples, what)
+    if racer.noise:
+        raise ValueError(f"{what}: choose either a batch size (real mini-batches) or gradient noise, not both")

@@ -1,0 +1,343 @@
+"""Data losses, real mini-batch gradients and the neural-network slice.
+
+The generic surface checks (shape rule, derivatives against differences, listed
+minima, grid) run on these surfaces through tests/test_landscapes.py; here are
+the checks that only a data loss has.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import engine
+import experiments
+import landscapes
+import optimizers
+from config import OptimizerChoice
+from landscapes import nn
+
+DATA = list(landscapes.DATA_SURFACES)
+
+
+def surf(name, **kw):
+    return landscapes.get(name, **kw)
+
+
+def run(s, opt="gd", lr=None, steps=50, B=3, gradient=None, seed=0, **hp):
+    o = optimizers.get(opt)
+    hpv = o.validate(lr, **hp)
+    starts = np.tile(np.asarray(s.default_start, dtype=float), (B, 1))
+    return engine.run(o, s, starts, hpv, steps, gradient=gradient, seed=seed)
+
+
+# --------------------------------------------------------------------------
+# The data sets and their surfaces
+# --------------------------------------------------------------------------
+
+def test_all_three_registered_as_data_surfaces():
+    assert DATA == ["linear_regression", "logistic_regression", "nn_slice"]
+    for name in DATA:
+        s = surf(name)
+        assert isinstance(s, landscapes.DataSurface)
+        assert s.n_samples == landscapes.spec_of(name).params["n"].default
+        assert s.data.X.shape == (s.n_samples, 1 if name == "linear_regression" else 2)
+
+
+@pytest.mark.parametrize("name", DATA)
+def test_data_set_is_seeded_and_sized(name):
+    a, b = surf(name, seed=3, n=40), surf(name, seed=3, n=40)
+    c = surf(name, seed=4, n=40)
+    assert len(a.data) == 40
+    np.testing.assert_array_equal(a.data.X, b.data.X)
+    assert not np.array_equal(a.data.X, c.data.X)
+
+
+@pytest.mark.parametrize("name", DATA)
+@pytest.mark.parametrize("bad,words", [(100.5, "whole number"), (1e9, "must be in"),
+                                       (0, "must be in"), ("many", "must be a number")])
+def test_bad_data_set_size_is_a_clear_error(name, bad, words):
+    with pytest.raises(ValueError) as exc:
+        landscapes.get(name, n=bad)
+    assert words in str(exc.value) and f"{name}.n" in str(exc.value)
+
+
+def test_linear_regression_minimum_is_the_least_squares_fit():
+    s = surf("linear_regression")
+    x, y = s.data.X[:, 0], s.data.y
+    w, b = np.polyfit(x, y, 1)
+    m = s.minima[0]
+    assert (m.x, m.y) == pytest.approx((w, b), rel=1e-12, abs=1e-12)
+    g = s.grad(np.array([m.x, m.y]))
+    assert np.linalg.norm(g) < 1e-14
+    assert m.value == pytest.approx(np.mean((w * x + b - y) ** 2), rel=1e-12)
+
+
+def test_linear_regression_by_hand():
+    s = surf("linear_regression", n=3)
+    x, y = s.data.X[:, 0], s.data.y
+    p = np.array([0.7, -0.2])
+    r = 0.7 * x - 0.2 - y
+    assert float(s.f(p)) == pytest.approx(np.mean(r ** 2), rel=1e-14)
+    np.testing.assert_allclose(s.grad(p), [np.mean(2 * r * x), np.mean(2 * r)], rtol=1e-14)
+    np.testing.assert_allclose(s.hessian(p), 2 * np.array([[np.mean(x * x), np.mean(x)],
+                                                           [np.mean(x), 1.0]]), rtol=1e-14)
+
+
+def test_logistic_minimum_by_newton_and_the_l2_term():
+    s = surf("logistic_regression")
+    m = s.minima[0]
+    assert np.linalg.norm(s.grad(np.array([m.x, m.y]))) < 1e-15
+    X, y = s.data.X, s.data.y
+    w = np.array([m.x, m.y])
+    z = X @ w
+    ce = np.mean(np.log1p(np.exp(z)) - y * z)
+    assert m.value == pytest.approx(ce + 0.5 * landscapes.data.L2 * w @ w, rel=1e-12)
+    assert "L2" in s.note and "minimum exists" in s.note
+
+
+def test_separable_blobs_still_have_a_minimum():
+    """Tight blobs are linearly separable: without the L2 term the loss would keep
+    falling as |w| grows; with it Newton finds a finite minimum."""
+    s = surf("logistic_regression", noise=0.05)
+    m = s.minima[0]
+    assert np.all(np.isfinite([m.x, m.y]))
+    assert np.linalg.norm(s.grad(np.array([m.x, m.y]))) < 1e-13
+
+
+@pytest.mark.parametrize("name", DATA)
+def test_sample_loss_and_grad_match_central_differences(name):
+    s = surf(name)
+    rng = np.random.default_rng(0)
+    (x0, x1), (y0, y1) = s.domain
+    P = np.column_stack([rng.uniform(x0, x1, 20), rng.uniform(y0, y1, 20)])
+    idx = np.sort(rng.permuted(np.tile(np.arange(s.n_samples), (20, 1)), axis=1)[:, :7], axis=1)
+    g = s.sample_grad(P, idx)
+    h = 1e-6
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = h
+        fd = (s.sample_loss(P + e, idx) - s.sample_loss(P - e, idx)) / (2 * h)
+        np.testing.assert_allclose(g[:, j], fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", DATA)
+def test_sample_loss_over_all_samples_is_the_full_loss(name):
+    s = surf(name)
+    P = np.array([s.default_start, [0.1, -0.2]])
+    idx = np.tile(np.arange(s.n_samples), (2, 1))
+    np.testing.assert_array_equal(s.sample_loss(P, idx), s.f(P))
+    np.testing.assert_array_equal(s.sample_grad(P, idx), s.grad(P))
+
+
+@pytest.mark.parametrize("name", DATA)
+def test_grid_is_cached_and_bounded(name):
+    s = surf(name)
+    xs, ys, z = s.grid(120)
+    assert len(xs) == min(120, s.max_grid_resolution())
+    xs2, _, z2 = s.grid(120)
+    np.testing.assert_array_equal(z, z2)
+    z2[0, 0] = -1.0  # a caller's change does not reach the cache
+    assert s.grid(120)[2][0, 0] == z[0, 0]
+    assert s.max_grid_resolution() ** 2 * s.n_samples * s.cost <= 1.01 * landscapes.data.GRID_BUDGET
+
+
+# --------------------------------------------------------------------------
+# Mini-batches
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", DATA)
+@pytest.mark.parametrize("opt,lr,hp", [("gd", None, {}), ("momentum", 0.01, {}), ("adam", 0.05, {})])
+def test_batch_of_all_samples_is_full_batch_bit_for_bit(name, opt, lr, hp):
+    s = surf(name)
+    full = run(s, opt, lr, steps=100)
+    mb = run(s, opt, lr, steps=100, gradient=engine.MiniBatch(s, s.n_samples), seed=5)
+    np.testing.assert_array_equal(mb.positions, full.positions)
+    np.testing.assert_array_equal(mb.losses, full.losses)
+
+
+@pytest.mark.parametrize("n,b,drop_last", [(256, 16, False), (100, 16, False), (100, 16, True),
+                                           (7, 1, False), (10, 3, True), (10, 10, False)])
+def test_each_epoch_uses_every_sample_once(n, b, drop_last):
+    s = surf("linear_regression", n=n)
+    src = engine.MiniBatch(s, b, drop_last, record=True)
+    B = 5
+    per_epoch = n // b if drop_last else -(-n // b)
+    assert src.per_epoch == per_epoch
+    rng = np.random.default_rng(1)
+    P = np.zeros((B, 2))
+    for t in range(1, 3 * per_epoch + 1):
+        src(P, None, t, rng)
+    sizes = [idx.shape[1] for idx in src.batches[:per_epoch]]
+    expected = [b] * (n // b) + ([] if drop_last or n % b == 0 else [n % b])
+    assert sizes == expected
+    for e in range(3):
+        epoch = np.concatenate(src.batches[e * per_epoch:(e + 1) * per_epoch], axis=1)
+        for row in epoch:
+            assert len(set(row.tolist())) == len(row)   # without replacement
+            if not drop_last:
+                np.testing.assert_array_equal(np.sort(row), np.arange(n))
+            else:
+                assert len(row) == (n // b) * b
+    if b < n:  # reshuffled each epoch and different for each trajectory
+        first = np.concatenate(src.batches[:per_epoch], axis=1)
+        second = np.concatenate(src.batches[per_epoch:2 * per_epoch], axis=1)
+        assert not np.array_equal(first, second)
+        assert not np.array_equal(first[0], first[1])
+
+
+def test_seeds_repeat_and_differ():
+    s = surf("linear_regression")
+    a = run(s, steps=40, gradient=engine.MiniBatch(s, 16), seed=0)
+    b = run(s, steps=40, gradient=engine.MiniBatch(s, 16), seed=0)
+    c = run(s, steps=40, gradient=engine.MiniBatch(s, 16), seed=1)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    assert not np.allclose(a.positions[-1], c.positions[-1])
+    # racers of one configuration use seed + i: different orders
+    from config import Racer, RunConfig
+    choice = OptimizerChoice.build("gd", 0.05)
+    r = Racer(choice, batch_size=16)
+    cfg = RunConfig("linear_regression", (), (r, r), 40, None, 7)
+    t0, t1 = experiments.run_config(cfg, record_batches=True)
+    assert not np.array_equal(t0.batches[0], t1.batches[0])
+    again = experiments.run_config(cfg, record_batches=True)
+    np.testing.assert_array_equal(again[1].positions, t1.positions)
+
+
+@pytest.mark.parametrize("b", [1, 16, 64])
+def test_mean_minibatch_gradient_over_an_epoch_is_the_full_gradient(b):
+    s = surf("linear_regression")
+    rng = np.random.default_rng(2)
+    P = np.array([[-1.0, 2.0], [0.3, 0.1], [3.0, -2.0]])
+    src = engine.MiniBatch(s, b)
+    grads = [src(P, None, t, rng) for t in range(1, s.n_samples // b + 1)]
+    np.testing.assert_allclose(np.mean(grads, axis=0), s.grad(P), rtol=1e-12, atol=1e-13)
+
+
+def test_mean_first_sgd_step_matches_full_batch_within_standard_error():
+    s = surf("linear_regression")
+    lr = 0.1
+    full = run(s, "gd", lr, steps=1, B=1).positions[1, 0]
+    firsts = np.array([run(s, "gd", lr, steps=1, B=1, gradient=engine.MiniBatch(s, 16), seed=k)
+                       .positions[1, 0] for k in range(300)])
+    mean = firsts.mean(axis=0)
+    se = firsts.std(axis=0, ddof=1) / np.sqrt(len(firsts))
+    assert np.all(se > 0)
+    assert np.all(np.abs(mean - full) <= 4 * se), (mean, full, se)
+    # the same holds for 2,000 trajectories in one run (each its own shuffle)
+    many = run(s, "gd", lr, steps=1, B=2000, gradient=engine.MiniBatch(s, 1), seed=9).positions[1]
+    se = many.std(axis=0, ddof=1) / np.sqrt(len(many))
+    assert np.all(np.abs(many.mean(axis=0) - full) <= 4 * se)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 257, 2.5, True])
+def test_minibatch_rejects_bad_sizes(bad):
+    s = surf("linear_regression")
+    with pytest.raises(ValueError, match="batch size must be a whole number from 1 to N = 256"):
+        engine.MiniBatch(s, bad)
+
+
+def test_batch_size_needs_a_data_surface_and_excludes_noise():
+    choice = OptimizerChoice.build("gd", 0.01)
+    with pytest.raises(ValueError, match="needs a data surface"):
+        experiments.run_choice(landscapes.get("bowl"), choice, (1.0, 1.0), 5, batch_size=4)
+    with pytest.raises(ValueError, match="not both"):
+        experiments.run_choice(surf("linear_regression"), choice, (1.0, 1.0), 5, batch_size=4, noise=1.0)
+
+
+def test_recorded_batches_in_the_summary():
+    s = surf("linear_regression", n=20)
+    choice = OptimizerChoice.build("gd", 0.05)
+    tr = experiments.run_choice(s, choice, s.default_start, 12, batch_size=8, record_batches=True, seed=3)
+    r = experiments.summary(tr, s)
+    assert len(r["batches"]) == 12
+    assert [len(b) for b in r["batches"][:3]] == [8, 8, 4]
+    assert sorted(sum(r["batches"][:3], [])) == list(range(20))
+
+
+# --------------------------------------------------------------------------
+# The neural-network slice
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def net():
+    return surf("nn_slice")
+
+
+def test_slice_origin_is_the_trained_network(net):
+    theta = net.info["theta"]
+    assert theta.shape == (nn.N_PARAMS,) == (354,)
+    trained = nn.network_loss(theta, net.data.X, net.data.y)
+    assert trained == net.info["trained_loss"]
+    assert float(net.f(np.zeros(2))) == pytest.approx(trained, rel=1e-12)
+    # training worked: far better than chance (log 2)
+    assert trained < 0.05
+
+
+def test_slice_gradient_is_the_network_gradient_projected(net):
+    g = nn.network_grad(net.info["theta"], net.data.X, net.data.y)
+    expected = [g @ net.info["d1"], g @ net.info["d2"]]
+    np.testing.assert_allclose(net.grad(np.zeros(2)), expected, rtol=1e-9, atol=1e-15)
+
+
+def test_network_gradient_by_differences(net):
+    theta, X, y = net.info["theta"], net.data.X, net.data.y
+    g = nn.network_grad(theta, X, y)
+    rng = np.random.default_rng(0)
+    for k in rng.choice(len(theta), 12, replace=False):
+        e = np.zeros_like(theta)
+        e[k] = 1e-6
+        fd = (nn.network_loss(theta + e, X, y) - nn.network_loss(theta - e, X, y)) / 2e-6
+        assert fd == pytest.approx(g[k], rel=1e-5, abs=1e-9)
+
+
+def test_slice_matches_the_network_at_other_points(net):
+    theta, d1, d2 = net.info["theta"], net.info["d1"], net.info["d2"]
+    for a, b in [(0.3, -0.5), (-0.9, 0.8)]:
+        direct = nn.network_loss(theta + a * d1 + b * d2, net.data.X, net.data.y)
+        assert float(net.f(np.array([a, b]))) == pytest.approx(direct, rel=1e-12)
+
+
+def test_slice_derivatives_by_central_differences(net):
+    rng = np.random.default_rng(4)
+    P = rng.uniform(-1, 1, (25, 2))
+    g, H = net.grad(P), net.hessian(P)
+    h = 1e-5
+    for j in range(2):
+        e = np.zeros(2)
+        e[j] = h
+        fd = (net.f(P + e) - net.f(P - e)) / (2 * h)
+        np.testing.assert_allclose(g[:, j], fd, rtol=1e-6, atol=1e-8)
+        fdg = (net.grad(P + e) - net.grad(P - e)) / (2 * h)
+        np.testing.assert_allclose(H[:, :, j], fdg, rtol=1e-5, atol=1e-6)
+
+
+def test_directions_are_filter_normalized(net):
+    theta, d1, d2 = net.info["theta"], net.info["d1"], net.info["d2"]
+    assert not np.allclose(d1, d2)
+    for (W, c), (D, dc) in zip(nn.unflatten(theta), nn.unflatten(d1)):
+        np.testing.assert_allclose(np.linalg.norm(D, axis=1), np.linalg.norm(W, axis=1), rtol=1e-12)
+        assert np.all(dc == 0)
+
+
+def test_slice_is_seeded_and_its_minimum_listed(net):
+    again = landscapes.registry.REGISTRY["nn_slice"].build()  # bypass the cache: rebuilt
+    np.testing.assert_array_equal(again.info["theta"], net.info["theta"])
+    np.testing.assert_array_equal(again.info["d1"], net.info["d1"])
+    m = net.minima[0]
+    assert abs(m.x) < 0.1 and abs(m.y) < 0.1  # near the trained weights
+    assert m.value <= net.info["trained_loss"]
+
+
+def test_slice_predict_is_the_network(net):
+    pts = np.array([[0.0, 0.5], [1.0, -0.3], [2.0, 0.2]])
+    p = net.predict(np.zeros((1, 2)), pts)[0]
+    _, logits = nn._forward(net.info["theta"], pts)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(p, e[:, 1] / e.sum(axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", DATA)
+def test_predict_shapes(name):
+    s = surf(name)
+    pts = np.zeros((7, s.data.X.shape[1]))
+    assert s.predict(np.zeros((3, 2)), pts).shape == (3, 7)
