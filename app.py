@@ -44,7 +44,8 @@ def load_into_widgets(state: AppState) -> None:
     """Write a whole state into the widgets' session-state keys."""
     run = state.run
     for k in [k for k in SS if isinstance(k, str) and k.split(".")[0] in
-              ("sp", "opt", "lr", "hp", "sched", "schedp", "noise", "own_start", "sx", "sy")]:
+              ("sp", "opt", "lr", "hp", "sched", "schedp", "noise", "own_start", "sx", "sy", "batch",
+               "droplast")]:
         del SS[k]
     SS["surface"] = run.surface
     for k, v in run.surface_params:
@@ -85,6 +86,9 @@ def _load_racer(i: int, r: Racer) -> None:
     SS[f"own_start.{i}"] = r.start is not None
     if r.start is not None:
         SS[f"sx.{i}"], SS[f"sy.{i}"] = map(float, r.start)
+    if r.batch_size is not None:  # else the batch-size control starts at N (full batch)
+        SS[f"batch.{i}"] = int(r.batch_size)
+    SS[f"droplast.{i}"] = bool(r.drop_last)
 
 
 def on_lesson(key: str | None = None) -> None:
@@ -120,6 +124,7 @@ def on_surface() -> None:
         name = SS.get(f"opt.{i}", "gd")
         if name in optimizers.names():
             SS[f"lr.{i}"] = presets.suggested_lr(name, SS["surface"], sp)
+        SS.pop(f"batch.{i}", None)  # a new data set: start at its full batch
     SS["lesson_text"] = None
 
 
@@ -189,9 +194,14 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
     lr = st.number_input("learning rate (lr)", min_value=0.0, max_value=config.MAX_LR, key=f"lr.{i}",
                          format="%.6g", step=None, help="Typed exactly; the suggested value "
                          "for this surface is set when you change surface or optimizer.")
+    surf = landscapes.get(surface, **dict(sp))
+    data_surface = isinstance(surf, landscapes.DataSurface)
+    batch = batch_control(i, surf) if data_surface else None
+    if data_surface:
+        SS["_data_n"] = surf.n_samples
     hp: dict = {}
     sname = SS.get(f"sched.{i}", "constant")
-    with st.expander("hyperparameters, schedule, noise"):
+    with st.expander("hyperparameters, schedule" + (", last batch" if data_surface else ", noise")):
         for k, h in opt.hyperparameters.items():
             key = f"hp.{i}.{name}.{k}"
             if h.kind == "bool":
@@ -228,12 +238,19 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
                 sparams[k] = st.number_input(k, key=key, format="%.6g", help=h.doc,
                                              min_value=float(h.low) if np.isfinite(h.low) else None,
                                              max_value=float(h.high) if np.isfinite(h.high) else None)
-        if f"noise.{i}" not in SS:
-            SS[f"noise.{i}"] = 0.0
-        noise = st.number_input("gradient noise σ", min_value=0.0, max_value=config.MAX_NOISE,
-                                key=f"noise.{i}", format="%.4g",
-                                help="Standard deviation of Gaussian noise added to each gradient "
-                                "coordinate: a model of stochastic (mini-batch) gradients.")
+        if data_surface:  # real mini-batches replace the noise model
+            noise = 0.0
+            drop_last = st.checkbox("drop the last, smaller batch of each epoch", key=f"droplast.{i}",
+                                    help="As torch's DataLoader(drop_last=True): when the batch size "
+                                    "does not divide N, the remainder of each shuffle is skipped.")
+        else:
+            drop_last = False
+            if f"noise.{i}" not in SS:
+                SS[f"noise.{i}"] = 0.0
+            noise = st.number_input("gradient noise σ", min_value=0.0, max_value=config.MAX_NOISE,
+                                    key=f"noise.{i}", format="%.4g",
+                                    help="Standard deviation of Gaussian noise added to each gradient "
+                                    "coordinate: a model of stochastic (mini-batch) gradients.")
         own = st.checkbox("its own start point", key=f"own_start.{i}",
                           help="Start this optimizer somewhere else than the others.")
         start = None
@@ -248,11 +265,53 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
     try:
         choice = OptimizerChoice.build(name, lr, **hp)
         schedule = ScheduleChoice.build(sname, **sparams)
-        return Racer(choice, schedule, config.parse_noise(noise), start)
+        batch_size = None
+        if data_surface:
+            batch_size = config.parse_batch_size(batch, surf.n_samples, f"optimizer {i + 1}: batch size")
+            batch_size = None if batch_size == surf.n_samples else batch_size
+        return Racer(choice, schedule, config.parse_noise(noise), start, batch_size=batch_size,
+                     drop_last=bool(drop_last) and batch_size is not None)
     except ValueError as exc:
         st.error(str(exc))
         errors.append(f"optimizer {i + 1}: {exc}")
         return None
+
+
+def batch_control(i: int, surf) -> float:
+    """The batch-size input of racer ``i`` on a data surface (starts at N: full batch)."""
+    n = surf.n_samples
+    key = f"batch.{i}"
+    if key not in SS:
+        SS[key] = n
+    return st.number_input(
+        f"batch size (1 … N = {n})", key=key, step=1,
+        help=f"Samples per gradient: 1 = stochastic (single examples), N = {n} = full batch, "
+        "in between = mini-batch. Drawn without replacement, reshuffled every epoch, "
+        "seeded per optimizer.")
+
+
+def on_data_size() -> None:
+    """A new data-set size N: a full batch stays full, a batch above N becomes N."""
+    old = SS.get("_data_n")
+    try:
+        new = int(SS[f"sp.{SS['surface']}.n"])
+    except (KeyError, TypeError, ValueError):
+        return
+    for i in range(SS.get("n_racers", 0)):
+        b = SS.get(f"batch.{i}")
+        if b is not None and (b == old or b > new):
+            SS[f"batch.{i}"] = new
+
+
+def surface_param_error(name: str) -> str | None:
+    """The message for surface parameters the sidebar holds that are invalid."""
+    spec = landscapes.spec_of(name)
+    raw = {k: SS.get(f"sp.{name}.{k}", p.default) for k, p in spec.params.items()}
+    try:
+        landscapes.validate_params(name, raw)
+    except ValueError as exc:
+        return f"{exc}; showing the defaults"
+    return None
 
 
 def controls() -> tuple[AppState, list[str]]:
@@ -275,7 +334,12 @@ def controls() -> tuple[AppState, list[str]]:
                 if key not in SS:
                     SS[key] = float(p.default)
                 col.number_input(k, min_value=float(p.low), max_value=float(p.high), key=key,
-                                 format="%.4g", help=p.doc)
+                                 format="%.4g", help=p.doc, step=1.0 if p.integer else None,
+                                 on_change=on_data_size if k == "n" else None)
+        sp_error = surface_param_error(surface)
+        if sp_error:
+            st.error(sp_error)
+            errors.append(sp_error)
         sp = _surface_params_now()
         st.number_input("Steps", min_value=config.MIN_RACE_STEPS, max_value=config.MAX_STEPS, key="steps",
                         step=10, help=f"Typed exactly: {config.MIN_RACE_STEPS} to {config.MAX_STEPS:,} steps.")
@@ -293,7 +357,8 @@ def controls() -> tuple[AppState, list[str]]:
             if r is not None:
                 racers.append(r)
         st.divider()
-        st.number_input("Noise seed", min_value=0, max_value=config.MAX_SEED, key="seed", step=1)
+        st.number_input("Seed (gradient noise, mini-batch order)", min_value=0, max_value=config.MAX_SEED,
+                        key="seed", step=1)
         st.radio("View", config.VIEWS, key="view", horizontal=True,
                  format_func={"both": "2-D + 3-D", "2d": "2-D", "3d": "3-D"}.get)
         st.select_slider("Animation speed", config.SPEED_NAMES, key="speed")
@@ -577,6 +642,32 @@ def coordinates_figure(run: RunConfig, present: bool):
     return figures.coordinates_figure(exports.paths_for(compute(run)), presentation=present)
 
 
+# --- data panel (data surfaces only) ----------------------------------------------
+
+def panel_positions(results: list[dict], step: int) -> np.ndarray:
+    """Each racer's position at ``step``, or at its last step if it stopped earlier."""
+    return np.array([r["positions"][min(step, len(r["positions"]) - 1)] for r in results])
+
+
+def data_panel(run: RunConfig, results: list[dict], surface, present: bool) -> None:
+    """The data set and every racer's model (fitted line / decision boundary) at
+    the step chosen under it; the last step to begin with."""
+    from figures.data_panel import data_panel_figure
+
+    last = max(run.steps, 1)
+    if "panel_step" not in SS or SS.get("_panel_steps") != run.steps:
+        SS["panel_step"] = run.steps
+        SS["_panel_steps"] = run.steps
+    step = st.slider("data panel: step", 0, last, key="panel_step", disabled=run.steps == 0,
+                     help="The models drawn are each optimizer's parameters at this step.")
+    labels = [r["label"] for r in results]
+    fig = data_panel_figure(surface, panel_positions(results, step), labels, step, presentation=present)
+    st.plotly_chart(fig, key="data_panel", width="stretch", config={"displaylogo": False})
+    batches = ", ".join(f"{i + 1}: {'full' if r.batch_size is None else r.batch_size}"
+                        for i, r in enumerate(run.racers))
+    st.caption(f"N = {surface.n_samples} samples. Batch size per optimizer: {batches}.")
+
+
 # --- page -----------------------------------------------------------------------
 
 state, errors = controls()
@@ -651,13 +742,19 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
     fig = main_figure(run, view.view, view.speed, view.present)
-    map_col, table_col = st.columns([2, 1]) if lesson is not None and lesson.table else (st.container(), None)
+    side = ("table" if lesson is not None and lesson.table
+            else "data" if isinstance(surface, landscapes.DataSurface) else None)
+    map_col, side_col = (st.columns([2, 1] if side == "table" else [5, 2]) if side
+                         else (st.container(), None))
     with map_col:
         event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
                                 width="stretch", config=CHART_CONFIG)
-    if table_col is not None:
-        with table_col:
+    if side == "table":
+        with side_col:
             lesson_table(run, race)
+    elif side == "data":
+        with side_col:
+            data_panel(run, race, surface, view.present)
 else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:

@@ -108,6 +108,10 @@ def to_query(state: AppState) -> dict[str, str]:
             q[f"r{i}.noise"] = _fmt(r.noise)
         if r.start is not None:
             q[f"r{i}.x"], q[f"r{i}.y"] = _fmt(r.start[0]), _fmt(r.start[1])
+        if r.batch_size is not None:
+            q[f"r{i}.batch"] = str(int(r.batch_size))
+        if r.drop_last:
+            q[f"r{i}.droplast"] = "1"
     if view.view != "both":
         q["view"] = view.view
     if view.speed != "normal":
@@ -321,7 +325,7 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
             warn(f"{exc} (from the link); using {lr:g}")
     hp = {}
     for k, v in parts.items():
-        if k in ("", "lr", "noise", "sched", "x", "y") or k.startswith("sched."):
+        if k in ("", "lr", "noise", "sched", "x", "y", "batch", "droplast") or k.startswith("sched."):
             continue
         if k not in opt.hyperparameters:
             warn(f"{name} has no hyperparameter {config.quote(k)} (from the link); ignored")
@@ -368,7 +372,38 @@ def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
             start = config.parse_start(parts.get("x", "missing"), parts.get("y", "missing"))
         except ValueError as exc:
             warn(f"r{i}: {exc} (from the link); it starts at the race's start")
-    return Racer(choice, schedule, noise, start)
+    batch_size, drop_last = _batch_from_query(i, parts, surface, sp, warn)
+    if noise and isinstance(landscapes.get(surface, **dict(sp)), landscapes.DataSurface):
+        warn(f"r{i}.noise: on a data surface the gradients are real mini-batches (r{i}.batch), "
+             "not Gaussian noise; noise ignored")
+        noise = 0.0
+    return Racer(choice, schedule, noise, start, batch_size=batch_size, drop_last=drop_last)
+
+
+def _batch_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> tuple:
+    """``rN.batch`` (1..N on a data surface) and ``rN.droplast``; bad values warn."""
+    if "batch" not in parts:
+        if "droplast" in parts:
+            warn(f"r{i}.droplast needs r{i}.batch in the link; ignored")
+        return None, False
+    s = landscapes.get(surface, **dict(sp))
+    if not isinstance(s, landscapes.DataSurface):
+        warn(f"r{i}.batch needs a data surface ({', '.join(landscapes.DATA_SURFACES)}); "
+             f"{surface} has no data set; ignored")
+        return None, False
+    try:
+        batch_size = config.parse_batch_size(parts["batch"], s.n_samples, f"r{i}.batch")
+    except ValueError as exc:
+        warn(f"{exc} (from the link); using the full batch")
+        return None, False
+    drop_last = False
+    if "droplast" in parts:
+        flag = _flag(parts["droplast"])
+        if flag is None:
+            warn(f"r{i}.droplast must be 0 or 1 in the link, got {parts['droplast']!r}")
+        else:
+            drop_last = flag
+    return batch_size, drop_last
 
 
 # --- widget state from a client ---------------------------------------------

@@ -122,10 +122,23 @@ def _start(args, surface) -> tuple[float, float]:
     return config.parse_start(args.start[0], args.start[1])
 
 
-def _common_run_kwargs(args) -> dict:
+def _common_run_kwargs(args, surface) -> dict:
     noise = config.parse_noise(args.noise, "--noise")
     seed = config.parse_int(args.seed, "--seed", 0, config.MAX_SEED)
-    return {"schedule": _schedule(args), "noise": noise, "seed": seed}
+    return {"schedule": _schedule(args), "noise": noise, "seed": seed, **_batch_kwargs(args, surface)}
+
+
+def _batch_kwargs(args, surface) -> dict:
+    """--batch-size / --drop-last: real mini-batches on a data surface."""
+    if getattr(args, "batch_size", None) is None:
+        if getattr(args, "drop_last", False):
+            raise UsageError("--drop-last needs --batch-size")
+        return {}
+    if not isinstance(surface, landscapes.DataSurface):
+        raise UsageError(f"--batch-size needs a data surface ({', '.join(landscapes.DATA_SURFACES)}); "
+                         f"{surface.name} has no data set (--noise adds Gaussian gradient noise)")
+    b = config.parse_batch_size(args.batch_size, surface.n_samples, "--batch-size")
+    return {"batch_size": b, "drop_last": bool(args.drop_last)}
 
 
 # --- run --------------------------------------------------------------------
@@ -135,9 +148,17 @@ def cmd_run(args) -> dict:
     choice = _choice(args, args.lr)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
-    kw = _common_run_kwargs(args)
-    r = experiments.summary(experiments.run_choice(surface, choice, start, steps, **kw), surface)
+    kw = _common_run_kwargs(args, surface)
+    if args.record_batches and "batch_size" not in kw:
+        raise UsageError("--record-batches needs --batch-size (a full batch is every sample, every step)")
+    tr = experiments.run_choice(surface, choice, start, steps, record_batches=args.record_batches, **kw)
+    r = experiments.summary(tr, surface)
     status, stop = r["status"], r["stopped_at"]
+    extra = {}
+    if "batch_size" in kw:
+        extra = {"batch_size": kw["batch_size"], "drop_last": kw["drop_last"], "n_samples": surface.n_samples}
+    if args.record_batches:
+        extra["batches"] = r["batches"]
     return {
         "surface": surface.name, "surface_params": dict(surface.params),
         "optimizer": choice.name, "lr": choice.lr,
@@ -157,6 +178,7 @@ def cmd_run(args) -> dict:
         "final_loss": _num(r["final_loss"]),
         "nearest_minimum": r["nearest_minimum"] if r["nearest_minimum"] >= 0 else None,
         "distance_to_minimum": _num(r["distance"]),
+        **extra,
     }
 
 
@@ -220,7 +242,7 @@ def cmd_sweep(args) -> dict:
     count = config.parse_int(args.count, "--count", 1, config.MAX_SWEEP)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
-    kw = _common_run_kwargs(args)
+    kw = _common_run_kwargs(args, surface)
     sweeps = [_sweep_json(c, experiments.sweep(surface, c, start, lo, hi, count, steps, **kw)) for c in choices]
     return {"surface": surface.name, "steps": steps, "start": list(start), **sweeps[0], "sweeps": sweeps}
 
@@ -246,7 +268,7 @@ def cmd_heatmap(args) -> dict:
     n = config.parse_int(args.count, "--count", 2, config.MAX_HEATMAP)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
-    hm = experiments.heatmap(surface, choice, start, lo, hi, n, steps, **_common_run_kwargs(args))
+    hm = experiments.heatmap(surface, choice, start, lo, hi, n, steps, **_common_run_kwargs(args, surface))
     ok = np.isfinite(hm.final_loss)
     best = np.unravel_index(np.argmin(np.where(ok, hm.final_loss, np.inf)), ok.shape) if ok.any() else None
     return {
@@ -300,7 +322,7 @@ def cmd_basins(args) -> dict:
     choice = _choice(args, args.lr)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     res = config.parse_int(args.resolution, "--resolution", 2, config.MAX_RESOLUTION)
-    b = experiments.basins(surface, choice, steps, res, **_common_run_kwargs(args))
+    b = experiments.basins(surface, choice, steps, res, **_common_run_kwargs(args, surface))
     counts = {str(i): int((b.basin == i).sum()) for i in range(-1, len(surface.minima))}
     return {
         "surface": surface.name, "optimizer": choice.name, "lr": choice.lr, "steps": steps,
@@ -313,8 +335,8 @@ def cmd_basins(args) -> dict:
 # --- export -----------------------------------------------------------------
 
 EXPORT_FORMATS = ("png", "svg", "html", "gif", "csv", "json")
-_RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed")
-_RUN_LISTS = ("surface_set", "set", "schedule_set")
+_RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed", "batch_size")
+_RUN_LISTS = ("surface_set", "set", "schedule_set", "drop_last")
 _RUN_DEFAULTS = {"steps": str(config.DEFAULT_STEPS), "schedule": "constant", "noise": "0", "seed": "0"}
 
 
@@ -354,8 +376,9 @@ def _export_run(args):
     choice = _choice(args, args.lr)
     steps = config.parse_int(args.steps, "--steps", config.MIN_RACE_STEPS, config.MAX_STEPS)
     start = _start(args, surface)
-    kw = _common_run_kwargs(args)
-    racer = config.Racer(choice, kw["schedule"], kw["noise"])
+    kw = _common_run_kwargs(args, surface)
+    racer = config.Racer(choice, kw["schedule"], kw["noise"], batch_size=kw.get("batch_size"),
+                         drop_last=kw.get("drop_last", False))
     run = config.RunConfig(surface.name, tuple(sorted(surface.params.items())), (racer,), steps,
                            start, kw["seed"])
     return run, None, False
@@ -495,9 +518,13 @@ def build_parser() -> Parser:
         sp.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
         sp.add_argument("--noise", default="0", help="std of Gaussian gradient noise")
         sp.add_argument("--seed", default="0")
+        _batch_flags(sp)
         sp.add_argument("--json", action="store_true")
 
-    common(sub.add_parser("run", help="one trajectory"))
+    rp = sub.add_parser("run", help="one trajectory")
+    common(rp)
+    rp.add_argument("--record-batches", action="store_true",
+                    help="add the sample indices of every step's mini-batch to the JSON")
     sp = sub.add_parser("sweep", help="many log-spaced learning rates at once, per optimizer")
     common(sp, lr=False, several=True)
     sp.add_argument("--lr-min", required=True)
@@ -533,7 +560,16 @@ def build_parser() -> Parser:
     ep.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
     ep.add_argument("--noise", default=None, help="std of Gaussian gradient noise (default 0)")
     ep.add_argument("--seed", default=None, help="default 0")
+    _batch_flags(ep)
     return p
+
+
+def _batch_flags(sp) -> None:
+    sp.add_argument("--batch-size", default=None, metavar="B",
+                    help="data surfaces: samples per gradient (1 = stochastic, N = full batch); "
+                    "default: full batch")
+    sp.add_argument("--drop-last", action="store_true",
+                    help="with --batch-size: skip each epoch's last, smaller batch")
 
 
 COMMANDS = {"list": cmd_list, "lessons": cmd_lessons, "lesson": cmd_lesson, "run": cmd_run,
