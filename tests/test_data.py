@@ -341,3 +341,202 @@ def test_predict_shapes(name):
     s = surf(name)
     pts = np.zeros((7, s.data.X.shape[1]))
     assert s.predict(np.zeros((3, 2)), pts).shape == (3, 7)
+
+
+# --------------------------------------------------------------------------
+# Bad input and the batch size in the CLI, the share link and the app
+# --------------------------------------------------------------------------
+
+def run_cli(*args):
+    import contextlib
+    import io
+
+    import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+RUN = ("run", "--surface", "linear_regression", "--optimizer", "gd", "--lr", "0.1", "--steps", "30")
+
+
+def test_cli_batch_run_records_its_batches():
+    import json
+
+    code, out, err = run_cli(*RUN, "--surface-set", "n=40", "--batch-size", "16", "--record-batches",
+                             "--seed", "3", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["batch_size"] == 16 and d["n_samples"] == 40 and d["drop_last"] is False
+    assert len(d["batches"]) == 30 == len(d["points"]) - 1
+    assert [len(b) for b in d["batches"][:3]] == [16, 16, 8]
+    assert sorted(sum(d["batches"][:3], [])) == list(range(40))
+    code, out2, _ = run_cli(*RUN, "--surface-set", "n=40", "--batch-size", "16", "--record-batches",
+                            "--seed", "3", "--json")
+    assert json.loads(out2)["points"] == d["points"]  # a seed repeats
+    code, out3, _ = run_cli(*RUN, "--surface-set", "n=40", "--batch-size", "16", "--drop-last",
+                            "--record-batches", "--json")
+    assert [len(b) for b in json.loads(out3)["batches"][:3]] == [16, 16, 16]
+
+
+def test_cli_full_batch_equals_no_batch():
+    import json
+
+    _, a, _ = run_cli(*RUN, "--json")
+    _, b, _ = run_cli(*RUN, "--batch-size", "256", "--json")
+    assert json.loads(a)["points"] == json.loads(b)["points"]
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--batch-size", "0"), "--batch-size must be a whole number from 1 to N = 256"),
+    (("--batch-size", "257"), "--batch-size must be a whole number from 1 to N = 256"),
+    (("--batch-size", "2.5"), "--batch-size must be a whole number from 1 to N = 256"),
+    (("--batch-size", "many"), "--batch-size must be a whole number from 1 to N = 256"),
+    (("--surface-set", "n=5000"), "linear_regression.n must be in [2, 2048]"),
+    (("--surface-set", "n=20.5"), "linear_regression.n must be a whole number"),
+    (("--record-batches",), "--record-batches needs --batch-size"),
+    (("--drop-last",), "--drop-last needs --batch-size"),
+    (("--batch-size", "4", "--noise", "1"), "not both"),
+])
+def test_cli_bad_batch_input(args, words):
+    code, out, err = run_cli(*RUN, *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert words in err
+
+
+def test_cli_batch_size_on_an_analytic_surface():
+    code, _, err = run_cli("run", "--surface", "bowl", "--optimizer", "gd", "--batch-size", "4")
+    assert code == 2 and "needs a data surface" in err and "linear_regression" in err
+
+
+def test_cli_sweep_with_minibatches():
+    import json
+
+    code, out, err = run_cli("sweep", "--surface", "linear_regression", "--optimizer", "gd",
+                             "--lr-min", "0.01", "--lr-max", "1", "--count", "30", "--steps", "200",
+                             "--batch-size", "16", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["best_lr"] is not None and d["best_final_loss"] < 0.3
+
+
+LINK = {"surface": "linear_regression", "r1": "gd", "r1.lr": "0.1", "r2": "gd", "r2.lr": "0.1",
+        "r2.batch": "16", "r2.droplast": "1", "r3": "gd", "r3.lr": "0.1", "r3.batch": "1"}
+
+
+def test_link_round_trip_keeps_batch_sizes():
+    import appstate
+
+    state, warnings = appstate.from_query(LINK)
+    assert not warnings
+    assert [r.batch_size for r in state.run.racers] == [None, 16, 1]
+    assert [r.drop_last for r in state.run.racers] == [False, True, False]
+    q = appstate.to_query(state)
+    assert q["r2.batch"] == "16" and q["r2.droplast"] == "1" and "r1.batch" not in q
+    again = appstate.from_query(q)[0]
+    assert again.run.racers == state.run.racers and again.run.surface_params == state.run.surface_params
+
+
+@pytest.mark.parametrize("extra,words", [
+    ({"r1.batch": "0"}, "r1.batch must be a whole number from 1 to N = 256"),
+    ({"r1.batch": "300"}, "r1.batch must be a whole number from 1 to N = 256"),
+    ({"r1.batch": "2.5"}, "r1.batch must be a whole number from 1 to N = 256"),
+    ({"s.n": "99999"}, "linear_regression.n must be in [2, 2048]"),
+    ({"r1.noise": "1"}, "noise ignored"),
+    ({"r1.droplast": "1"}, "needs r1.batch"),
+])
+def test_link_bad_batch_input_warns(extra, words):
+    import appstate
+
+    state, warnings = appstate.from_query({"surface": "linear_regression", "r1": "gd", **extra})
+    assert any(words in w for w in warnings), warnings
+    assert state.run.racers[0].batch_size is None and state.run.racers[0].noise == 0
+
+
+def test_link_batch_on_an_analytic_surface_warns():
+    import appstate
+
+    state, warnings = appstate.from_query({"surface": "bowl", "r1": "gd", "r1.batch": "4"})
+    assert any("needs a data surface" in w for w in warnings)
+    assert state.run.racers[0].batch_size is None
+
+
+def _app(query):
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    app = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_app_data_surface_shows_batch_control_and_data_panel():
+    import json
+
+    at = _app(LINK)
+    assert not at.exception and not at.error and not at.warning
+    labels = [n.label for n in at.number_input]
+    assert labels.count("batch size (1 … N = 256)") == 3
+    assert "gradient noise σ" not in labels
+    assert [at.number_input(key=f"batch.{i}").value for i in range(3)] == [256, 16, 1]
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    panel = charts[1]
+    names = [t.get("name", "") for t in panel["data"]]
+    assert any(n.startswith("data (N = 256)") for n in names)
+    assert sum(n.startswith(("1. gd", "2. gd", "3. gd")) for n in names) == 3
+    assert "step 500" in panel["layout"]["title"]["text"]
+    at.slider(key="panel_step").set_value(0).run()
+    panel0 = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert "step 0" in panel0["layout"]["title"]["text"]
+    assert any("w = -1.5, b = 2" in t.get("name", "") for t in panel0["data"])  # the start
+    # back on an analytic surface: the noise control returns, no panel
+    at.selectbox(key="surface").set_value("bowl").run()
+    labels = [n.label for n in at.number_input]
+    assert "gradient noise σ" in labels and not any(lb.startswith("batch size") for lb in labels)
+    assert len(at.get("plotly_chart")) == 2  # the map and the loss plot
+
+
+@pytest.mark.parametrize("value", [0, 300])
+def test_app_bad_batch_size_is_a_clear_error(value):
+    at = _app(LINK)
+    at.number_input(key="batch.1").set_value(value).run()
+    assert not at.exception
+    assert any("optimizer 2: batch size must be a whole number from 1 to N = 256" in e.value
+               for e in at.error)
+
+
+def test_app_bad_data_set_size_is_a_clear_error():
+    at = _app(LINK)
+    at.number_input(key="sp.linear_regression.n").set_value(100.5).run()
+    assert not at.exception
+    assert any("linear_regression.n must be a whole number" in e.value for e in at.error)
+    at.number_input(key="sp.linear_regression.n").set_value(100).run()
+    assert not at.error
+    # a full batch stays full; a mini-batch stays
+    assert at.number_input(key="batch.0").value == 100 and at.number_input(key="batch.1").value == 16
+
+
+def test_app_bad_batch_link_warns():
+    at = _app({**LINK, "r2.batch": "0"})
+    assert not at.exception
+    assert any(w.value.startswith("Share link:") and "r2.batch" in w.value for w in at.warning)
+    assert at.number_input(key="batch.1").value == 256
+
+
+@pytest.mark.parametrize("name", ["logistic_regression", "nn_slice"])
+def test_app_classification_panel_draws_boundaries(name):
+    import json
+
+    at = _app({"surface": name, "r1": "adam", "r1.lr": "0.05", "r2": "adam", "r2.lr": "0.05",
+               "r2.batch": "16", "steps": "100"})
+    assert not at.exception and not at.error
+    panel = json.loads(at.get("plotly_chart")[1].proto.spec)
+    names = [t.get("name", "") for t in panel["data"]]
+    assert "class 0" in names and "class 1" in names
+    assert sum("boundary" in n for n in names) == 2
