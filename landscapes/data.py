@@ -141,6 +141,12 @@ def full_batch(terms: Terms, X: Array, y: Array, order: int, cost: float = 1.0):
     return fn
 
 
+def _mean(a: Array) -> Array:
+    """Mean over the last axis (samples): what ``np.mean(a, axis=-1)`` computes,
+    without its Python-level overhead (a third of a small run's time)."""
+    return np.add.reduce(a, axis=-1) / a.shape[-1]
+
+
 def _pair(gx: Array, gy: Array) -> Array:
     out = np.empty(gx.shape + (2,))
     out[..., 0] = gx
@@ -170,11 +176,11 @@ def _linear_terms(P: Array, X: Array, y: Array, order: int) -> Array:
     w, b = P[:, 0:1], P[:, 1:2]
     r = w * x + b - y
     if order == 0:
-        return np.mean(r * r, axis=-1)
+        return _mean(r * r)
     if order == 1:
-        return _pair(np.mean(2 * r * x, axis=-1), np.mean(2 * r, axis=-1))
-    xx = np.broadcast_to(np.mean(x * x, axis=-1), (len(P),))
-    xm = np.broadcast_to(np.mean(x, axis=-1), (len(P),))
+        return _pair(_mean(2 * r * x), _mean(2 * r))
+    xx = np.broadcast_to(_mean(x * x), (len(P),))
+    xm = np.broadcast_to(_mean(x), (len(P),))
     return _sym(2 * xx, 2 * xm, np.full(len(P), 2.0))
 
 
@@ -249,14 +255,14 @@ def _logistic_terms(P: Array, X: Array, y: Array, order: int) -> Array:
     z = w1 * x1 + w2 * x2
     if order == 0:
         # log(1 + e^z) - y z: the cross-entropy of sigmoid(z), without overflow
-        return np.mean(np.logaddexp(0.0, z) - y * z, axis=-1) + 0.5 * L2 * (P[:, 0] ** 2 + P[:, 1] ** 2)
+        return _mean(np.logaddexp(0.0, z) - y * z) + 0.5 * L2 * (P[:, 0] ** 2 + P[:, 1] ** 2)
     t = np.tanh(0.5 * z)  # sigmoid(z) = (1 + tanh(z/2)) / 2, no overflow
     if order == 1:
         e = 0.5 * (1.0 + t) - y
-        return _pair(np.mean(e * x1, axis=-1) + L2 * P[:, 0], np.mean(e * x2, axis=-1) + L2 * P[:, 1])
+        return _pair(_mean(e * x1) + L2 * P[:, 0], _mean(e * x2) + L2 * P[:, 1])
     q = 0.25 * (1.0 - t * t)  # sigmoid'(z)
-    return _sym(np.mean(q * x1 * x1, axis=-1) + L2, np.mean(q * x1 * x2, axis=-1),
-                np.mean(q * x2 * x2, axis=-1) + L2)
+    return _sym(_mean(q * x1 * x1) + L2, _mean(q * x1 * x2),
+                _mean(q * x2 * x2) + L2)
 
 
 def make_blobs(n: int, noise: float, seed: int) -> Dataset:

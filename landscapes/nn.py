@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Minimum, Param, Surface
-from .data import DataSurface, Dataset, full_batch, newton_minimum, register_data
+from .data import DataSurface, Dataset, _mean, full_batch, newton_minimum, register_data
 
 Array = np.ndarray
 
@@ -201,20 +201,20 @@ def _slice_terms(theta: Array, d1: Array, d2: Array):
         if logits_only:
             return delta
         if order == 0:
-            return np.mean(np.logaddexp(0.0, (1.0 - 2.0 * y) * delta), axis=-1)
+            return _mean(np.logaddexp(0.0, (1.0 - 2.0 * y) * delta))
         t = np.tanh(0.5 * delta)
         g = 0.5 * (1.0 + t) - y       # d loss / d delta = sigmoid(delta) - y
         da, db = za[..., 0], zb[..., 0]
         if order == 1:
             out = np.empty((len(P), 2))
-            out[:, 0] = np.mean(g * da, axis=-1)
-            out[:, 1] = np.mean(g * db, axis=-1)
+            out[:, 0] = _mean(g * da)
+            out[:, 1] = _mean(g * db)
             return out
         q = 0.25 * (1.0 - t * t)      # d² loss / d delta²
         out = np.empty((len(P), 2, 2))
-        out[:, 0, 0] = np.mean(q * da * da + g * zaa[..., 0], axis=-1)
-        out[:, 0, 1] = out[:, 1, 0] = np.mean(q * da * db + g * zab[..., 0], axis=-1)
-        out[:, 1, 1] = np.mean(q * db * db + g * zbb[..., 0], axis=-1)
+        out[:, 0, 0] = _mean(q * da * da + g * zaa[..., 0])
+        out[:, 0, 1] = out[:, 1, 0] = _mean(q * da * db + g * zab[..., 0])
+        out[:, 1, 1] = _mean(q * db * db + g * zbb[..., 0])
         return out
 
     return terms
