@@ -540,3 +540,26 @@ def test_app_classification_panel_draws_boundaries(name):
     names = [t.get("name", "") for t in panel["data"]]
     assert "class 0" in names and "class 1" in names
     assert sum("boundary" in n for n in names) == 2
+
+
+def test_batch_lesson_claims():
+    """The batch lesson's text: the full batch reaches the least-squares fit; a
+    mini-batch of 16 jitters around it; single examples jitter most."""
+    import appstate
+
+    state = appstate.lesson_state("batch")
+    run_ = state.run
+    assert run_.surface == "linear_regression"
+    assert [r.batch_size for r in run_.racers] == [None, 16, 1]
+    assert len({r.choice.lr for r in run_.racers}) == 1
+    s = run_.get_surface()
+    m = s.minima[0]
+    full, mini, single = experiments.run_config(run_)
+    spread = []
+    for tr in (full, mini, single):
+        p = tr.positions[-100:, 0]
+        spread.append(float(np.mean(np.hypot(p[:, 0] - m.x, p[:, 1] - m.y))))
+    assert full.final_loss[0] - m.value < 1e-4          # reaches the fit
+    assert spread[0] < spread[1] < spread[2]            # jitter grows as the batch shrinks
+    assert spread[1] < 0.1 and spread[2] > 2 * spread[1]
+    assert mini.final_loss[0] - m.value < 0.01 < single.final_loss[0] - m.value
