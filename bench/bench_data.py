@@ -26,12 +26,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import experiments  # noqa: E402
-import landscapes  # noqa: E402
-from config import OptimizerChoice, Racer, RunConfig  # noqa: E402
-from landscapes import nn  # noqa: E402
+import experiments
+import landscapes
+from config import OptimizerChoice, Racer, RunConfig
+from landscapes import nn
 
 
 def timed(fn, repeat=3):

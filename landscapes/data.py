@@ -31,8 +31,8 @@ and, in :mod:`landscapes.nn`, a 2-D slice through a small neural network's loss.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Minimum, Param, Surface
-from .data import DataSurface, Dataset, _mean, full_batch, newton_minimum, register_data
+from .data import Dataset, DataSurface, _mean, full_batch, newton_minimum, register_data
 
 Array = np.ndarray
 
