@@ -175,6 +175,7 @@ if "_pending_hp" in SS:  # a click on a sweep or heat map, or an "optimal settin
 if "_pending_step" in SS:  # a click on a path point: show that step in the inspector
     SS["inspect_racer"], SS["inspect_step"] = SS.pop("_pending_step")
     SS["inspect_open"] = True
+    SS["panel_step"] = SS["inspect_step"]  # the data panel shows that step too
 
 
 # --- controls -----------------------------------------------------------------
@@ -334,7 +335,9 @@ def controls() -> tuple[AppState, list[str]]:
                 if key not in SS:
                     SS[key] = float(p.default)
                 col.number_input(k, min_value=float(p.low), max_value=float(p.high), key=key,
-                                 format="%.4g", help=p.doc, step=1.0 if p.integer else None,
+                                 format="%.4g", step=1.0 if p.integer else None,
+                                 help=f"{p.doc}: {'a whole number ' if p.integer else ''}"
+                                 f"from {p.low:g} to {p.high:g}",
                                  on_change=on_data_size if k == "n" else None)
         sp_error = surface_param_error(surface)
         if sp_error:
