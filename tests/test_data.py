@@ -563,3 +563,24 @@ def test_batch_lesson_claims():
     assert spread[0] < spread[1] < spread[2]            # jitter grows as the batch shrinks
     assert spread[1] < 0.1 and spread[2] > 2 * spread[1]
     assert mini.final_loss[0] - m.value < 0.01 < single.final_loss[0] - m.value
+
+
+def test_app_click_on_a_path_point_moves_the_data_panel():
+    import base64
+    import json
+
+    at = _app({**LINK, "steps": "40"})
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "2. gd (batch 16, drop last)")
+    path = fig["data"][curve]
+    xs = np.frombuffer(base64.b64decode(path["x"]["bdata"]), dtype=path["x"]["dtype"])
+    ys = np.frombuffer(base64.b64decode(path["y"]["bdata"]), dtype=path["y"]["dtype"])
+    at.session_state["chart"] = {"selection": {"points": [{"x": float(xs[7]), "y": float(ys[7]),
+                                                           "curve_number": curve, "point_index": 7,
+                                                           "point_number": 7}],
+                                               "point_indices": [7], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception
+    assert at.slider(key="panel_step").value == 7
+    panel = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert "step 7" in panel["layout"]["title"]["text"]
