@@ -35,12 +35,13 @@ class RacerPreset:
     schedule_params: tuple = ()
     noise: float = 0.0
     start: tuple[float, float] | None = None   # its own start; None: the lesson's
+    batch_size: int | None = None    # data surfaces: samples per gradient; None: the full batch
 
     def build(self, surface: str, sp: tuple = ()) -> Racer:
         lr = self.lr if self.lr is not None else presets.suggested_lr(self.optimizer, surface, sp)
         return Racer(OptimizerChoice.build(self.optimizer, lr, **dict(self.hp)),
                      ScheduleChoice.build(self.schedule, **dict(self.schedule_params)), self.noise,
-                     self.start)
+                     self.start, batch_size=self.batch_size)
 
 
 # --- claims --------------------------------------------------------------------
@@ -103,6 +104,10 @@ class Claim:
             "gradients_at_points_of": lambda: f"{r} takes every gradient at {o}'s points "
                                               f"(to float precision)",
             "apart_at_least": lambda: f"{r}'s and {o}'s points are at least {v} apart at some step",
+            "mean_distance_between": lambda: f"from step {self.after} on, {r} stays on average between "
+                                             f"{self.values[0]:g} and {self.values[1]:g} from the minimum",
+            "wanders_more": lambda: f"from step {self.after} on, {r} stays on average more than {v} times "
+                                    f"as far from the minimum as {o}",
         }[self.kind]()
 
 
@@ -220,7 +225,22 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
         n = min(len(r["positions"]), len(o["positions"]))
         gap = float(np.max(np.linalg.norm(r["positions"][:n] - o["positions"][:n], axis=1)))
         return f"at most {gap:.4g} apart", gap >= claim.value
+    if k in ("mean_distance_between", "wanders_more"):
+        a = _mean_distance(r, surface, claim.after)
+        if k == "mean_distance_between":
+            return f"mean distance {a:.4g}", bool(claim.values[0] <= a <= claim.values[1])
+        b = _mean_distance(o, surface, claim.after)
+        return f"{a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > claim.value * b)
     raise ValueError(f"unknown claim kind {k!r}")
+
+
+def _mean_distance(r: dict, surface: landscapes.Surface, after: int) -> float:
+    """Mean distance to the nearest listed minimum over the steps from ``after`` on
+    (NaN when the run stopped before)."""
+    pts = r["positions"][after:]
+    if not len(pts) or not surface.minima:
+        return float("nan")
+    return float(np.mean(surface.nearest_minimum(pts)[1]))
 
 
 # --- lessons -------------------------------------------------------------------
@@ -284,6 +304,9 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
         fields["rate_from"], fields["rate_to"] = theory.MEASURE_FROM, theory.MEASURE_TO
     x, y = run.start_point()
     fields["start"] = f"({x:g}, {y:g})"
+    surface = run.get_surface()
+    if isinstance(surface, landscapes.DataSurface):
+        fields["N"] = surface.n_samples
     fields["r1_start"] = f"{run.racer_start(0)[0]:g}" if run.racers else ""
     fields["companion_angle"] = ""
     for i, (r, label) in enumerate(zip(run.racers, labels), start=1):
@@ -291,7 +314,8 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
         fields[f"r{i}"] = SimpleNamespace(
             lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name,
             title=r.choice.optimizer.title, label=label,
-            noise=f"{r.noise:g}", **{k: (f"{v:g}" if not isinstance(v, bool) else v)
+            noise=f"{r.noise:g}", batch="full" if r.batch_size is None else f"{r.batch_size}",
+            **{k: (f"{v:g}" if not isinstance(v, bool) else v)
                                       for k, v in hp.items() if k != "lr"},
             **{f"sched_{k}": (f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool)
                               else schedules.format_value(v)) for k, v in r.schedule.params})
@@ -495,6 +519,20 @@ _add(Lesson(
     companion=((("condition", 20.0), ("angle", 45.0)), _ROTATED), captions=("0°", "45°"),
     claims=(C("same_distance", 1, 1e-6, other=3), C("closer_than_other", 2, other=4),
             C("closer_than", 2, 0.001), C("farther_than", 4, 0.005))))
+
+_add(Lesson(
+    "batch", "Full batch, mini-batch and single examples on real data",
+    "Gradient descent with one learning rate ({r1.lr}) fits a line y = w x + b to N = {N} noisy "
+    "points; the racers differ only in how many points each gradient uses. The full batch "
+    "({r1.label}: all {N} points every step) walks smoothly to the least-squares fit. A mini-batch "
+    "of {r2.batch} ({r2.label}) follows nearly the same path but keeps jittering around the fit. "
+    "Single examples ({r3.label}) jitter most and never settle: with a constant learning rate, "
+    "stochastic gradients reach only a neighbourhood of the minimum, larger for smaller batches. "
+    "The panel beside the map draws each racer's line at the step you pick.",
+    "linear_regression", (R("gd", 0.1), R("gd", 0.1, batch_size=16), R("gd", 0.1, batch_size=1)),
+    steps=300,
+    claims=(C("closer_than", 1, 0.01), C("mean_distance_between", 2, after=200, values=(0.01, 0.1)),
+            C("wanders_more", 3, 2.0, other=2, after=200), C("closer_than_other", 1, other=2))))
 
 _ARTICLE = _article_values(5.0, 0.1, 20)
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 import experiments
+import landscapes
 from config import Racer, RunConfig
 
 NOT_REACHED = "not reached"
@@ -63,8 +64,9 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
                     label += f" {_hp_text(k, v)}"
         if len(noises) > 1 and r.noise:
             label += f" σ={r.noise:.3g}"
-        if len(batches) > 1 and getattr(r, "batch_size", None):
-            label += f" batch={r.batch_size}"
+        if len(batches) > 1:
+            label += " full batch" if r.batch_size is None else f" batch={r.batch_size}"
+            label += " drop last" if r.drop_last else ""
         own = starts[len(labels)] if starts is not None else None
         if own is not None and len(set(starts)) > 1:  # only a racer with its own start says where
             label += f" from ({own[0]:.3g}, {own[1]:.3g})"
@@ -122,7 +124,8 @@ def config_dict(run: RunConfig) -> dict:
         "optimizers": [{"optimizer": r.choice.name,
                         "hyperparameters": {k: (v if isinstance(v, bool) else float(v)) for k, v in r.choice.hp},
                         "schedule": r.schedule.name, "schedule_params": dict(r.schedule.params),
-                        "noise": r.noise, "start": list(run.racer_start(i))}
+                        "noise": r.noise, "start": list(run.racer_start(i)),
+                        "batch_size": r.batch_size, "drop_last": r.drop_last}
                        for i, r in enumerate(run.racers)],
     }
 
@@ -167,8 +170,10 @@ def results_table(run: RunConfig, results: list[dict]) -> list[dict]:
         if scheduled:
             row["schedule"] = racer.schedule.name
             row["lr at last step"] = _cell(r["lrs"][-1]) if len(r["lrs"]) else "–"
+        data = isinstance(run.get_surface(), landscapes.DataSurface)
         row.update({
-            "noise σ": racer.noise,
+            **({"batch size": "full" if racer.batch_size is None else str(racer.batch_size)} if data
+               else {"noise σ": racer.noise}),
             "final x": _cell(x),
             "final y": _cell(y),
             "final loss": _cell(r["final_loss"]),

@@ -489,7 +489,8 @@ def test_app_data_surface_shows_batch_control_and_data_panel():
     panel = charts[1]
     names = [t.get("name", "") for t in panel["data"]]
     assert any(n.startswith("data (N = 256)") for n in names)
-    assert sum(n.startswith(("1. gd", "2. gd", "3. gd")) for n in names) == 3
+    for label in ("gd full batch: w", "gd batch=16 drop last: w", "gd batch=1: w"):
+        assert sum(n.startswith(label) for n in names) == 1, (label, names)
     assert "step 500" in panel["layout"]["title"]["text"]
     at.slider(key="panel_step").set_value(0).run()
     panel0 = json.loads(at.get("plotly_chart")[1].proto.spec)
@@ -571,7 +572,8 @@ def test_app_click_on_a_path_point_moves_the_data_panel():
 
     at = _app({**LINK, "steps": "40"})
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "2. gd (batch 16, drop last)")
+    curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "gd batch=16 drop last"
+                 and t.get("type", "scatter") == "scatter")
     path = fig["data"][curve]
     xs = np.frombuffer(base64.b64decode(path["x"]["bdata"]), dtype=path["x"]["dtype"])
     ys = np.frombuffer(base64.b64decode(path["y"]["bdata"]), dtype=path["y"]["dtype"])
