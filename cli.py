@@ -68,9 +68,11 @@ def describe_all() -> dict:
             "minima_kinds": [m.kind for m in s.minima],
             "saddles": [[m.x, m.y] for m in s.saddles],
             "default_start": list(s.default_start),
-            "parameters": {k: {"default": p.default, "min": p.low, "max": p.high, "doc": p.doc}
+            "parameters": {k: {"default": p.default, "min": p.low, "max": p.high, "doc": p.doc,
+                               "integer": p.integer}
                            for k, p in spec.params.items()},
             "lesson": s.lesson,
+            "data_set_size": s.n_samples if isinstance(s, landscapes.DataSurface) else None,
         })
     opts = []
     for name in optimizers.names():

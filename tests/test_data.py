@@ -586,3 +586,16 @@ def test_app_click_on_a_path_point_moves_the_data_panel():
     assert at.slider(key="panel_step").value == 7
     panel = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert "step 7" in panel["layout"]["title"]["text"]
+
+
+def test_cli_list_marks_data_surfaces():
+    import json
+
+    code, out, _ = run_cli("list", "--json")
+    assert code == 0
+    surfaces = {s["name"]: s for s in json.loads(out)["surfaces"]}
+    assert surfaces["linear_regression"]["data_set_size"] == 256
+    assert surfaces["nn_slice"]["data_set_size"] == 100
+    assert surfaces["bowl"]["data_set_size"] is None
+    assert surfaces["linear_regression"]["parameters"]["n"]["integer"] is True
+    assert surfaces["linear_regression"]["parameters"]["noise"]["integer"] is False
