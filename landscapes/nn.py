@@ -154,9 +154,9 @@ def _slice_terms(theta: Array, d1: Array, d2: Array):
     their difference δ = o₁ - o₀: loss = log(1 + e^{sδ}) with s = 1 - 2y, so the
     last layer is evaluated as the one row W₁ - W₀ (the same function, fewer
     operations)."""
-    def two_class(layers):
+    def two_class(layers):  # and each weight matrix transposed, (in, out), contiguous
         *hidden, (W, c) = layers
-        return hidden + [(W[1:] - W[:1], c[1:] - c[:1])]
+        return [(np.ascontiguousarray(W.T), c) for W, c in hidden + [(W[1:] - W[:1], c[1:] - c[:1])]]
 
     L0, L1, L2 = (two_class(unflatten(v)) for v in (theta, d1, d2))
     last = len(L0) - 1
@@ -166,12 +166,12 @@ def _slice_terms(theta: Array, d1: Array, d2: Array):
         b = P[:, 1][:, None, None]
         h, ha, hb, haa, hab, hbb = X, None, None, None, None, None
         for k, ((W, c), (Wa, ca), (Wb, cb)) in enumerate(zip(L0, L1, L2)):
-            WpT = (W.T + a * Wa.T + b * Wb.T)                # (M, in, out): the weights at (a, b)
+            WpT = W + a * Wa + b * Wb                        # (M, in, out): the weights at (a, b)
             z = h @ WpT                                      # (M, n, out)
             z += c + a * ca + b * cb
             if order >= 1:   # derivatives of z along a and b
-                za = h @ Wa.T + ca
-                zb = h @ Wb.T + cb
+                za = h @ Wa + ca
+                zb = h @ Wb + cb
                 if ha is not None:
                     za += ha @ WpT
                     zb += hb @ WpT
@@ -179,14 +179,14 @@ def _slice_terms(theta: Array, d1: Array, d2: Array):
                 if ha is None:  # the input does not move with (a, b)
                     zaa = zab = zbb = None
                 else:
-                    zaa = 2.0 * (ha @ Wa.T) + haa @ WpT
-                    zab = ha @ Wb.T + hb @ Wa.T + hab @ WpT
-                    zbb = 2.0 * (hb @ Wb.T) + hbb @ WpT
+                    zaa = 2.0 * (ha @ Wa) + haa @ WpT
+                    zab = ha @ Wb + hb @ Wa + hab @ WpT
+                    zbb = 2.0 * (hb @ Wb) + hbb @ WpT
             if k == last:
                 break
             h = np.tanh(z, out=z)     # z is not needed again
-            s1 = 1.0 - h * h          # tanh'
             if order >= 1:
+                s1 = 1.0 - h * h      # tanh'
                 ha, hb = s1 * za, s1 * zb
             if order >= 2:
                 s2 = -2.0 * h * s1    # tanh''
