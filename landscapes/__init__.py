@@ -13,4 +13,5 @@ from . import data  # noqa: F401  (registers the data losses)
 from . import nn  # noqa: F401  (registers the neural-network slice)
 from .data import DATA_SURFACES, DataSurface, Dataset
 
-__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "Minimum", "Param", "Surface", "REGISTRY", "get", "names", "spec_of", "validate_params"]
+__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "Minimum", "Param", "Surface", "REGISTRY", "get",
+           "names", "spec_of", "validate_params"]

@@ -253,7 +253,8 @@ def nn_slice(n: float = 100, noise: float = 0.2, seed: float = 0) -> Surface:
     return DataSurface(
         name="nn_slice",
         title="Neural network: a 2-D slice of its loss",
-        latex=r"L(a, b) = \frac{1}{N}\sum_{i=1}^{N} \mathrm{CE}\big(\mathrm{MLP}_{\theta^* + a d_1 + b d_2}(x_i),\, y_i\big)",
+        latex=(r"L(a, b) = \frac{1}{N}\sum_{i=1}^{N} "
+               r"\mathrm{CE}\big(\mathrm{MLP}_{\theta^* + a d_1 + b d_2}(x_i),\, y_i\big)"),
         f=f, grad=grad, hessian=hessian,
         domain=((-1.0, 1.0), (-1.0, 1.0)),
         minima=minima,
