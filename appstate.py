@@ -446,6 +446,13 @@ def sanitize_widget_state(SS) -> list[str]:
             reset(f"lr.{i}", 1e-3, f"learning rate {i + 1}")
         if f"noise.{i}" in SS and not number_ok(SS[f"noise.{i}"], 0.0, config.MAX_NOISE):
             reset(f"noise.{i}", 0.0, f"noise {i + 1}")
+        # a batch size outside 1..N is the batch control's own error message; a non-number is reset
+        if f"batch.{i}" in SS and not number_ok(SS[f"batch.{i}"], -math.inf, math.inf):
+            fixed.append(f"the control batch size {i + 1} held an invalid value "
+                         f"{config.quote(SS.get(f'batch.{i}'))}; reset to the full batch")
+            del SS[f"batch.{i}"]
+        if f"droplast.{i}" in SS and not isinstance(SS[f"droplast.{i}"], bool):
+            reset(f"droplast.{i}", False, f"drop last {i + 1}")
     for key in [k for k in list(SS.keys()) if isinstance(k, str) and k.startswith("schedp.")]:
         _, _, rest = key.partition(".")
         _, _, rest = rest.partition(".")  # the racer's number

@@ -599,3 +599,16 @@ def test_cli_list_marks_data_surfaces():
     assert surfaces["bowl"]["data_set_size"] is None
     assert surfaces["linear_regression"]["parameters"]["n"]["integer"] is True
     assert surfaces["linear_regression"]["parameters"]["noise"]["integer"] is False
+
+
+@pytest.mark.parametrize("key,value", [("batch.1", "sixteen"), ("batch.1", float("nan")), ("droplast.1", "yes")])
+def test_app_modified_client_batch_widgets_are_reset(key, value):
+    import appstate
+
+    at = _app(LINK)
+    state = {k: at.session_state[k] for k in ("surface", "batch.0", "batch.1", "droplast.1")}
+    assert appstate.sanitize_widget_state(dict(state)) == []
+    state[key] = value
+    messages = appstate.sanitize_widget_state(state)
+    assert len(messages) == 1 and "held an invalid value" in messages[0]
+    assert appstate.sanitize_widget_state(dict(state)) == []
