@@ -425,14 +425,15 @@ def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
 def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
     r = run.racers[i]
     return experiments.heatmap(run.get_surface(), r.choice, run.racer_start(i), lo, hi, HEATMAP_SIZE, run.steps,
-                               schedule=r.schedule, noise=r.noise, seed=run.seed + i)
+                               schedule=r.schedule, noise=r.noise, seed=run.seed + i,
+                               batch_size=r.batch_size, drop_last=r.drop_last)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def compute_basins(run: RunConfig, i: int, resolution: int):
     r = run.racers[i]
     return experiments.basins(run.get_surface(), r.choice, run.steps, resolution, schedule=r.schedule,
-                              noise=r.noise, seed=run.seed + i)
+                              noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
 
 
 def _racer_hp_keys(i: int, name: str, values: dict) -> dict:

@@ -46,6 +46,23 @@ def gradient_source(noise: float = 0.0, surface: Surface | None = None, batch_si
     return engine.GaussianNoise(noise) if noise > 0 else engine.ExactGradient()
 
 
+DATA_WORK_BUDGET = 4e9  # sample evaluations one run on a data surface may take (~10-30 s)
+
+
+def check_data_budget(surface: Surface, trajectories: int, steps: int, batch_size: int | None) -> None:
+    """On a data surface every step evaluates the full-batch loss and gradient
+    (N samples each) and the mini-batch gradient: refuse a run over budget."""
+    if not isinstance(surface, DataSurface):
+        return
+    n = surface.n_samples
+    work = float(trajectories) * steps * (2 * n + (batch_size or 0)) * surface.cost
+    if work > DATA_WORK_BUDGET:
+        raise ValueError(f"this request evaluates about {work:.3g} sample losses ({trajectories:,} "
+                         f"trajectories x {steps:,} steps x N = {n} samples); the budget is "
+                         f"{DATA_WORK_BUDGET:.3g}: ask for fewer start points, rates or steps, or a "
+                         "smaller data set")
+
+
 def data_surface_names() -> list[str]:
     return list(landscapes.DATA_SURFACES)
 
@@ -63,6 +80,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
     config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state)
+    check_data_budget(surface, max(sizes), steps, batch_size)
     source = gradient_source(noise, surface, batch_size, drop_last, record_batches)
     tr = engine.run(
         choice.optimizer, surface, starts, hp, steps,
@@ -208,7 +226,8 @@ def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> li
     racer's start with its hyperparameters, schedule and noise (seed ``run.seed + i``)."""
     surface = run.get_surface()
     return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, schedule=r.schedule,
-                  noise=r.noise, seed=run.seed + i) for i, r in enumerate(run.racers)]
+                  noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
+            for i, r in enumerate(run.racers)]
 
 
 # The second axis of a heat map, per optimizer: the optimizer actually run, the
