@@ -484,16 +484,6 @@ _add(Lesson(
             C("closer_than_other", 2, other=3))))
 
 _add(Lesson(
-    "noise", "Batch vs mini-batch vs stochastic gradients",
-    "Full-batch gradients ({r1.label}) give a smooth path; a mini-batch gradient ({r2.label}) is "
-    "noisier, a single-example (stochastic) gradient ({r3.label}) noisier still. Here the noise "
-    "is Gaussian with a standard deviation that shrinks as 1/√(batch size): σ = {r3.noise} for "
-    "one example and {r2.noise} ≈ {r3.noise}/√8 for a batch of 8.",
-    "bowl", (R("gd", 0.05), R("gd", 0.05, noise=round(2 / 8 ** 0.5, 3)), R("gd", 0.05, noise=2.0)),
-    steps=200,
-    claims=(C("converges_by", 1, 200), C("closer_than_other", 2, other=3))))
-
-_add(Lesson(
     "decay", "Learning-rate decay",
     "With noisy gradients (σ = {r1.noise}) a constant learning rate ({r1.label}) keeps bouncing "
     "around the minimum; decaying it, by a cosine over {r2.sched_T_max} steps ({r2.label}) or by "
