@@ -11,7 +11,9 @@ from . import classic  # noqa: F401  (registers the teaching surfaces)
 from . import benchmarks  # noqa: F401  (registers the VLSE test functions)
 from . import data  # noqa: F401  (registers the data losses)
 from . import nn  # noqa: F401  (registers the neural-network slice)
+from . import formula  # noqa: F401  (registers "formula": your own surface)
 from .data import DATA_SURFACES, DataSurface, Dataset
+from .formula import FormulaError
 
-__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "Minimum", "Param", "Surface", "REGISTRY", "get",
-           "names", "spec_of", "validate_params"]
+__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "FormulaError", "Minimum", "Param", "Surface", "REGISTRY",
+           "get", "names", "spec_of", "validate_params"]

@@ -19,12 +19,14 @@ Array = np.ndarray
 
 
 class Minimum(NamedTuple):
-    """A stationary point with its value; ``kind`` is "global", "local" or "saddle"."""
+    """A stationary point with its value; ``kind`` is "global", "local" or "saddle".
+    ``found`` is True when the point was found numerically rather than published."""
 
     x: float
     y: float
     value: float
     kind: str = "global"
+    found: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class Surface:
     ``minima`` lists every known minimum, global ones first; ``saddles`` the
     known saddle points. ``log_levels`` says whether the surface is coloured by
     log₁₀(f − f*) (its values span decades). ``params`` holds the parameter values the
-    surface was built with.
+    surface was built with. ``formula`` is the typed text of a formula
+    surface (empty otherwise); ``undefined`` says why a run stopped where f is
+    not a finite number (empty for surfaces defined everywhere).
     """
 
     name: str
@@ -63,6 +67,8 @@ class Surface:
     saddles: tuple[Minimum, ...] = ()
     params: Mapping[str, float] = field(default_factory=dict)
     note: str = ""
+    formula: str = ""
+    undefined: str = ""
 
     @property
     def global_minimum(self) -> float | None:
