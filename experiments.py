@@ -118,11 +118,26 @@ def summary(tr: engine.Trajectory, surface: Surface, b: int = 0) -> dict:
     }
     if getattr(tr, "batches", None) is not None:
         out["batches"] = [idx[b].tolist() for idx in tr.batches[:n - 1]]
+    if out["status"] == "diverged" and surface.undefined:
+        out["message"] = _undefined_message(tr, b, surface, out["message"])
     if tr.grads is not None:
         out["grads"] = tr.grads[:n - 1, b].copy()
         out["updates"] = tr.updates[:n - 1, b].copy()
         out["states"] = {k: v[:n - 1, b].copy() for k, v in tr.states.items()}
     return out
+
+
+def _undefined_message(tr: engine.Trajectory, b: int, surface: Surface, message: str) -> str:
+    """Say where a run stopped on a surface that is undefined in places (a
+    typed formula): at an undefined start, or on stepping where f is not finite."""
+    if tr.losses.shape[0] and not np.isfinite(tr.losses[0, b]) and tr.steps[0] == 0:
+        x, y = tr.positions[0, b]
+        return (f"stopped at once: the start point ({x:.4g}, {y:.4g}) is where "
+                f"{surface.undefined}")
+    reason = str(tr.stop_reason[b]) if tr.stop_reason is not None else ""
+    if "loss or gradient" in reason:
+        return message.replace(reason, f"stepped to where {surface.undefined}")
+    return message
 
 
 def run_config(cfg: RunConfig, record_state: bool = False,

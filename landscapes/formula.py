@@ -610,7 +610,7 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
     lo = min(zmin, minima[0].value) if minima else zmin
     q02, q98 = np.quantile(zd - lo, [0.02, 0.98])
     log_levels = bool(minima and minima[0].kind == "global" and q98 > 80 * max(q02, 1e-300))
-    undefined = ("the formula is undefined there (f or its gradient is not a finite number: "
+    undefined = ("the formula is undefined (f or its gradient is not a finite number: "
                  "log of a negative number, division by zero, a square root at 0, overflow…)")
     note = ("Minima and saddle points were found numerically (multi-start Newton from a "
             "12 × 12 grid), not taken from a publication; the gradient and Hessian are exact "
