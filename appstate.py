@@ -87,6 +87,7 @@ def to_query(state: AppState) -> dict[str, str]:
     for k, v in run.surface_params:
         if v != defaults.get(k):
             q[f"s.{k}"] = _fmt(v)
+    q.update(formula_query(run))
     q["steps"] = str(run.steps)
     x, y = run.start_point()
     q["x"], q["y"] = _fmt(x), _fmt(y)
@@ -295,6 +296,7 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
     steps = link.number("steps", lambda t: config.parse_int(t, "steps", config.MIN_RACE_STEPS, config.MAX_STEPS),
                         base.run.steps)
     seed = link.number("seed", lambda t: config.parse_int(t, "seed", 0, config.MAX_SEED), base.run.seed)
+    formula_text, domain = formula_from_query(link.q, surface, link.used, link.warn)
     start = link.start(base.run, surface)
     racers = link.racers(base.run, surface, sp)
     view = link.view()
@@ -302,9 +304,60 @@ def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
     unknown = sorted(set(link.q) - link.used)
     if unknown:
         link.warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
-    run = RunConfig(surface, sp, tuple(racers), steps, start, seed)
+    run = RunConfig(surface, sp, tuple(racers), steps, start, seed, formula_text, domain)
     return AppState(run, view, base.lesson, hyper), link.warnings
 
+
+
+# --- your own formula in the link -------------------------------------------------
+
+def formula_query(run: RunConfig) -> dict[str, str]:
+    """``f`` (the formula text) and ``domain`` ("xmin,xmax,ymin,ymax") of a
+    formula surface; nothing for the other surfaces. The browser URL-encodes them."""
+    if run.surface != config.FORMULA:
+        return {}
+    q = {"f": run.formula} if run.formula else {}
+    if run.domain is not None:
+        q["domain"] = ",".join(_fmt(v) for v in run.domain)
+    return q
+
+
+def formula_from_query(q: Mapping[str, str], surface: str, used: set, warn):
+    """``(text, domain)`` from a link's ``f`` and ``domain`` (surface=formula
+    only). A bad one falls back to the example formula / the default domain
+    with a warning naming the problem; never raises."""
+    if surface != config.FORMULA:
+        return "", None
+    from landscapes import formula
+
+    text, domain = "", None
+    if "domain" in q:
+        used.add("domain")
+        try:
+            domain = formula.parse_domain(q["domain"][:200])
+        except ValueError as exc:
+            warn(f"{exc} (from the link); using the default domain")
+    if "f" in q:
+        used.add("f")
+        if len(q["f"]) > formula.MAX_LENGTH:
+            warn(f"the link's formula is too long ({len(q['f']):,} characters; at most "
+                 f"{formula.MAX_LENGTH}); showing the example formula")
+            return "", domain
+        try:
+            text, _ = config.parse_formula(q["f"], domain)
+        except ValueError as exc:
+            warn(f"{exc} (from the link); showing the example formula")
+            try:
+                config.parse_formula("", domain)
+            except ValueError:
+                return "", None
+            return "", domain
+    try:  # the example formula over the link's domain may itself be undefined there
+        config.parse_formula(text, domain)
+    except ValueError as exc:
+        warn(f"{exc} (from the link); using the default domain")
+        domain = None
+    return text, domain
 
 
 def _racer_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, warn) -> Racer | None:

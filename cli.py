@@ -104,8 +104,30 @@ def cmd_list(args) -> dict:
 # --- shared parsing ---------------------------------------------------------
 
 def _surface(args) -> landscapes.Surface:
+    if args.formula is not None or args.domain is not None or args.surface == config.FORMULA:
+        return _formula_surface(args)
+    if args.surface is None:
+        raise UsageError("give --surface NAME or --formula TEXT")
     params = config.parse_assignments(args.surface_set, "--surface-set")
     return landscapes.get(args.surface, **params)
+
+
+def _formula_surface(args) -> landscapes.Surface:
+    """--formula TEXT [--domain XMIN XMAX YMIN YMAX]: your own surface."""
+    if args.surface not in (None, config.FORMULA):
+        raise UsageError(f"--formula/--domain make the surface a formula: drop --surface {args.surface}")
+    if args.surface_set:
+        raise UsageError("a formula surface has no --surface-set parameters")
+    text, domain = config.parse_formula(args.formula or "", args.domain)
+    return config.formula_surface(text, domain)
+
+
+def _formula_fields(surface: landscapes.Surface) -> dict:
+    """The formula and domain of a formula surface, for JSON output and RunConfig."""
+    if not surface.formula:
+        return {}
+    (x0, x1), (y0, y1) = surface.domain
+    return {"formula": surface.formula, "domain": (x0, x1, y0, y1)}
 
 
 def _choice(args, lr=None) -> config.OptimizerChoice:
@@ -163,6 +185,7 @@ def cmd_run(args) -> dict:
         extra["batches"] = r["batches"]
     return {
         "surface": surface.name, "surface_params": dict(surface.params),
+        **{k: list(v) if k == "domain" else v for k, v in _formula_fields(surface).items()},
         "optimizer": choice.name, "lr": choice.lr,
         "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
         "schedule": kw["schedule"].name, "schedule_params": dict(kw["schedule"].params),
@@ -337,7 +360,8 @@ def cmd_basins(args) -> dict:
 # --- export -----------------------------------------------------------------
 
 EXPORT_FORMATS = ("png", "svg", "html", "gif", "csv", "json")
-_RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed", "batch_size")
+_RUN_FLAGS = ("surface", "optimizer", "lr", "steps", "start", "schedule", "noise", "seed", "batch_size",
+              "formula", "domain")
 _RUN_LISTS = ("surface_set", "set", "schedule_set", "drop_last")
 _RUN_DEFAULTS = {"steps": str(config.DEFAULT_STEPS), "schedule": "constant", "noise": "0", "seed": "0"}
 
@@ -369,8 +393,8 @@ def _export_run(args):
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
         return state.run, state.view, "view" in query
-    if args.surface is None or args.optimizer is None:
-        raise UsageError("export needs --surface and --optimizer (or --link with a share link)")
+    if (args.surface is None and args.formula is None) or args.optimizer is None:
+        raise UsageError("export needs --surface (or --formula) and --optimizer (or --link with a share link)")
     for k, v in _RUN_DEFAULTS.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
@@ -382,7 +406,7 @@ def _export_run(args):
     racer = config.Racer(choice, kw["schedule"], kw["noise"], batch_size=kw.get("batch_size"),
                          drop_last=kw.get("drop_last", False))
     run = config.RunConfig(surface.name, tuple(sorted(surface.params.items())), (racer,), steps,
-                           start, kw["seed"])
+                           start, kw["seed"], **_formula_fields(surface))
     return run, None, False
 
 
@@ -501,8 +525,15 @@ def build_parser() -> Parser:
     lep.add_argument("key")
     lep.add_argument("--json", action="store_true")
 
+    def formula_flags(sp):
+        sp.add_argument("--formula", default=None, metavar="TEXT",
+                        help="your own surface: a function of x and y, e.g. \"sin(x)*cos(y)\"")
+        sp.add_argument("--domain", nargs=4, default=None, metavar=("XMIN", "XMAX", "YMIN", "YMAX"),
+                        help="the formula's plotting domain (default -3 3 -3 3)")
+
     def common(sp, lr: bool = True, start: bool = True, several: bool = False):
-        sp.add_argument("--surface", required=True)
+        sp.add_argument("--surface", default=None, help="a surface name (or give --formula)")
+        formula_flags(sp)
         sp.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
         if several:
             sp.add_argument("--optimizer", required=True, nargs="+", metavar="NAME",
@@ -552,6 +583,7 @@ def build_parser() -> Parser:
     ep.add_argument("--link", default=None, metavar="QUERY",
                     help="a share link or its query string, instead of the run flags")
     ep.add_argument("--surface", default=None)
+    formula_flags(ep)
     ep.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
     ep.add_argument("--optimizer", default=None)
     ep.add_argument("--lr", default=None, help="learning rate (default: the optimizer's)")

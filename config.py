@@ -211,6 +211,8 @@ class RunConfig:
     steps: int = DEFAULT_STEPS
     start: tuple[float, float] | None = None
     seed: int = 0
+    formula: str = ""                       # surface "formula": the typed text ("" = the example)
+    domain: tuple[float, float, float, float] | None = None  # surface "formula": xmin, xmax, ymin, ymax
 
     def __post_init__(self):
         """Validate and normalize: a RunConfig cannot exist invalid. Surface
@@ -231,6 +233,8 @@ class RunConfig:
                 check_batch(self.get_surface(), r, f"optimizer {i + 1}: batch size")
 
     def get_surface(self) -> landscapes.Surface:
+        if self.surface == FORMULA:
+            return formula_surface(self.formula, self.domain)
         return landscapes.get(self.surface, **dict(self.surface_params))
 
     def start_point(self) -> tuple[float, float]:
@@ -247,6 +251,31 @@ def check_lr_range(lo: float, hi: float) -> tuple[float, float]:
     if not (0 < lo < hi <= MAX_LR):
         raise ValueError(f"need 0 < lr min < lr max <= {MAX_LR:g}, got {lo:g} and {hi:g}")
     return lo, hi
+
+
+# --- your own surface: a typed formula ------------------------------------------
+
+FORMULA = "formula"  # the surface name of a typed formula
+
+
+def formula_surface(text: str = "", domain=None) -> landscapes.Surface:
+    """The surface of a typed formula ("" = the example) over ``domain``
+    (xmin, xmax, ymin, ymax; None = the default). Built once per text and
+    domain (cached); FormulaError (a ValueError) pointing at the problem."""
+    from landscapes import formula
+
+    return formula.build(text or formula.DEFAULT_FORMULA, domain)
+
+
+def parse_formula(text, domain=None) -> tuple[str, tuple[float, float, float, float] | None]:
+    """Validated ``(text, domain)`` for a RunConfig: the formula is built (so
+    every error surfaces here) and the domain parsed; ValueError otherwise."""
+    from landscapes import formula
+
+    dom = None if domain is None else formula.parse_domain(domain)
+    text = "" if text is None else str(text).strip()
+    formula_surface(text, dom)
+    return text, dom
 
 
 def parse_noise(text, what: str = "noise") -> float:

@@ -4,8 +4,6 @@ Pure functions of the registries; the app and the share links use them.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 import landscapes
@@ -22,26 +20,30 @@ SPAN_SCALED = {"adam": 0.01, "adamw": 0.01, "nadam": 0.01, "radam": 0.02, "adama
 FIXED = {"adadelta": 1.0, "newton": 1.0}
 
 
-@lru_cache(maxsize=512)
-def _curvature(surface_name: str, params: tuple) -> float:
+def _curvature(s: landscapes.Surface) -> float:
     """Largest Hessian eigenvalue over the start point and the minima."""
-    s = landscapes.get(surface_name, **dict(params))
     pts = [s.default_start] + [(m.x, m.y) for m in s.minima]
-    H = s.hessian(np.array(pts, dtype=float))
+    with np.errstate(all="ignore"):  # a typed formula may be undefined at a point
+        H = np.nan_to_num(s.hessian(np.array(pts, dtype=float)))
     eig = np.linalg.eigvalsh(H)
     return float(max(np.max(np.abs(eig)), 1e-6))
 
 
 def suggested_lr(optimizer: str, surface: str, params: tuple = ()) -> float:
     """A learning rate that makes a first run on ``surface`` worth watching."""
+    return suggested_lr_for(optimizer, landscapes.get(surface, **dict(params)))
+
+
+def suggested_lr_for(optimizer: str, s: landscapes.Surface) -> float:
+    """:func:`suggested_lr` for a surface object (a typed formula has no name
+    and parameters to look it up by)."""
     if optimizer in CURVATURE_SCALED:
-        lr = CURVATURE_SCALED[optimizer] / _curvature(surface, params)
+        lr = CURVATURE_SCALED[optimizer] / _curvature(s)
     elif optimizer in SPAN_SCALED:
-        s = landscapes.get(surface, **dict(params))
         (x0, x1), (y0, y1) = s.domain
         lr = SPAN_SCALED[optimizer] * float(np.hypot(x1 - x0, y1 - y0))
         if optimizer == "radam":  # its first steps are plain momentum-SGD steps (ρ_t ≤ 5): cap by curvature
-            lr = min(lr, 1.0 / _curvature(surface, params))
+            lr = min(lr, 1.0 / _curvature(s))
     else:
         lr = FIXED.get(optimizer, optimizers.get(optimizer).default_lr)
     return float(f"{lr:.2g}")  # a number a person would type

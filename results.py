@@ -117,10 +117,20 @@ def racer_result(run: RunConfig, i: int) -> dict:
     return {"index": i, **experiments.summary(tr, run.get_surface())}
 
 
+def _formula_dict(run: RunConfig) -> dict:
+    """The typed formula and its domain (formula surfaces only)."""
+    s = run.get_surface()
+    if not s.formula:
+        return {}
+    (x0, x1), (y0, y1) = s.domain
+    return {"formula": s.formula, "domain": [x0, x1, y0, y1]}
+
+
 def config_dict(run: RunConfig) -> dict:
     return {
         "surface": run.surface, "surface_params": dict(run.surface_params), "steps": run.steps,
         "start": list(run.start_point()), "seed": run.seed,
+        **_formula_dict(run),
         "optimizers": [{"optimizer": r.choice.name,
                         "hyperparameters": {k: (v if isinstance(v, bool) else float(v)) for k, v in r.choice.hp},
                         "schedule": r.schedule.name, "schedule_params": dict(r.schedule.params),
