@@ -31,7 +31,8 @@ def band_index(zd: np.ndarray, lo: float, hi: float, levels: int = LEVELS) -> np
 def contour_image(zd: np.ndarray, lo: float, hi: float, *, levels: int = LEVELS,
                   lines: bool = True) -> Image.Image:
     """RGB image of display values ``zd`` (rows = y ascending; the image is
-    flipped so that y grows upward)."""
+    flipped so that y grows upward). Where ``zd`` is NaN (a typed formula that
+    is undefined there) the image is RGBA and those pixels are transparent."""
     band = band_index(zd, lo, hi, levels)
     colours = VIRIDIS[np.round(band * 255 / max(levels - 1, 1)).astype(int)]
     if lines:
@@ -40,4 +41,9 @@ def contour_image(zd: np.ndarray, lo: float, hi: float, *, levels: int = LEVELS,
         edge[1:, :] |= band[1:, :] != band[:-1, :]
         colours = colours.copy()
         colours[edge] = (colours[edge] * 0.55).astype(np.uint8)
+    undefined = np.isnan(zd)
+    if undefined.any():
+        alpha = np.where(undefined, 0, 255).astype(np.uint8)[..., None]
+        rgba = np.concatenate([np.where(undefined[..., None], 255, colours), alpha], axis=-1)
+        return Image.fromarray(np.ascontiguousarray(rgba[::-1].astype(np.uint8)), mode="RGBA")
     return Image.fromarray(np.ascontiguousarray(colours[::-1]), mode="RGB")

@@ -80,6 +80,14 @@ def _f32(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
+def _with_gaps(z: np.ndarray):
+    """float32 values, or (where a typed formula is undefined) nested lists
+    with None there: a gap in the 3-D surface, and no NaN in the figure."""
+    if np.all(np.isfinite(z)):
+        return _f32(z)
+    return [[float(v) if np.isfinite(v) else None for v in row] for row in _f32(z)]
+
+
 def _at_step(path: PathView, step: int) -> tuple[float, float, float]:
     i = min(step, len(path.xy) - 1)
     return path.xy[i, 0], path.xy[i, 1], path.loss[i]
@@ -121,10 +129,11 @@ def trajectory_figure(
             gx, gy = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
             with np.errstate(all="ignore"):
                 gz = disp(surface.f(np.stack([gx, gy], axis=-1)))
+            defined = np.isfinite(gz).ravel()  # no start targets where a formula is undefined
             data.append(dict(
-                type="scatter", x=_f32(gx.ravel()), y=_f32(gy.ravel()), mode="markers",
+                type="scatter", x=_f32(gx.ravel()[defined]), y=_f32(gy.ravel()[defined]), mode="markers",
                 marker=dict(size=10, opacity=0, color="white"), showlegend=False,
-                customdata=_f32(gz.ravel()), name="click to start here",
+                customdata=_f32(gz.ravel()[defined]), name="click to start here",
                 hovertemplate=(f"(%{{x:.2f}}, %{{y:.2f}})<br>{disp.label} = %{{customdata:.4g}}"
                                "<br>click to start here<extra></extra>"),
                 xaxis="x", yaxis="y",
@@ -163,7 +172,7 @@ def trajectory_figure(
 
     if show3d:
         data.append(dict(
-            type="surface", x=_f32(xs), y=_f32(ys), z=_f32(np.clip(zd, zlo, zhi)),
+            type="surface", x=_f32(xs), y=_f32(ys), z=_with_gaps(np.clip(zd, zlo, zhi)),
             colorscale="Viridis", showscale=False, opacity=0.85, name="surface", scene="scene",
             hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{disp.label}=%{{z:.4g}}<extra></extra>",
             contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)),
