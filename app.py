@@ -50,6 +50,7 @@ def load_into_widgets(state: AppState) -> None:
     SS["surface"] = run.surface
     for k, v in run.surface_params:
         SS[f"sp.{run.surface}.{k}"] = float(v)
+    _load_formula(run)
     SS["steps"] = int(run.steps)
     x, y = run.start_point()
     SS["x"], SS["y"] = float(x), float(y)
@@ -91,6 +92,58 @@ def _load_racer(i: int, r: Racer) -> None:
     SS[f"droplast.{i}"] = bool(r.drop_last)
 
 
+DOMAIN_KEYS = ("dom.x0", "dom.x1", "dom.y0", "dom.y1")
+
+
+def _load_formula(run: RunConfig) -> None:
+    """The formula field and its domain inputs (kept for every surface, so
+    going back to "Your own formula" finds the last one typed)."""
+    from landscapes import formula
+
+    if run.surface == config.FORMULA or "formula" not in SS:
+        SS["formula"] = run.formula or formula.DEFAULT_FORMULA
+        for k, v in zip(DOMAIN_KEYS, run.domain or formula.DEFAULT_DOMAIN):
+            SS[k] = float(v)
+
+
+def _formula_now() -> tuple[str, tuple | None, str | None]:
+    """(text, domain, error): the typed formula and domain, validated."""
+    text, domain = SS.get("formula", ""), tuple(SS.get(k) for k in DOMAIN_KEYS)
+    try:
+        text, domain = config.parse_formula(text, domain)
+        return text, domain, None
+    except ValueError as exc:
+        return text, domain, str(exc)
+
+
+def on_formula() -> None:
+    """A new formula or domain that works: its default start and suggested learning rates."""
+    text, domain, error = _formula_now()
+    if error is None:
+        s = config.formula_surface(text, domain)
+        SS["x"], SS["y"] = map(float, s.default_start)
+        for i in range(SS.get("n_racers", 0)):
+            SS[f"lr.{i}"] = presets.suggested_lr_for(SS.get(f"opt.{i}", "gd"), s)
+        SS["lesson_text"] = None
+
+
+def formula_controls() -> tuple[str, tuple | None, str | None]:
+    """The formula's text field and domain inputs; returns _formula_now()."""
+    from landscapes import formula
+
+    st.text_input("f(x, y) =", key="formula", on_change=on_formula, max_chars=formula.MAX_LENGTH,
+                  help="A function of x and y: numbers, x, y, pi, e, + - * / ** and "
+                  f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments).")
+    cols = st.columns(4)
+    for col, key, label in zip(cols, DOMAIN_KEYS, ("x min", "x max", "y min", "y max")):
+        col.number_input(label, key=key, format="%.4g", on_change=on_formula,
+                         min_value=-formula.MAX_ABS_DOMAIN, max_value=formula.MAX_ABS_DOMAIN)
+    text, domain, error = _formula_now()
+    if error:
+        st.error(error)
+    return text, domain, error
+
+
 def on_lesson(key: str | None = None) -> None:
     """Load a lesson (from the menu, the stage's previous/next, or "reset lesson")."""
     key = key if key is not None else SS.get("lesson")
@@ -117,6 +170,9 @@ def on_surface() -> None:
     """A new surface: its default start and a suggested learning rate per racer."""
     if SS.get("surface") not in landscapes.names():
         return  # a modified client: appstate.sanitize_widget_state() resets it with a message
+    if SS["surface"] == config.FORMULA:
+        on_formula()
+        return
     s = landscapes.get(SS["surface"])
     SS["x"], SS["y"] = map(float, s.default_start)
     sp = _surface_params_now()
@@ -327,6 +383,9 @@ def controls() -> tuple[AppState, list[str]]:
         st.selectbox("Surface", landscapes.names(), key="surface", on_change=on_surface,
                      format_func=lambda n: landscapes.get(n).title)
         surface = SS["surface"]
+        formula_text, domain, formula_error = (formula_controls() if surface == config.FORMULA
+                                               else ("", None, None))
+        SS["formula_error"] = formula_error
         spec = landscapes.spec_of(surface)
         if spec.params:
             cols = st.columns(len(spec.params))
@@ -367,7 +426,10 @@ def controls() -> tuple[AppState, list[str]]:
         st.select_slider("Animation speed", config.SPEED_NAMES, key="speed")
         st.toggle("Loss on a log axis", key="log_loss")
     run = RunConfig(surface, sp, tuple(racers), int(SS["steps"]),
-                    (float(SS["x"]), float(SS["y"])), int(SS["seed"]))
+                    (float(SS["x"]), float(SS["y"])), int(SS["seed"]),
+                    *((formula_text, domain) if surface == config.FORMULA and not formula_error else ()))
+    if formula_error:  # nothing to draw: the error under the field says what to fix
+        run = replace(run, racers=())
     view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]))
     return AppState(run, view), errors
 
@@ -726,6 +788,9 @@ try:
 except ValueError:
     pass
 
+if SS.get("formula_error") and run.surface == config.FORMULA:
+    st.error(f"Your formula cannot be drawn: {SS['formula_error']}")
+    st.stop()
 if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
     st.stop()

@@ -626,7 +626,7 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
         minima=minima,
         saddles=tuple(saddles),
         default_start=_default_start(ev, domain, minima),
-        lesson=f"Your own surface, f(x, y) = {text}. Minima marked on the map were found "
+        lesson=f"Your own surface, `f(x, y) = {text}`. Minima marked on the map were found "
         "numerically, not published.",
         log_levels=log_levels,
         note=note,
