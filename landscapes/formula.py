@@ -16,7 +16,10 @@ The text goes through four gates before anything is computed:
    exponent larger than ``MAX_EXPONENT`` in size is rejected before any
    power is computed (``9**9**9``, ``x**1e9``).
 
-SymPy then differentiates (``diff`` only, no ``simplify``); the size of the
+``f`` is evaluated from the expression exactly as typed (built with
+SymPy's automatic evaluation off), so ``(x - x)*log(x)`` stays undefined where
+x < 0 and ``x/x`` at x = 0; the derivatives come from the evaluated expression.
+SymPy differentiates (``diff`` only, no ``simplify``); the size of the
 first derivatives is checked before the second ones are taken (the step that
 can blow up: a product of k factors has a k**3-term second derivative), and a
 wall-clock budget is checked between the steps.
@@ -52,7 +55,7 @@ from .base import Minimum, Surface
 from .registry import register
 
 MAX_LENGTH = 500          # characters of formula text
-MAX_PAREN_DEPTH = 20      # nested parentheses
+MAX_PAREN_DEPTH = 12      # nested parentheses
 MAX_NODES = 250           # syntax-tree nodes (numbers, names, operations, calls)
 MAX_DEPTH = 40            # syntax-tree levels
 MAX_EXPONENT = 100        # |numeric exponent|
@@ -584,16 +587,19 @@ def build(text: str = DEFAULT_FORMULA, domain=None) -> Surface:
     if not isinstance(text, str):
         raise FormulaError(f"must be text, got {type(text).__name__}")
     dom = DEFAULT_DOMAIN if domain is None else parse_domain(domain)
-    return _build_cached(text.strip(), dom)
+    return _build_cached(text, dom)
 
 
 @lru_cache(maxsize=64)
 def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
     tree = parse(text)
     expr = build_expression(tree, text)
-    if expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan, sympy.I):
-        raise FormulaError("not a finite real number")
-    ev = _Evaluator(derivatives(expr))
+    with sympy.evaluate(False):  # f exactly as typed: (x - x)*log(x) stays undefined for x < 0
+        typed = build_expression(tree, text)
+    for e in (expr, typed):
+        if e.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan, sympy.I):
+            raise FormulaError("not a finite real number")
+    ev = _Evaluator((typed,) + derivatives(expr)[1:])
     x0, x1, y0, y1 = dom
     domain = ((x0, x1), (y0, y1))
     xs, ys = np.linspace(x0, x1, 97), np.linspace(y0, y1, 97)
@@ -626,11 +632,11 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
         minima=minima,
         saddles=tuple(saddles),
         default_start=_default_start(ev, domain, minima),
-        lesson=f"Your own surface, `f(x, y) = {text}`. Minima marked on the map were found "
+        lesson=f"Your own surface, `f(x, y) = {text.strip()}`. Minima marked on the map were found "
         "numerically, not published.",
         log_levels=log_levels,
         note=note,
-        formula=text,
+        formula=text.strip(),
         undefined=undefined,
     )
 

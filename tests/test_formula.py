@@ -1,0 +1,604 @@
+"""Your own surface: typed formulas (landscapes/formula.py) and their path through
+RunConfig, share links, the command line and the app."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import appstate
+import config
+import engine
+import experiments
+import landscapes
+import optimizers
+from landscapes import formula as F
+from landscapes.formula import FormulaError
+
+ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
+
+
+# --------------------------------------------------------------------------
+# Nothing is executed: an audit hook records code execution and processes
+# --------------------------------------------------------------------------
+
+_AUDIT: list = []
+_WATCH = {"exec", "os.system", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+          "builtins.input", "open"}
+_AUDIT_ON = [False]
+
+
+def _hook(event, args):
+    if _AUDIT_ON[0] and event in _WATCH:
+        _AUDIT.append(event)
+
+
+sys.addaudithook(_hook)  # cannot be removed; it records only while _AUDIT_ON[0] is True
+
+
+def build_watched(text, domain=None):
+    """formula.build with the audit hook on: returns (surface or error, events seen)."""
+    F._build_cached.cache_clear()
+    _AUDIT.clear()
+    _AUDIT_ON[0] = True
+    try:
+        try:
+            return F.build(text, domain), list(_AUDIT)
+        except FormulaError as exc:
+            return exc, list(_AUDIT)
+    finally:
+        _AUDIT_ON[0] = False
+
+
+@pytest.fixture
+def strict():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# --------------------------------------------------------------------------
+# Exact derivatives
+# --------------------------------------------------------------------------
+
+FORMULAS = [
+    ("sin(x)*cos(y) + 0.1*(x**2 + y**2)", None),
+    (ROSENBROCK, (-2, 2, -1, 3)),
+    ("(x**2 + y - 11)**2 + (x + y**2 - 7)**2", (-5, 5, -5, 5)),
+    ("exp(-(x**2 + y**2)/2) * atan(x - y) + tanh(x*y)", None),
+    ("log(1 + x**2 + 2*y**2) - sqrt(1 + x**2)/3", None),
+    ("sinh(x/3)*cosh(y/4) + tan(x/4)**2", (-2, 2, -2, 2)),
+    ("x**3 - 3*x*y**2 + 2.5e-1*y**4", None),
+    ("abs(x - 0.3)*y**2 + max(x, y)**2 + min(x*y, 1)", None),
+    ("2**x + pi*y**2 - e**(x*y/10)", None),
+    ("1/(1 + x**2) - 1/(2 + y**2) + (x - y)**-2", (0.5, 3, -3, -0.5)),
+    ("x/(y + 4) + y**(3/2)", (-2, 2, 0.5, 3)),
+]
+
+
+def _points_where_defined(s, n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    (x0, x1), (y0, y1) = s.domain
+    p = np.column_stack([rng.uniform(x0, x1, 400), rng.uniform(y0, y1, 400)])
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(s.f(p))
+    return p[ok][:n]
+
+
+@pytest.mark.parametrize("text,domain", FORMULAS, ids=[t for t, _ in FORMULAS])
+def test_gradient_and_hessian_match_central_differences(text, domain):
+    s = F.build(text, domain)
+    pts = _points_where_defined(s)
+    assert len(pts) >= 20
+    (x0, x1), (y0, y1) = s.domain
+    h = 1e-6 * max(x1 - x0, y1 - y0)
+    ex, ey = np.array([h, 0.0]), np.array([0.0, h])
+    fd_grad = np.stack([(s.f(pts + ex) - s.f(pts - ex)) / (2 * h),
+                        (s.f(pts + ey) - s.f(pts - ey)) / (2 * h)], axis=-1)
+    g = s.grad(pts)
+    scale = 1 + np.abs(s.f(pts))[:, None] / h * 1e-9 + np.abs(g)
+    # kinks of abs/min/max: skip points within a step of one (differences straddle it)
+    keep = np.all(np.isfinite(fd_grad), axis=-1)
+    np.testing.assert_allclose(g[keep], fd_grad[keep], rtol=1e-5, atol=1e-5 * scale[keep].max())
+    fd_hess = np.stack([(s.grad(pts + ex) - s.grad(pts - ex)) / (2 * h),
+                        (s.grad(pts + ey) - s.grad(pts - ey)) / (2 * h)], axis=-2)
+    H = s.hessian(pts)
+    keep = np.all(np.isfinite(fd_hess), axis=(-2, -1))
+    if "abs" in text or "max" in text:  # a step across a kink changes the gradient abruptly
+        kink = (np.abs(pts[:, 0] - 0.3) < 1e-3) | (np.abs(pts[:, 0] - pts[:, 1]) < 1e-3) | \
+            (np.abs(pts[:, 0] * pts[:, 1] - 1) < 1e-3)
+        keep &= ~kink
+    np.testing.assert_allclose(H[keep], fd_hess[keep], rtol=1e-4, atol=1e-4 * (1 + np.abs(H[keep]).max()))
+    np.testing.assert_allclose(H, np.swapaxes(H, -1, -2))
+
+
+def test_derivatives_are_sympys_exact_ones():
+    s = F.build("x**3*y + sin(x*y)")
+    p = np.array([0.7, -1.3])
+    x, y = p
+    assert float(s.f(p)) == pytest.approx(x**3 * y + math.sin(x * y), rel=1e-15)
+    np.testing.assert_allclose(s.grad(p), [3 * x**2 * y + y * math.cos(x * y),
+                                           x**3 + x * math.cos(x * y)], rtol=1e-14)
+    np.testing.assert_allclose(s.hessian(p), [
+        [6 * x * y - y * y * math.sin(x * y), 3 * x**2 + math.cos(x * y) - x * y * math.sin(x * y)],
+        [3 * x**2 + math.cos(x * y) - x * y * math.sin(x * y), -x * x * math.sin(x * y)]], rtol=1e-13)
+
+
+def test_shapes_follow_the_surface_rule(strict):
+    s = F.build("x**2 + 3*y")  # grad y-component and Hessian are constants: still full shape
+    for shape in [(), (5,), (4, 3)]:
+        p = np.zeros(shape + (2,))
+        assert s.f(p).shape == shape
+        assert s.grad(p).shape == shape + (2,)
+        assert s.hessian(p).shape == shape + (2, 2)
+    np.testing.assert_array_equal(s.hessian(np.zeros((3, 2)))[:, 0, 0], 2.0)
+
+
+# --------------------------------------------------------------------------
+# The Rosenbrock expression typed as a formula is the built-in surface
+# --------------------------------------------------------------------------
+
+# f is bit-identical to the built-in; SymPy's gradient is arranged differently and
+# differs by at most ~1 ulp. (RMSprop at lr 0.01 from (1.8, 2.9) amplifies such
+# 1-ulp differences to 1e-2 within 500 steps, a chaotic run: not listed.)
+@pytest.mark.parametrize("name,lr", [("gd", 1e-3), ("momentum", 1e-3), ("nesterov", 5e-4), ("adam", 0.05),
+                                     ("adagrad", 0.1), ("newton", 1.0), ("lion", 0.004)])
+def test_rosenbrock_formula_gives_the_builtin_trajectories(name, lr):
+    typed = F.build(ROSENBROCK, (-2, 2, -1, 3))
+    builtin = landscapes.get("rosenbrock")
+    assert typed.domain == builtin.domain
+    opt = optimizers.get(name)
+    hp = opt.validate(lr)
+    starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.8, 2.9], [-1.9, -0.9]])
+    a = engine.run(opt, typed, starts, hp, 500)
+    b = engine.run(opt, builtin, starts, hp, 500)
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_allclose(a.positions, b.positions, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-9, atol=1e-9)
+    p = np.random.default_rng(0).uniform([-2, -1], [2, 3], (500, 2))
+    np.testing.assert_array_equal(typed.f(p), builtin.f(p))
+    np.testing.assert_allclose(typed.grad(p), builtin.grad(p), rtol=0, atol=1e-16 * np.abs(builtin.grad(p)).max())
+
+
+def test_rosenbrock_formula_in_experiments_matches_the_builtin():
+    choice = config.OptimizerChoice.build("gd", 1e-3)
+    typed = config.RunConfig("formula", (), (config.Racer(choice),), 300, (-1.2, 1.0), 0,
+                             ROSENBROCK, (-2.0, 2.0, -1.0, 3.0))
+    builtin = config.RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), (config.Racer(choice),), 300,
+                               (-1.2, 1.0), 0)
+    (ta,), (tb,) = experiments.run_config(typed), experiments.run_config(builtin)
+    np.testing.assert_allclose(ta.positions, tb.positions, rtol=1e-11, atol=1e-12)
+    sa = experiments.sweep(typed.get_surface(), choice, (-1.2, 1.0), 1e-4, 1e-2, 20, 200)
+    sb = experiments.sweep(builtin.get_surface(), choice, (-1.2, 1.0), 1e-4, 1e-2, 20, 200)
+    np.testing.assert_array_equal(sa.status, sb.status)
+    np.testing.assert_allclose(sa.final_loss, sb.final_loss, rtol=1e-9)
+    ba = experiments.basins(typed.get_surface(), choice, 200, 15)
+    bb = experiments.basins(builtin.get_surface(), choice, 200, 15)
+    np.testing.assert_array_equal(ba.basin, bb.basin)
+    # the minimum was found, not published, and is where the built-in's is
+    (m,) = typed.get_surface().minima
+    assert m.found and m.kind == "global" and (m.x, m.y) == pytest.approx((1.0, 1.0), abs=1e-12)
+    assert not landscapes.get("rosenbrock").minima[0].found
+
+
+# --------------------------------------------------------------------------
+# Minima and saddles found numerically
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,domain,builtin", [
+    ("(x**2 + y - 11)**2 + (x + y**2 - 7)**2", (-5, 5, -5, 5), "himmelblau"),
+    ("(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2", (-2, 2, -1, 1), "six_hump_camel"),
+    ("0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)", (-5, 5, -5, 5), "styblinski_tang"),
+])
+def test_found_minima_are_the_published_ones(text, domain, builtin):
+    s, ref = F.build(text, domain), landscapes.get(builtin)
+    assert all(m.found for m in s.minima + s.saddles)
+    assert [m.kind for m in s.minima].count("global") == [m.kind for m in ref.minima].count("global")
+    assert len(s.minima) == len(ref.minima)
+    for m in ref.minima:
+        d = [math.hypot(m.x - q.x, m.y - q.y) for q in s.minima]
+        q = s.minima[int(np.argmin(d))]
+        assert min(d) < 1e-6 and q.kind == m.kind and q.value == pytest.approx(m.value, abs=1e-6)
+    for q in s.minima:
+        assert np.linalg.norm(s.grad(np.array([q.x, q.y]))) < 1e-8
+        assert np.all(np.linalg.eigvalsh(s.hessian(np.array([q.x, q.y]))) > 0)
+    for q in s.saddles:
+        eig = np.linalg.eigvalsh(s.hessian(np.array([q.x, q.y])))
+        assert eig[0] < 0 < eig[1]
+
+
+def test_saddle_and_unbounded_surfaces():
+    s = F.build("x**2 - y**2", (-2, 2, -2, 2))
+    assert s.minima == () and len(s.saddles) == 1
+    assert (s.saddles[0].x, s.saddles[0].y) == pytest.approx((0, 0), abs=1e-12)
+    assert s.global_minimum is None
+    # a local minimum, but the surface falls lower at the domain's edge: not called global
+    t = F.build("x**3 - 3*x + y**2", (-3, 3, -2, 2))
+    assert [m.kind for m in t.minima] == ["local"] and t.global_minimum is None
+
+
+# --------------------------------------------------------------------------
+# Undefined regions: blank, runs stop with a clear status, no warnings
+# --------------------------------------------------------------------------
+
+def test_undefined_region_is_nan_without_warnings(strict):
+    s = F.build("log(x) + 1/y", (-2, 2, -2, 2))
+    p = np.array([[-1.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    f, g, h = s.f(p), s.grad(p), s.hessian(p)
+    assert np.isnan(f[:2]).all() and np.isnan(g[:2]).all() and np.isnan(h[:2]).all()
+    assert np.isfinite(f[2]) and np.isfinite(g[2]).all() and np.isfinite(h[2]).all()
+    assert np.isnan(f[3]), "log(0) is not a finite number: undefined"
+    _, _, z = s.grid(60)
+    assert 0.3 < np.isnan(z).mean() < 0.7
+    assert "undefined" in s.note and s.undefined
+
+
+def test_runs_that_enter_an_undefined_region_stop_and_say_why(strict):
+    s = F.build("log(x) + y**2", (-2, 2, -2, 2))
+    choice = config.OptimizerChoice.build("gd", 0.3)
+    r = experiments.summary(experiments.run_choice(s, choice, (0.5, 1.0), 100), s)
+    assert r["status"] == "diverged" and "the formula is undefined" in r["message"]
+    assert np.all(np.isfinite(r["positions"])) and np.all(np.isfinite(r["losses"]))
+    r = experiments.summary(experiments.run_choice(s, choice, (-1.0, 1.0), 100), s)
+    assert r["status"] == "diverged" and "start point (-1, 1) is where the formula is undefined" in r["message"]
+
+
+def test_contour_picture_is_transparent_where_undefined():
+    from figures.raster import contour_image
+
+    s = F.build("sqrt(x) + y", (-1, 1, -1, 1))
+    _, _, z = s.grid(50)
+    img = np.asarray(contour_image(z, float(np.nanmin(z)), float(np.nanmax(z))))
+    assert img.shape == (50, 50, 4)
+    np.testing.assert_array_equal(img[..., 3] == 0, np.isnan(z)[::-1])
+
+
+def test_a_formula_undefined_almost_everywhere_is_rejected():
+    with pytest.raises(FormulaError, match="undefined .* on more than 90%"):
+        F.build("log(x - 2.999)")
+    with pytest.raises(FormulaError, match="undefined"):
+        F.build("sqrt(-1 - x**2) + y")
+
+
+# --------------------------------------------------------------------------
+# Hostile input: rejected, quickly, executing nothing
+# --------------------------------------------------------------------------
+
+HOSTILE = {
+    "import": ("__import__('os').system('id')", "'_'"),
+    "os system no quotes": ("os.system", "attribute"),
+    "attribute": ("x.real", "attribute"),
+    "dunder attribute": ("x.__class__", "'_'"),
+    "subscript": ("x[0]", "subscripts"),
+    "lambda": ("lambda: 1", "':'"),
+    "lambda args": ("(lambda x: x)(1)", "':'"),
+    "list comprehension": ("[x for x in y]", "subscripts"),
+    "generator": ("sin(x for x in y)", "generator"),
+    "f-string": ('f"{x}"', "strings"),
+    "string": ("'x'", "strings"),
+    "walrus": ("(z:=1)", "':'"),
+    "keyword": ("min(x, y=2)", "'='"),
+    "keyword no space": ("max(x,key=y)", "'='"),
+    "unknown name": ("z + 1", "unknown name 'z'"),
+    "builtin name": ("open(x)", "not an allowed function"),
+    "eval": ("eval(x)", "not an allowed function"),
+    "power tower": ("9**9**9", "exponent"),
+    "huge exponent": ("x**1e9", "exponent"),
+    "big constant power": ("2**1000*x", "exponent"),
+    "nested constant powers": ("((9**9)**9)**9*x", "not a finite real number"),
+    "10,000 characters": ("x+" * 5000, "too long"),
+    "200 nested parentheses": ("(" * 200 + "x" + ")" * 200, "parentheses nested"),
+    "deep unary": ("-" * 300 + "x", "too large"),
+    "deep calls": ("sin(" * 12 + "x" + ")" * 12 + "*" + "cos(" * 12 + "y" + ")" * 12, None),
+    "cyrillic x": ("\u0445 + y", "CYRILLIC SMALL LETTER HA"),
+    "greek pi lookalike": ("x*\u03c0", "GREEK SMALL LETTER PI"),
+    "fullwidth": ("x\uff0by", "FULLWIDTH PLUS SIGN"),
+    "null byte": ("x\x00", "not allowed"),
+    "newline statement": ("x\nimport os", "not allowed"),
+    "semicolon": ("x; import os", "';'"),
+    "comparison": ("x < y", "comparisons"),
+    "conditional": ("x if y else 1", "if/else"),
+    "and": ("x and y", "and/or"),
+    "bool": ("True*x", "not bool"),
+    "complex": ("1j*x", "not complex"),
+    "tuple": ("x, y", "tuples"),
+    "floor division": ("x // 2", "//"),
+    "bit xor": ("x ^ 2", "**"),
+    "starred": ("max(*x, y)", "starred"),
+    "empty": ("", "empty"),
+    "division by zero": ("x/0", "divides by zero"),
+    "log of negative constant": ("log(-1) + x", "not a finite real number"),
+    "infinite literal": ("1e999*x", "not a finite real number"),
+    "bare function": ("sin + x", "sin is a function"),
+    "wrong arity": ("max(x)", "max takes exactly 2 arguments"),
+    "underscore digits": ("1_000*x", "'_'"),
+    "bytes": ("b'x'", "strings"),
+    "ellipsis": ("...", "not ellipsis"),
+    "await": ("await x", "await not allowed"),
+}
+
+
+@pytest.mark.parametrize("key", list(HOSTILE))
+def test_hostile_input_is_rejected_pointing_at_the_problem_and_runs_nothing(key):
+    text, needle = HOSTILE[key]
+    result, events = build_watched(text)
+    assert events == [], f"{key}: {events}"
+    if needle is None:  # at the limits but legal: accepted or refused as too complex, never a hang
+        assert isinstance(result, (landscapes.Surface, FormulaError))
+        return
+    assert isinstance(result, FormulaError), f"{key!r} was accepted"
+    assert isinstance(result, ValueError)
+    msg = str(result)
+    assert needle in msg, msg
+    assert "\n" not in msg and len(msg) < 400
+
+
+@settings(max_examples=len(HOSTILE), deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(k for k, (_, needle) in HOSTILE.items() if needle is not None)))
+def test_hostile_input_is_rejected_within_a_second(key):
+    F._build_cached.cache_clear()
+    try:
+        F.build(HOSTILE[key][0])
+    except FormulaError:
+        pass
+
+
+@pytest.mark.parametrize("text,column,snippet", [
+    ("sin(x) + z", 10, "z"),
+    ("x**2 + y.real", 8, "y.real"),
+    ("x + cos(y, 1)", 5, "cos(y, 1)"),
+    ("x + \u0445", 5, "\u0445"),
+    ("  x ^ 2", 5, "^"),
+    ("x + foo(y)", 5, "foo"),
+    ("x + (y", None, None),
+])
+def test_error_points_at_the_offending_part(text, column, snippet):
+    with pytest.raises(FormulaError) as info:
+        F.build(text)
+    err = info.value
+    if column is not None:
+        assert err.column == column and err.snippet == snippet
+        assert f"column {column}" in str(err) and repr(snippet) in str(err)
+    assert str(err).startswith("formula")
+
+
+def test_symbolic_work_is_bounded(monkeypatch):
+    """A product of 20 factors has a 20**3-term Hessian: the gradient's size is
+    checked first, so the second derivatives are never taken."""
+    text = "*".join(f"sin({k}*x + y)" for k in range(1, 21))
+    calls = []
+    real = sympy.diff
+    monkeypatch.setattr(sympy, "diff", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    F._build_cached.cache_clear()
+    with pytest.raises(FormulaError, match="too complex"):
+        F.build(text)
+    assert len(calls) == 2, "only the two first derivatives were computed"
+    # and the wall-clock budget is checked between the steps
+    expr = F.build_expression(F.parse("sin(x)*cos(y)"), "sin(x)*cos(y)")
+    with pytest.raises(FormulaError, match="too complex to differentiate within 0 s"):
+        F.derivatives(expr, budget=0.0)
+
+
+def test_no_generated_code_only_the_closed_table():
+    """The evaluator refuses any SymPy object outside its table (e.g. a function
+    a SymPy simplification might introduce), instead of generating code."""
+    with pytest.raises(FormulaError, match="cannot evaluate"):
+        F.Program([sympy.gamma(F.X)])
+    with pytest.raises(FormulaError, match="cannot evaluate"):
+        F.Program([sympy.I * F.X])
+
+
+# --------------------------------------------------------------------------
+# Hypothesis: random strings and random valid expression trees
+# --------------------------------------------------------------------------
+
+FORMULA_CHARS = "xye()+-*/.,0123456789 sincoexplogqrtabmhd^[]'_=:\u0445"
+
+
+@settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=60), st.text(alphabet=FORMULA_CHARS, max_size=60)))
+def test_random_strings_give_a_surface_or_the_projects_error(text):
+    try:
+        s = F.build(text)
+    except FormulaError as exc:
+        assert str(exc).startswith("formula") and "\n" not in str(exc)
+        return
+    assert isinstance(s, landscapes.Surface)
+
+
+def _numbers():
+    return st.one_of(st.integers(0, 50).map(str),
+                     st.floats(0.01, 20, allow_nan=False).map(lambda v: f"{v:.3g}"),
+                     st.sampled_from(["1e-3", "2.5E1", "3e+0", "pi", "e"]))
+
+
+UNARY = [name for name, (n, _, _) in F.FUNCTIONS.items() if n == 1]
+NP = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+      "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "abs": np.abs, "atan": np.arctan,
+      "min": np.minimum, "max": np.maximum}
+
+
+def _trees():
+    """(text, reference function) pairs: the reference is built from the same
+    random tree with NumPy, independently of the code under test."""
+    leaves = st.one_of(
+        st.just(("x", lambda x, y: x)), st.just(("y", lambda x, y: y)),
+        _numbers().map(lambda t: (t, lambda x, y, t=t: np.full_like(x, {"pi": np.pi, "e": np.e}.get(t) or float(t)))),
+    )
+
+    def extend(children):
+        binop = st.tuples(st.sampled_from(["+", "-", "*", "/", "**"]), children, children).map(
+            lambda t: (f"({t[1][0]}){t[0]}({t[2][0]})",
+                       lambda x, y, t=t: {"+": np.add, "-": np.subtract, "*": np.multiply,
+                                          "/": np.divide, "**": np.power}[t[0]](t[1][1](x, y), t[2][1](x, y))))
+        unary = st.tuples(st.sampled_from(UNARY), children).map(
+            lambda t: (f"{t[0]}({t[1][0]})", lambda x, y, t=t: NP[t[0]](t[1][1](x, y))))
+        neg = children.map(lambda c: (f"-({c[0]})", lambda x, y, c=c: -c[1](x, y)))
+        two = st.tuples(st.sampled_from(["min", "max"]), children, children).map(
+            lambda t: (f"{t[0]}({t[1][0]}, {t[2][0]})",
+                       lambda x, y, t=t: NP[t[0]](t[1][1](x, y), t[2][1](x, y))))
+        return st.one_of(binop, unary, neg, two)
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+@settings(max_examples=150, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees())
+def test_random_valid_trees_evaluate_like_numpy(tree):
+    text, ref = tree
+    try:
+        s = F.build(text)
+    except FormulaError as exc:  # e.g. a constant exponent above 100, or undefined almost everywhere
+        assert str(exc).startswith("formula")
+        return
+    pts = np.random.default_rng(0).uniform(-3, 3, (64, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f, g, h = s.f(pts), s.grad(pts), s.hessian(pts)
+    assert f.shape == (64,) and g.shape == (64, 2) and h.shape == (64, 2, 2)
+    with np.errstate(all="ignore"):
+        expected = np.broadcast_to(ref(pts[:, 0], pts[:, 1]), (64,))
+    ok = np.isfinite(f)
+    assert np.all(np.isfinite(g[ok]))
+    np.testing.assert_allclose(f[ok], expected[ok], rtol=1e-9, atol=1e-9 * (1 + np.abs(expected[ok]).max(initial=0)))
+
+
+# --------------------------------------------------------------------------
+# Everywhere a surface goes: RunConfig, share links, CLI, app
+# --------------------------------------------------------------------------
+
+def test_run_config_builds_and_caches_the_formula_surface():
+    run = config.RunConfig("formula", formula="x**2 + 2*y**2", domain=(-1.0, 1.0, -2.0, 2.0))
+    s = run.get_surface()
+    assert s.name == "formula" and s.formula == "x**2 + 2*y**2" and s.domain == ((-1, 1), (-2, 2))
+    assert run.get_surface() is s, "cached on text and domain"
+    assert config.RunConfig("formula").get_surface().formula == F.DEFAULT_FORMULA
+    with pytest.raises(ValueError, match="unknown name 'q'"):
+        config.parse_formula("q*x")
+    with pytest.raises(ValueError, match="domain"):
+        config.parse_formula("x", (1, 0, 0, 1))
+
+
+def test_share_link_round_trip_keeps_the_formula():
+    q = {"surface": "formula", "f": "sin(x)*y + x**2/4", "domain": "-2,3,-1.5,1.5", "r1": "adam",
+         "r1.lr": "0.05", "x": "1", "y": "1"}
+    state, warnings_ = appstate.from_query(q)
+    assert warnings_ == []
+    assert state.run.formula == q["f"] and state.run.domain == (-2.0, 3.0, -1.5, 1.5)
+    written = appstate.to_query(state)
+    assert written["f"] == q["f"] and written["domain"] == "-2,3,-1.5,1.5"
+    again, w2 = appstate.from_query(written)
+    assert again == state and w2 == []
+    assert "f" not in appstate.to_query(appstate.default_state())
+
+
+@pytest.mark.parametrize("query,needle", [
+    ({"f": "import os"}, "not a valid expression"),
+    ({"f": "x" * 10_000}, "too long"),
+    ({"f": "x + \u0445"}, "CYRILLIC"),
+    ({"f": "9**9**9"}, "exponent"),
+    ({"domain": "1,0,0,1"}, "xmin < xmax"),
+    ({"domain": "a,b,c,d"}, "must be a number"),
+    ({"domain": "0,1"}, "four numbers"),
+    ({"domain": "-1e9,1,0,1"}, "within"),
+])
+def test_tampered_formula_links_warn_and_fall_back(query, needle):
+    state, warnings_ = appstate.from_query({"surface": "formula", **query})
+    assert any(needle in w for w in warnings_), warnings_
+    run = state.run
+    assert run.surface == "formula"
+    run.get_surface()  # the fallback works
+    if "f" in query:
+        assert run.formula == ""  # the example formula
+    else:
+        assert run.domain is None
+
+
+def _cli(*args):
+    import contextlib
+    import io
+
+    import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_run_with_a_formula():
+    code, out, err = _cli("run", "--formula", ROSENBROCK, "--domain", "-2", "2", "-1", "3",
+                          "--optimizer", "gd", "--lr", "0.001", "--steps", "50", "--start", "-1.2", "1",
+                          "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["surface"] == "formula" and d["formula"] == ROSENBROCK and d["domain"] == [-2, 2, -1, 3]
+    code, out2, _ = _cli("run", "--surface", "rosenbrock", "--optimizer", "gd", "--lr", "0.001",
+                         "--steps", "50", "--start", "-1.2", "1", "--json")
+    np.testing.assert_allclose(d["points"], json.loads(out2)["points"], rtol=1e-12)
+    code, out, err = _cli("run", "--formula", "log(x) + y**2", "--domain", "-2", "2", "-2", "2",
+                          "--optimizer", "gd", "--lr", "0.3", "--start", "0.5", "1")
+    assert code == 0 and "the formula is undefined" in out
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["run", "--formula", "x + z", "--optimizer", "gd"], "unknown name 'z'"),
+    (["run", "--formula", "__import__('os').system('id')", "--optimizer", "gd"], "column 1"),
+    (["run", "--formula", "x", "--domain", "1", "0", "0", "1", "--optimizer", "gd"], "xmin < xmax"),
+    (["run", "--formula", "x", "--domain", "1", "0", "--optimizer", "gd"], "--domain"),
+    (["run", "--surface", "bowl", "--formula", "x", "--optimizer", "gd"], "drop --surface bowl"),
+    (["run", "--optimizer", "gd"], "--surface NAME or --formula"),
+    (["sweep", "--formula", "9**9**9", "--optimizer", "gd", "--lr-min", "0.1", "--lr-max", "1"], "exponent"),
+    (["basins", "--formula", "x\u0445", "--optimizer", "gd"], "CYRILLIC"),
+])
+def test_cli_bad_formula_exits_2_with_one_line(args, needle):
+    code, out, err = _cli(*args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+def test_cli_export_of_a_formula_link(tmp_path):
+    out = tmp_path / "f.json"
+    code, _, err = _cli("export", "--format", "json", "--out", str(out), "--link",
+                        "surface=formula&f=x**2%2B3*y**2&domain=-1,1,-2,2&r1=gd&r1.lr=0.1&steps=20")
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert data["formula"] == "x**2+3*y**2" and data["domain"] == [-1, 1, -2, 2]
+
+
+def test_app_shows_a_formula_surface_from_a_link_and_an_error_for_a_bad_one():
+    from tests.test_app import assert_healthy, new_app
+
+    at = new_app({"surface": "formula", "f": "log(x) + (y - 1)**2", "domain": "-2,2,-2,3",
+                  "r1": "gd", "r1.lr": "0.2", "r2": "adam", "r2.lr": "0.05"})
+    fig = assert_healthy(at, min_paths=2)
+    assert at.title[0].value.startswith("Your own formula")
+    assert at.text_input(key="formula").value == "log(x) + (y - 1)**2"
+    assert [n.value for n in at.number_input][:4] == [-2.0, 2.0, -2.0, 3.0]
+    assert not at.warning or all("undefined" in w.value for w in at.warning)
+    surf = next(t for t in fig["data"] if t.get("type") == "surface")
+    assert any(v is None for row in surf["z"] for v in row), "the undefined half is a gap"
+    at.text_input(key="formula").set_value("sin(x) + cos(yy)").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("column 14" in e and "'yy'" in e for e in errors), errors
+    at.text_input(key="formula").set_value("x**2 + 3*y**2").run()
+    assert_healthy(at, min_paths=2)
+    assert not at.error
+    assert at.query_params["f"] in (["x**2 + 3*y**2"], "x**2 + 3*y**2")
+
+
+def test_app_bad_formula_link_warns_and_shows_the_example():
+    from tests.test_app import assert_healthy, new_app
+
+    at = new_app({"surface": "formula", "f": "__import__('os').system('id')"})
+    assert_healthy(at)
+    assert any("Share link: formula at column 1" in w.value for w in at.warning)
+    assert at.text_input(key="formula").value == F.DEFAULT_FORMULA
