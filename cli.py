@@ -394,7 +394,8 @@ def _export_run(args):
             print(f"warning: {w}", file=sys.stderr)
         return state.run, state.view, "view" in query
     if (args.surface is None and args.formula is None) or args.optimizer is None:
-        raise UsageError("export needs --surface (or --formula) and --optimizer (or --link with a share link)")
+        raise UsageError("export needs --surface and --optimizer (or --formula for --surface, or --link "
+                         "with a share link)")
     for k, v in _RUN_DEFAULTS.items():
         if getattr(args, k) is None:
             setattr(args, k, v)

@@ -449,7 +449,7 @@ def _trees():
     return st.recursive(leaves, extend, max_leaves=6)
 
 
-@settings(max_examples=150, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(_trees())
 def test_random_valid_trees_evaluate_like_numpy(tree):
     text, ref = tree
