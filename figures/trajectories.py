@@ -159,7 +159,8 @@ def trajectory_figure(
                 mode="markers", name="minima",
                 marker=dict(symbol="star", size=18 if presentation else 14, color="white",
                             line=dict(color="black", width=1)),
-                text=[f"{m.kind} minimum f={m.value:.6g}" for m in surface.minima],
+                text=[f"{m.kind} minimum{' (found numerically)' if m.found else ''} f={m.value:.6g}"
+                      for m in surface.minima],
                 hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>", xaxis="x", yaxis="y",
             ))
         if surface.saddles:

@@ -455,16 +455,25 @@ class _Evaluator:
     def __init__(self, derivs):
         self.first = Program(list(derivs[:3]))
         self.second = Program(list(derivs))
+        self._last = None  # (points, results): the engine asks f, then grad, at the same points
+
+    def _first(self, p):
+        """f, gx, gy and where all three are finite; the last result is reused
+        when asked again at equal points (one tuple: safe across threads)."""
+        p = np.asarray(p, dtype=float)
+        last = self._last
+        if last is not None and last[0].shape == p.shape and np.array_equal(last[0], p):
+            return last[1]
+        p = p.copy()  # results may be views of the points: keep them ours
+        f, gx, gy = self.first(p[..., 0], p[..., 1])
+        out = (np.isfinite(f) & np.isfinite(gx) & np.isfinite(gy), f, gx, gy)
+        self._last = (p, out)
+        return out
 
     @staticmethod
     def _xy(p):
         p = np.asarray(p, dtype=float)
         return p[..., 0], p[..., 1]
-
-    def _first(self, p):
-        f, gx, gy = self.first(*self._xy(p))
-        ok = np.isfinite(f) & np.isfinite(gx) & np.isfinite(gy)
-        return ok, f, gx, gy
 
     def f(self, p):
         ok, f, _, _ = self._first(p)

@@ -141,6 +141,20 @@ def test_shapes_follow_the_surface_rule(strict):
     np.testing.assert_array_equal(s.hessian(np.zeros((3, 2)))[:, 0, 0], 2.0)
 
 
+def test_reused_last_evaluation_never_goes_stale():
+    """f then grad at the same points share one evaluation; points changed in
+    place, or other points, are evaluated afresh."""
+    s = F.build("x + 2*y**2")
+    p = np.array([[1.0, 1.0], [2.0, 0.5]])
+    np.testing.assert_array_equal(s.f(p), [3.0, 2.5])
+    np.testing.assert_array_equal(s.grad(p), [[1.0, 4.0], [1.0, 2.0]])
+    p[0] = [5.0, 0.0]
+    np.testing.assert_array_equal(s.f(p), [5.0, 2.5])
+    q = np.array([[1.0, 1.0], [2.0, 0.5]])
+    np.testing.assert_array_equal(s.f(q), [3.0, 2.5])
+    np.testing.assert_array_equal(s.f(q[:1]), [3.0])
+
+
 # --------------------------------------------------------------------------
 # The Rosenbrock expression typed as a formula is the built-in surface
 # --------------------------------------------------------------------------
