@@ -32,7 +32,8 @@ holding anything else is rejected. Equal sub-expressions are computed once
 their work. Nothing is generated as code, so nothing the user typed can run.
 
 Where f or its gradient is not a finite real number (log of a negative
-number, division by zero, sqrt at 0, overflow) the surface is *undefined*:
+number, division by zero, sqrt at 0, overflow: beyond ±MAX_VALUE = 1e30) the
+surface is *undefined*:
 ``f``, ``grad`` and ``hessian`` return NaN there, no NumPy warning escapes, the
 map leaves that region blank and a run that enters it stops ("diverged").
 
@@ -65,6 +66,7 @@ SYMBOLIC_BUDGET = 2.0     # seconds of symbolic work before giving up
 MAX_ABS_DOMAIN = 1e6      # domain bounds, like start points
 MIN_DEFINED_FRACTION = 0.1    # of the domain where f must be a finite number
 MAX_LISTED = 12           # minima (and saddles) listed at most
+MAX_VALUE = 1e30          # |f| or a gradient entry beyond this counts as overflow (figures draw float32)
 
 DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*(x**2 + y**2)"
 DEFAULT_DOMAIN = (-3.0, 3.0, -3.0, 3.0)
@@ -448,6 +450,12 @@ def parse_domain(values) -> tuple[float, float, float, float]:
     return x0, x1, y0, y1
 
 
+def _defined(f, gx, gy) -> np.ndarray:
+    """Where f and its gradient are finite and within ±MAX_VALUE."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(f) <= MAX_VALUE) & (np.abs(gx) <= MAX_VALUE) & (np.abs(gy) <= MAX_VALUE)
+
+
 class _Evaluator:
     """f, grad and hessian over ``(..., 2)`` points: NaN wherever f or its
     gradient is not finite (the formula is undefined there)."""
@@ -466,7 +474,7 @@ class _Evaluator:
             return last[1]
         p = p.copy()  # results may be views of the points: keep them ours
         f, gx, gy = self.first(p[..., 0], p[..., 1])
-        out = (np.isfinite(f) & np.isfinite(gx) & np.isfinite(gy), f, gx, gy)
+        out = (_defined(f, gx, gy), f, gx, gy)
         self._last = (p, out)
         return out
 
@@ -487,7 +495,7 @@ class _Evaluator:
 
     def hessian(self, p):
         f, gx, gy, hxx, hxy, hyy = self.second(*self._xy(p))
-        ok = np.isfinite(f) & np.isfinite(gx) & np.isfinite(gy)
+        ok = _defined(f, gx, gy)
         out = np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
         out[~ok] = np.nan
         return out
@@ -495,7 +503,7 @@ class _Evaluator:
     def all(self, p):
         """f, grad, hessian in one pass (for the minimum search)."""
         f, gx, gy, hxx, hxy, hyy = self.second(*self._xy(p))
-        ok = np.isfinite(f) & np.isfinite(gx) & np.isfinite(gy)
+        ok = _defined(f, gx, gy)
         g = np.stack([gx, gy], -1)
         h = np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
         return np.where(ok, f, np.nan), np.where(ok[..., None], g, np.nan), \

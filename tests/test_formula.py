@@ -274,6 +274,27 @@ def test_contour_picture_is_transparent_where_undefined():
     np.testing.assert_array_equal(img[..., 3] == 0, np.isnan(z)[::-1])
 
 
+@pytest.mark.parametrize("text", ["1/x + y**2", "tan(x) + y**2", "log(x*y)", "0*x", "abs(x) + abs(y)",
+                                  "exp(10*x)*y"])
+def test_awkward_formulas_race_and_export_without_nan_or_warnings(text, strict):
+    """Poles, undefined quadrants, a constant, kinks, overflow: every run ends
+    with a status and every figure, table and file holds finite numbers only."""
+    import exports
+    from tests.test_app import all_numbers
+
+    racers = tuple(config.Racer(config.OptimizerChoice.build(n, lr))
+                   for n, lr in (("gd", 0.1), ("adam", 0.05), ("newton", 1.0)))
+    run = config.RunConfig("formula", (), racers, 150, None, 0, text, None)
+    results = exports.run_results(run)
+    for fig in (exports.trajectory_figure_for(run, results), exports.loss_figure_for(run, results)):
+        nums = np.fromiter(all_numbers(json.loads(fig.to_json())), dtype=float)
+        assert np.all(np.isfinite(nums))
+    json.loads(exports.trajectories_json(run, results), parse_constant=lambda c: pytest.fail(c))
+    assert "nan" not in exports.trajectories_csv(run, results).lower()
+    if text == "log(x*y)":
+        assert exports.animation_gif(run, results)[:6] == b"GIF89a"
+
+
 def test_a_formula_undefined_almost_everywhere_is_rejected():
     with pytest.raises(FormulaError, match="undefined .* on more than 90%"):
         F.build("log(x - 2.999)")
