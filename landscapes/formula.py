@@ -58,8 +58,9 @@ from .registry import register
 MAX_LENGTH = 500          # characters of formula text
 MAX_PAREN_DEPTH = 12      # nested parentheses
 MAX_NODES = 250           # syntax-tree nodes (numbers, names, operations, calls)
-MAX_DEPTH = 40            # syntax-tree levels
+MAX_DEPTH = 100           # syntax-tree levels (a sum of n terms is n levels)
 MAX_EXPONENT = 100        # |numeric exponent|
+MAX_TOWER = 2             # powers with a variable exponent nested in each other (x**y**x)
 MAX_CONSTANT = 1e300      # |any folded constant|
 MAX_FIRST_DERIVATIVE = 1200   # tree nodes of df/dx + df/dy before taking the Hessian
 SYMBOLIC_BUDGET = 2.0     # seconds of symbolic work before giving up
@@ -168,7 +169,23 @@ def parse(text) -> ast.Expression:
         if count > MAX_NODES:
             raise FormulaError(f"too large (more than {MAX_NODES} terms and operators)")
     _validate(tree.body, text, 1)
+    _check_towers(tree.body, text, 0)
     return tree
+
+
+def _has_variable(node) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in ("x", "y") for n in ast.walk(node))
+
+
+def _check_towers(node, text: str, level: int) -> None:
+    """Power towers with variable exponents have Hessians that grow fast with
+    the height (x**x**...**x, 12 high, takes seconds to differentiate)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _has_variable(node.right):
+        level += 1
+        if level > MAX_TOWER:
+            _fail(f"powers with a variable exponent are nested more than {MAX_TOWER} deep", node, text)
+    for child in ast.iter_child_nodes(node):
+        _check_towers(child, text, level)
 
 
 def _col(node, text: str) -> tuple[int, int]:

@@ -326,6 +326,8 @@ HOSTILE = {
     "eval": ("eval(x)", "not an allowed function"),
     "power tower": ("9**9**9", "exponent"),
     "huge exponent": ("x**1e9", "exponent"),
+    "variable power tower": ("x**" * 12 + "y", "variable exponent are nested more than 2 deep"),
+    "long sum": ("+".join(f"{k}*x" for k in range(100)), "too large"),
     "big constant power": ("2**1000*x", "exponent"),
     "nested constant powers": ("((9**9)**9)**9*x", "not a finite real number"),
     "10,000 characters": ("x+" * 5000, "too long"),
