@@ -548,6 +548,8 @@ def _newton(ev: _Evaluator, starts: np.ndarray, domain, saddle_free: bool, iters
             n = np.linalg.norm(step, axis=-1, keepdims=True)
             step = np.where(n > 0.1 * diag, step * (0.1 * diag / np.maximum(n, 1e-300)), step)
             p = p + step
+            if len(n) and float(n.max()) < 1e-13 * diag:  # every start has settled
+                break
             bad = ~np.all(np.isfinite(g), -1) | ~np.all((p >= lo) & (p <= hi), -1)
             p = p[~bad]
             if not len(p):

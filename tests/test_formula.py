@@ -280,12 +280,13 @@ def test_awkward_formulas_race_and_export_without_nan_or_warnings(text, strict):
     """Poles, undefined quadrants, a constant, kinks, overflow: every run ends
     with a status and every figure, table and file holds finite numbers only."""
     import exports
+    import results as results_mod
     from tests.test_app import all_numbers
 
     racers = tuple(config.Racer(config.OptimizerChoice.build(n, lr))
                    for n, lr in (("gd", 0.1), ("adam", 0.05), ("newton", 1.0)))
     run = config.RunConfig("formula", (), racers, 150, None, 0, text, None)
-    results = exports.run_results(run)
+    results = results_mod.run_results(run)
     for fig in (exports.trajectory_figure_for(run, results), exports.loss_figure_for(run, results)):
         nums = np.fromiter(all_numbers(json.loads(fig.to_json())), dtype=float)
         assert np.all(np.isfinite(nums))
