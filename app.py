@@ -96,14 +96,17 @@ DOMAIN_KEYS = ("dom.x0", "dom.x1", "dom.y0", "dom.y1")
 
 
 def _load_formula(run: RunConfig) -> None:
-    """The formula field and its domain inputs (kept for every surface, so
-    going back to "Your own formula" finds the last one typed)."""
+    """The formula field and its domain inputs. A copy outside the widgets'
+    keys (Streamlit drops those while the field is hidden) keeps the last
+    formula typed for going back to "Your own formula"."""
     from landscapes import formula
 
-    if run.surface == config.FORMULA or "formula" not in SS:
-        SS["formula"] = run.formula or formula.DEFAULT_FORMULA
-        for k, v in zip(DOMAIN_KEYS, run.domain or formula.DEFAULT_DOMAIN):
-            SS[k] = float(v)
+    if run.surface == config.FORMULA or "_formula_kept" not in SS:
+        SS["_formula_kept"] = (run.formula or formula.DEFAULT_FORMULA,
+                               tuple(float(v) for v in (run.domain or formula.DEFAULT_DOMAIN)))
+    SS["formula"], dom = SS["_formula_kept"]
+    for k, v in zip(DOMAIN_KEYS, dom):
+        SS[k] = v
 
 
 def _formula_now() -> tuple[str, tuple | None, str | None]:
@@ -131,6 +134,8 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
     """The formula's text field and domain inputs; returns _formula_now()."""
     from landscapes import formula
 
+    if "formula" not in SS or any(k not in SS for k in DOMAIN_KEYS):
+        _load_formula(RunConfig())  # back from another surface: the kept formula
     st.text_input("f(x, y) =", key="formula", on_change=on_formula, max_chars=formula.MAX_LENGTH,
                   help="A function of x and y: numbers, x, y, pi, e, + - * / ** and "
                   f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments).")
@@ -139,6 +144,7 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
         col.number_input(label, key=key, format="%.4g", on_change=on_formula,
                          min_value=-formula.MAX_ABS_DOMAIN, max_value=formula.MAX_ABS_DOMAIN)
     text, domain, error = _formula_now()
+    SS["_formula_kept"] = (SS["formula"], tuple(float(SS[k]) for k in DOMAIN_KEYS))
     if error:
         st.error(error)
     return text, domain, error
@@ -171,6 +177,7 @@ def on_surface() -> None:
     if SS.get("surface") not in landscapes.names():
         return  # a modified client: appstate.sanitize_widget_state() resets it with a message
     if SS["surface"] == config.FORMULA:
+        _load_formula(RunConfig())  # the kept formula into the (recreated) field
         on_formula()
         return
     s = landscapes.get(SS["surface"])

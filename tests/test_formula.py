@@ -640,3 +640,21 @@ def test_app_bad_formula_link_warns_and_shows_the_example():
     assert_healthy(at)
     assert any("Share link: formula at column 1" in w.value for w in at.warning)
     assert at.text_input(key="formula").value == F.DEFAULT_FORMULA
+
+
+def test_app_keeps_the_typed_formula_across_a_surface_switch():
+    from tests.test_app import assert_healthy, new_app
+
+    at = new_app()
+    at.selectbox(key="surface").set_value("formula").run()
+    assert at.text_input(key="formula").value == F.DEFAULT_FORMULA
+    at.text_input(key="formula").set_value("(x - 1)**2 + 10*(y + 0.5)**2").run()
+    at.number_input(key="dom.x1").set_value(4.0).run()
+    assert_healthy(at)
+    assert at.session_state["lr.0"] == 0.08, "gd's suggested rate: 1.6 / curvature 20"
+    at.selectbox(key="surface").set_value("bowl").run()
+    assert not at.text_input
+    at.selectbox(key="surface").set_value("formula").run()
+    assert_healthy(at)
+    assert at.text_input(key="formula").value == "(x - 1)**2 + 10*(y + 0.5)**2"
+    assert [n.value for n in at.number_input][:4] == [-3.0, 4.0, -3.0, 3.0]
