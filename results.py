@@ -163,7 +163,8 @@ def minimum_reached(run: RunConfig, r: dict) -> str:
     if r["distance"] > experiments.basin_radius(surface):
         return "no minimum"
     m = surface.minima[r["nearest_minimum"]]
-    return "global minimum" if m.kind == "global" else f"local minimum (f = {m.value:.4g})"
+    text = "global minimum" if m.kind == "global" else f"local minimum (f = {m.value:.4g})"
+    return text + (", found numerically" if m.found else "")
 
 
 def results_table(run: RunConfig, results: list[dict]) -> list[dict]:

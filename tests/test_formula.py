@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 import sys
 import warnings
 
@@ -200,6 +201,11 @@ def test_rosenbrock_formula_in_experiments_matches_the_builtin():
     (m,) = typed.get_surface().minima
     assert m.found and m.kind == "global" and (m.x, m.y) == pytest.approx((1.0, 1.0), abs=1e-12)
     assert not landscapes.get("rosenbrock").minima[0].found
+    import results as results_mod
+
+    newton = replace(typed, racers=(config.Racer(config.OptimizerChoice.build("newton", 1.0)),), steps=50)
+    rows = results_mod.results_table(newton, results_mod.run_results(newton))
+    assert rows[0]["minimum reached"] == "global minimum, found numerically"
 
 
 # --------------------------------------------------------------------------
