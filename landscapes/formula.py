@@ -8,7 +8,8 @@ The text goes through four gates before anything is computed:
 3. a whitelist walk over the syntax tree: numbers, ``x``, ``y``, ``pi``, ``e``,
    ``+ - * / **``, unary minus (and plus), calls of ``FUNCTIONS`` with exactly
    their number of arguments (min/max: two), at most ``MAX_NODES`` nodes and
-   ``MAX_DEPTH`` levels; every other node is rejected with its column;
+   ``MAX_DEPTH`` levels, powers with a variable exponent at most ``MAX_TOWER``
+   high; every other node is rejected with its column;
 4. building: a SymPy expression is built node by node from the validated tree
    (never ``sympify``, ``parse_expr``, ``eval`` or ``exec`` of the text).
    Operations on two plain numbers are folded here in floating point with
@@ -22,7 +23,9 @@ x < 0 and ``x/x`` at x = 0; the derivatives come from the evaluated expression.
 SymPy differentiates (``diff`` only, no ``simplify``); the size of the
 first derivatives is checked before the second ones are taken (the step that
 can blow up: a product of k factors has a k**3-term second derivative), and a
-wall-clock budget is checked between the steps.
+wall-clock budget is checked between the steps. At the kinks of abs, min and
+max SymPy's second derivative holds DiracDelta; it is evaluated as 0 (the
+value everywhere else), so the Hessian there is one-sided, like the gradient.
 
 Evaluation does not use ``lambdify``: lambdify generates Python source and
 runs it with ``exec``. Instead a tiny compiler walks the SymPy expressions and
