@@ -25,7 +25,8 @@ first derivatives is checked before the second ones are taken (the step that
 can blow up: a product of k factors has a k**3-term second derivative), and a
 wall-clock budget is checked between the steps. At the kinks of abs, min and
 max SymPy's second derivative holds DiracDelta; it is evaluated as 0 (the
-value everywhere else), so the Hessian there is one-sided, like the gradient.
+value everywhere else), and the gradient exactly at a kink is the mean of the
+two sides (sign(0) = 0, Heaviside(0) = 1/2).
 
 Evaluation does not use ``lambdify``: lambdify generates Python source and
 runs it with ``exec``. Instead a tiny compiler walks the SymPy expressions and
