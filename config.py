@@ -226,6 +226,12 @@ class RunConfig:
             raise ValueError(f"at most {MAX_RACERS} optimizers race at once, got {len(self.racers)}")
         if not all(isinstance(r, Racer) for r in self.racers):
             raise ValueError("racers must be Racer records")
+        if self.surface == FORMULA:  # the typed text and domain, validated (built once, cached)
+            text, domain = parse_formula(self.formula, self.domain)
+            object.__setattr__(self, "formula", text)
+            object.__setattr__(self, "domain", domain)
+        elif self.formula or self.domain is not None:
+            raise ValueError(f"a formula and domain belong to surface {FORMULA!r}, not {self.surface!r}")
         start = self.start if self.start is not None else self.get_surface().default_start
         object.__setattr__(self, "start", parse_start(*start))
         for i, r in enumerate(self.racers):

@@ -526,6 +526,12 @@ def test_run_config_builds_and_caches_the_formula_surface():
     assert config.RunConfig("formula").get_surface().formula == F.DEFAULT_FORMULA
     with pytest.raises(ValueError, match="unknown name 'q'"):
         config.parse_formula("q*x")
+    with pytest.raises(ValueError, match="unknown name 'q'"):
+        config.RunConfig("formula", formula="q*x")
+    with pytest.raises(ValueError, match="belong to surface 'formula'"):
+        config.RunConfig("bowl", formula="x")
+    normalized = config.RunConfig("formula", formula=" x**2 + 2*y**2 ", domain=[-1, 1, -2, 2])
+    assert normalized == run and hash(normalized) == hash(run), "a cache key: normalized"
     with pytest.raises(ValueError, match="domain"):
         config.parse_formula("x", (1, 0, 0, 1))
 
