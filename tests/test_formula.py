@@ -444,6 +444,9 @@ def test_no_generated_code_only_the_closed_table():
 # --------------------------------------------------------------------------
 
 FORMULA_CHARS = "xye()+-*/.,0123456789 sincoexplogqrtabmhd^[]'_=:\u0445"
+# Every function once before the timed tests: SymPy imports some modules lazily on first use.
+F.build("sin(x) + cos(y) + tan(x/9) + exp(-x*x) + log(2 + y*y) + sqrt(4 + x*x) + tanh(x) + sinh(y/3)"
+        " + cosh(x/3) + abs(x) + atan(y) + min(x, y) + max(x, y) + (2 + x*x)**y")
 
 
 @settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
