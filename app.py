@@ -144,7 +144,8 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
         col.number_input(label, key=key, format="%.4g", on_change=on_formula,
                          min_value=-formula.MAX_ABS_DOMAIN, max_value=formula.MAX_ABS_DOMAIN)
     text, domain, error = _formula_now()
-    SS["_formula_kept"] = (SS["formula"], tuple(float(SS[k]) for k in DOMAIN_KEYS))
+    if error is None:
+        SS["_formula_kept"] = (SS["formula"], domain)
     if error:
         st.error(error)
     return text, domain, error

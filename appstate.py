@@ -487,6 +487,13 @@ def sanitize_widget_state(SS) -> list[str]:
             ("y", -config.MAX_ABS_COORD, config.MAX_ABS_COORD, False, 0.0)):
         if key in SS and not number_ok(SS[key], low, high, whole):
             reset(key, default, key)
+    from landscapes import formula  # the typed formula's text is checked by its parser; its domain here
+
+    if "formula" in SS and not isinstance(SS["formula"], str):
+        reset("formula", formula.DEFAULT_FORMULA, "f(x, y)")
+    for key, default in zip(("dom.x0", "dom.x1", "dom.y0", "dom.y1"), formula.DEFAULT_DOMAIN):
+        if key in SS and not number_ok(SS[key], -formula.MAX_ABS_DOMAIN, formula.MAX_ABS_DOMAIN):
+            reset(key, default, "domain " + key[4:])
     for key, valid, default in (("view", config.VIEWS, "both"), ("speed", config.SPEED_NAMES, "normal")):
         if key in SS and SS[key] not in valid:
             reset(key, default, key)
