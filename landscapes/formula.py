@@ -613,12 +613,12 @@ def _default_start(ev: _Evaluator, domain, minima) -> tuple[float, float]:
     fracs += [(a, b) for a in np.linspace(0.05, 0.95, 10) for b in np.linspace(0.95, 0.05, 10)]
     cands = np.array([(x0 + a * w, y0 + b * h) for a, b in fracs])
     f, g, _ = ev.all(cands)
-    for c, fv, gv in zip(cands, f, g):
-        if not np.isfinite(fv) or not np.linalg.norm(gv) > 1e-6:
-            continue
-        if all(math.hypot(c[0] - m.x, c[1] - m.y) > 1e-2 for m in minima):
+    defined = np.isfinite(f)
+    for c, ok, gv in zip(cands, defined, g):  # defined, sloping, away from the minima
+        if ok and np.linalg.norm(gv) > 1e-6 and all(math.hypot(c[0] - m.x, c[1] - m.y) > 1e-2 for m in minima):
             return float(c[0]), float(c[1])
-    return float(cands[0][0]), float(cands[0][1])
+    c = cands[int(np.argmax(defined))]  # else at least defined (a flat surface)
+    return float(c[0]), float(c[1])
 
 
 def build(text: str = DEFAULT_FORMULA, domain=None) -> Surface:

@@ -302,6 +302,14 @@ def test_awkward_formulas_race_and_export_without_nan_or_warnings(text, strict):
         assert exports.animation_gif(run, results)[:6] == b"GIF89a"
 
 
+def test_default_start_is_where_the_formula_is_defined():
+    # flat (gradient 0) where defined, undefined for x < 0: found by Hypothesis
+    s = F.build("-(log(min(x, 0.25)))")
+    assert np.isfinite(s.f(np.array(s.default_start)))
+    s = F.build("log(x) + y**2")
+    assert s.default_start[0] > 0 and np.linalg.norm(s.grad(np.array(s.default_start))) > 1e-6
+
+
 def test_a_formula_undefined_almost_everywhere_is_rejected():
     with pytest.raises(FormulaError, match="undefined .* on more than 90%"):
         F.build("log(x - 2.999)")
