@@ -104,7 +104,8 @@ def cmd_list(args) -> dict:
 # --- shared parsing ---------------------------------------------------------
 
 def _surface(args) -> landscapes.Surface:
-    if args.formula is not None or args.domain is not None or args.surface == config.FORMULA:
+    if getattr(args, "formula", None) is not None or getattr(args, "domain", None) is not None \
+            or args.surface == config.FORMULA:
         return _formula_surface(args)
     if args.surface is None:
         raise UsageError("give --surface NAME or --formula TEXT")
@@ -570,7 +571,8 @@ def build_parser() -> Parser:
     hp_.add_argument("--lr-max", required=True)
     hp_.add_argument("--count", default="60", help="settings per axis (count x count runs)")
     tp = sub.add_parser("theory", help="eigenvalues, bounds and optimal settings of a quadratic surface")
-    tp.add_argument("--surface", required=True)
+    tp.add_argument("--surface", default=None, help="a surface name (or give --formula)")
+    formula_flags(tp)
     tp.add_argument("--surface-set", action="append", metavar="NAME=VALUE", default=[])
     tp.add_argument("--json", action="store_true")
     bp = sub.add_parser("basins", help="which minimum each start point reaches")
