@@ -651,6 +651,18 @@ def test_cli_bad_formula_exits_2_with_one_line(args, needle):
     assert err.count("\n") == 1 and needle in err and "Traceback" not in err
 
 
+def test_cli_other_subcommands_take_a_formula():
+    code, out, err = _cli("theory", "--formula", "x**2 + 3*y**2", "--domain", "-2", "2", "-2", "2", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert (d["lambda_min"], d["lambda_max"]) == pytest.approx((2.0, 6.0))
+    code, out, err = _cli("basins", "--formula", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", "--domain", "-5", "5",
+                          "-5", "5", "--optimizer", "gd", "--lr", "0.01", "--steps", "300", "--resolution", "12",
+                          "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["minima"]) == 4
+
+
 def test_cli_export_of_a_formula_link(tmp_path):
     out = tmp_path / "f.json"
     code, _, err = _cli("export", "--format", "json", "--out", str(out), "--link",
