@@ -5,7 +5,7 @@
 >>> float(s.f([1.0, 1.0]))
 0.0
 """
-from .base import Minimum, Param, Surface
+from .base import StationaryPoint, Param, Surface
 from .registry import REGISTRY, get, names, spec_of, validate_params
 from . import classic  # noqa: F401  (registers the teaching surfaces)
 from . import benchmarks  # noqa: F401  (registers the VLSE test functions)
@@ -15,5 +15,5 @@ from . import formula  # noqa: F401  (registers "formula": your own surface)
 from .data import DATA_SURFACES, DataSurface, Dataset
 from .formula import FormulaError
 
-__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "FormulaError", "Minimum", "Param", "Surface", "REGISTRY",
+__all__ = ["DATA_SURFACES", "DataSurface", "Dataset", "FormulaError", "StationaryPoint", "Param", "Surface", "REGISTRY",
            "get", "names", "spec_of", "validate_params"]

@@ -18,7 +18,7 @@ import numpy as np
 Array = np.ndarray
 
 
-class Minimum(NamedTuple):
+class StationaryPoint(NamedTuple):
     """A stationary point with its value; ``kind`` is "global", "local" or "saddle".
     ``found`` is True when the point was found numerically rather than published."""
 
@@ -60,11 +60,11 @@ class Surface:
     grad: Callable[[Array], Array]
     hessian: Callable[[Array], Array]
     domain: tuple[tuple[float, float], tuple[float, float]]
-    minima: tuple[Minimum, ...]
+    minima: tuple[StationaryPoint, ...]
     default_start: tuple[float, float]
     lesson: str
     log_levels: bool = False
-    saddles: tuple[Minimum, ...] = ()
+    saddles: tuple[StationaryPoint, ...] = ()
     params: Mapping[str, float] = field(default_factory=dict)
     note: str = ""
     formula: str = ""

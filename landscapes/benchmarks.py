@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .base import PI, Minimum, Param, Surface, hess, split, stack
+from .base import PI, StationaryPoint, Param, Surface, hess, split, stack
 from .registry import register
 
 SQRT3 = math.sqrt(3.0)
@@ -48,16 +48,16 @@ def himmelblau() -> Surface:
         f=f, grad=grad, hessian=hessian,
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         minima=(
-            Minimum(3.0, 2.0, 0.0),
-            Minimum(-2.805118086952745, 3.131312518250573, 0.0),
-            Minimum(-3.779310253377747, -3.2831859912861696, 0.0),
-            Minimum(3.5844283403304917, -1.8481265269644036, 0.0),
+            StationaryPoint(3.0, 2.0, 0.0),
+            StationaryPoint(-2.805118086952745, 3.131312518250573, 0.0),
+            StationaryPoint(-3.779310253377747, -3.2831859912861696, 0.0),
+            StationaryPoint(3.5844283403304917, -1.8481265269644036, 0.0),
         ),
         saddles=(
-            Minimum(3.385154183607021, 0.07385187983774928, 13.31192627040559, "saddle"),
-            Minimum(0.08667750455539636, 2.884254701174776, 67.71915008752615, "saddle"),
-            Minimum(-3.0730257507643897, -0.08135304428796751, 104.0151629175581, "saddle"),
-            Minimum(-0.12796134673068008, -1.9537149802445763, 178.33723920192747, "saddle"),
+            StationaryPoint(3.385154183607021, 0.07385187983774928, 13.31192627040559, "saddle"),
+            StationaryPoint(0.08667750455539636, 2.884254701174776, 67.71915008752615, "saddle"),
+            StationaryPoint(-3.0730257507643897, -0.08135304428796751, 104.0151629175581, "saddle"),
+            StationaryPoint(-0.12796134673068008, -1.9537149802445763, 178.33723920192747, "saddle"),
         ),
         default_start=(0.0, 0.0),
         log_levels=True,
@@ -106,10 +106,10 @@ def beale() -> Surface:
         ),
         f=f, grad=grad, hessian=hessian,
         domain=((-4.5, 4.5), (-4.5, 4.5)),
-        minima=(Minimum(3.0, 0.5, 0.0),),
+        minima=(StationaryPoint(3.0, 0.5, 0.0),),
         saddles=(
-            Minimum(0.0, 1.0, 14.203125, "saddle"),
-            Minimum(0.10053793732415836, -2.644513585023125, 9.86451228475556, "saddle"),
+            StationaryPoint(0.0, 1.0, 14.203125, "saddle"),
+            StationaryPoint(0.10053793732415836, -2.644513585023125, 9.86451228475556, "saddle"),
         ),
         default_start=(1.0, 1.5),
         log_levels=True,
@@ -142,7 +142,7 @@ def booth() -> Surface:
         latex=r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
         f=f, grad=grad, hessian=hessian,
         domain=((-10.0, 10.0), (-10.0, 10.0)),
-        minima=(Minimum(1.0, 3.0, 0.0),),
+        minima=(StationaryPoint(1.0, 3.0, 0.0),),
         default_start=(-8.0, -6.0),
         lesson="A tilted elliptic bowl (Hessian eigenvalues 18 and 2, axes at 45°): "
         "gradient descent is stable only for lr < 1/9 and crawls along the "
@@ -201,11 +201,11 @@ def rastrigin(A: float = 10.0) -> Surface:
         latex=rf"f(x, y) = {2 * A:g} + \sum_{{t \in \{{x, y\}}}} \left(t^2 - {A:g}\cos 2\pi t\right)",
         f=f, grad=grad, hessian=hessian,
         domain=((-5.12, 5.12), (-5.12, 5.12)),
-        minima=(Minimum(0.0, 0.0, 0.0),)
-        + tuple(Minimum(px, py, vm, "local") for px, py in axis)
-        + tuple(Minimum(px, py, 2 * vm, "local") for px, py in diag),
+        minima=(StationaryPoint(0.0, 0.0, 0.0),)
+        + tuple(StationaryPoint(px, py, vm, "local") for px, py in axis)
+        + tuple(StationaryPoint(px, py, 2 * vm, "local") for px, py in diag),
         saddles=tuple(
-            Minimum(px, py, vs, "saddle") for px, py in ((s, 0.0), (-s, 0.0), (0.0, s), (0.0, -s))
+            StationaryPoint(px, py, vs, "saddle") for px, py in ((s, 0.0), (-s, 0.0), (0.0, s), (0.0, -s))
         ),
         default_start=(2.3, -1.6),
         params={"A": A},
@@ -286,7 +286,7 @@ def ackley(a: float = 20.0, b: float = 0.2, c: float = 2 * PI) -> Surface:
         ),
         f=f, grad=grad, hessian=hessian,
         domain=((-5.0, 5.0), (-5.0, 5.0)),
-        minima=(Minimum(0.0, 0.0, 0.0),),
+        minima=(StationaryPoint(0.0, 0.0, 0.0),),
         default_start=(3.2, 2.6),
         params={"a": a, "b": b, "c": c},
         lesson="A funnel covered in ripples: small steps get trapped in a ripple "
@@ -354,16 +354,16 @@ def goldstein_price() -> Surface:
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         # All stationary points of this polynomial sit at exact decimals.
         minima=(
-            Minimum(0.0, -1.0, 3.0),
-            Minimum(-0.6, -0.4, 30.0, "local"),
-            Minimum(1.8, 0.2, 84.0, "local"),
-            Minimum(1.2, 0.8, 840.0, "local"),
+            StationaryPoint(0.0, -1.0, 3.0),
+            StationaryPoint(-0.6, -0.4, 30.0, "local"),
+            StationaryPoint(1.8, 0.2, 84.0, "local"),
+            StationaryPoint(1.2, 0.8, 840.0, "local"),
         ),
         saddles=(
-            Minimum(-0.4, -0.6, 35.0, "saddle"),
-            Minimum(1.2, -0.2, 99.0, "saddle"),
-            Minimum(1.4, 0.6, 980.0, "saddle"),
-            Minimum(0.6, 0.4, 990.0, "saddle"),
+            StationaryPoint(-0.4, -0.6, 35.0, "saddle"),
+            StationaryPoint(1.2, -0.2, 99.0, "saddle"),
+            StationaryPoint(1.4, 0.6, 980.0, "saddle"),
+            StationaryPoint(0.6, 0.4, 990.0, "saddle"),
         ),
         default_start=(1.5, -1.5),
         log_levels=True,
@@ -398,21 +398,21 @@ def six_hump_camel() -> Surface:
         f=f, grad=grad, hessian=hessian,
         domain=((-2.0, 2.0), (-1.0, 1.0)),
         minima=(
-            Minimum(0.08984201310031806, -0.7126564030207396, g),
-            Minimum(-0.08984201310031806, 0.7126564030207396, g),
-            Minimum(-1.703606714969981, 0.7960835686726251, -0.21546382438371764, "local"),
-            Minimum(1.703606714969981, -0.7960835686726251, -0.21546382438371764, "local"),
-            Minimum(1.6071047529201972, 0.5686514548841314, 2.1042503103112584, "local"),
-            Minimum(-1.6071047529201972, -0.5686514548841314, 2.1042503103112584, "local"),
+            StationaryPoint(0.08984201310031806, -0.7126564030207396, g),
+            StationaryPoint(-0.08984201310031806, 0.7126564030207396, g),
+            StationaryPoint(-1.703606714969981, 0.7960835686726251, -0.21546382438371764, "local"),
+            StationaryPoint(1.703606714969981, -0.7960835686726251, -0.21546382438371764, "local"),
+            StationaryPoint(1.6071047529201972, 0.5686514548841314, 2.1042503103112584, "local"),
+            StationaryPoint(-1.6071047529201972, -0.5686514548841314, 2.1042503103112584, "local"),
         ),
         saddles=(
-            Minimum(0.0, 0.0, 0.0, "saddle"),
-            Minimum(1.1092053368047865, -0.7682680925095399, 0.5437186009781851, "saddle"),
-            Minimum(-1.1092053368047865, 0.7682680925095399, 0.5437186009781851, "saddle"),
-            Minimum(1.6380679841897785, 0.22867406904439408, 2.2293571975307147, "saddle"),
-            Minimum(-1.6380679841897785, -0.22867406904439408, 2.2293571975307147, "saddle"),
-            Minimum(1.2960702671671092, 0.6050843880386585, 2.22947081802986, "saddle"),
-            Minimum(-1.2960702671671092, -0.6050843880386585, 2.22947081802986, "saddle"),
+            StationaryPoint(0.0, 0.0, 0.0, "saddle"),
+            StationaryPoint(1.1092053368047865, -0.7682680925095399, 0.5437186009781851, "saddle"),
+            StationaryPoint(-1.1092053368047865, 0.7682680925095399, 0.5437186009781851, "saddle"),
+            StationaryPoint(1.6380679841897785, 0.22867406904439408, 2.2293571975307147, "saddle"),
+            StationaryPoint(-1.6380679841897785, -0.22867406904439408, 2.2293571975307147, "saddle"),
+            StationaryPoint(1.2960702671671092, 0.6050843880386585, 2.22947081802986, "saddle"),
+            StationaryPoint(-1.2960702671671092, -0.6050843880386585, 2.22947081802986, "saddle"),
         ),
         default_start=(-1.2, -0.9),
         lesson="Six minima, two of them global and mirror images: the start decides "
@@ -447,16 +447,16 @@ def styblinski_tang() -> Surface:
         domain=((-5.0, 5.0), (-5.0, 5.0)),
         # Per coordinate the minimum is -39.16616570377142 (VLSE prints -39.16599).
         minima=(
-            Minimum(lo, lo, -78.33233140754282),
-            Minimum(lo, hi, -64.19561235905536, "local"),
-            Minimum(hi, lo, -64.19561235905536, "local"),
-            Minimum(hi, hi, -50.05889331056788, "local"),
+            StationaryPoint(lo, lo, -78.33233140754282),
+            StationaryPoint(lo, hi, -64.19561235905536, "local"),
+            StationaryPoint(hi, lo, -64.19561235905536, "local"),
+            StationaryPoint(hi, hi, -50.05889331056788, "local"),
         ),
         saddles=(
-            Minimum(lo, mid, -38.97055334471606, "saddle"),
-            Minimum(mid, lo, -38.97055334471606, "saddle"),
-            Minimum(hi, mid, -24.833834296228584, "saddle"),
-            Minimum(mid, hi, -24.833834296228584, "saddle"),
+            StationaryPoint(lo, mid, -38.97055334471606, "saddle"),
+            StationaryPoint(mid, lo, -38.97055334471606, "saddle"),
+            StationaryPoint(hi, mid, -24.833834296228584, "saddle"),
+            StationaryPoint(mid, hi, -24.833834296228584, "saddle"),
         ),
         default_start=(-4.5, 0.0),
         lesson="Separable: each coordinate independently picks the left (deeper) or "
@@ -492,10 +492,10 @@ def mccormick() -> Surface:
         f=f, grad=grad, hessian=hessian,
         domain=((-1.5, 4.0), (-3.0, 4.0)),
         minima=(
-            Minimum(0.5 - PI / 3, -0.5 - PI / 3, -SQRT3 / 2 - PI / 3),
-            Minimum(0.5 + 2 * PI / 3, -0.5 + 2 * PI / 3, 2 * PI / 3 - SQRT3 / 2, "local"),
+            StationaryPoint(0.5 - PI / 3, -0.5 - PI / 3, -SQRT3 / 2 - PI / 3),
+            StationaryPoint(0.5 + 2 * PI / 3, -0.5 + 2 * PI / 3, 2 * PI / 3 - SQRT3 / 2, "local"),
         ),
-        saddles=(Minimum(0.5 + PI / 3, -0.5 + PI / 3, SQRT3 / 2 + PI / 3, "saddle"),),
+        saddles=(StationaryPoint(0.5 + PI / 3, -0.5 + PI / 3, SQRT3 / 2 + PI / 3, "saddle"),),
         default_start=(-1.0, 3.0),
         lesson="A tilted trough with a sine wobble along it: the valley floor has a "
         "second, shallower dip, and a saddle between the two.",
@@ -525,10 +525,10 @@ def two_minima() -> Surface:
         f=f, grad=grad, hessian=hessian,
         domain=((-2.0, 2.0), (-1.5, 1.5)),
         minima=(
-            Minimum(-1.0355787140888537, 0.0, -0.30542848374391596),
-            Minimum(0.9601495555191055, 0.0, 0.29414648102826285, "local"),
+            StationaryPoint(-1.0355787140888537, 0.0, -0.30542848374391596),
+            StationaryPoint(0.9601495555191055, 0.0, 0.29414648102826285, "local"),
         ),
-        saddles=(Minimum(0.07542915856974822, 0.0, 1.011282002715653, "saddle"),),
+        saddles=(StationaryPoint(0.07542915856974822, 0.0, 1.011282002715653, "saddle"),),
         default_start=(1.6, 1.2),
         lesson="Two valleys, one deeper: a start on the right falls into the shallow "
         "local minimum and gradient descent stays there; enough momentum can "

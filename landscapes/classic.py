@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .base import Minimum, Param, Surface, hess, split, stack
+from .base import StationaryPoint, Param, Surface, hess, split, stack
 from .registry import register
 
 
@@ -30,7 +30,7 @@ def bowl() -> Surface:
         latex=r"f(x, y) = x^2 + y^2",
         f=f, grad=grad, hessian=hessian,
         domain=((-2.0, 2.0), (-2.0, 2.0)),
-        minima=(Minimum(0.0, 0.0, 0.0),),
+        minima=(StationaryPoint(0.0, 0.0, 0.0),),
         default_start=(-1.5, 1.5),
         lesson="A perfectly round bowl: every method walks straight downhill; "
         "gradient descent diverges once lr > 1 (the curvature is 2).",
@@ -63,7 +63,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Surface:
         f=f, grad=grad, hessian=hessian,
         # The table's domain for a <= 1; widened with a so (a, a²) stays inside.
         domain=((-2.0 * max(1.0, a), 2.0 * max(1.0, a)), (-1.0 * max(1.0, a), 3.0 * max(1.0, a) ** 2)),
-        minima=(Minimum(a, a * a, 0.0),),
+        minima=(StationaryPoint(a, a * a, 0.0),),
         default_start=(-1.2, 1.0),
         log_levels=True,
         params={"a": a, "b": b},
@@ -94,7 +94,7 @@ def saddle() -> Surface:
         f=f, grad=grad, hessian=hessian,
         domain=((-2.0, 2.0), (-2.0, 2.0)),
         minima=(),
-        saddles=(Minimum(0.0, 0.0, 0.0, "saddle"),),
+        saddles=(StationaryPoint(0.0, 0.0, 0.0, "saddle"),),
         default_start=(-1.5, 0.01),
         lesson="No minimum at all: a start almost on the ridge creeps toward the "
         "saddle point before the tiny y-component grows and the run escapes "
@@ -127,7 +127,7 @@ def ravine(a: float = 0.1, b: float = 2.0) -> Surface:
         latex=rf"f(x, y) = {a:g}\,x^2 + {b:g}\,y^2",
         f=f, grad=grad, hessian=hessian,
         domain=((-6.0, 6.0), (-3.0, 3.0)),
-        minima=(Minimum(0.0, 0.0, 0.0),),
+        minima=(StationaryPoint(0.0, 0.0, 0.0),),
         default_start=(-5.0, -2.0),
         params={"a": a, "b": b},
         lesson=f"A long narrow valley (condition number b/a = {b / a:.3g}): plain gradient "
@@ -172,7 +172,7 @@ def quadratic(condition: float = 10.0, angle: float = 30.0) -> Surface:
         ),
         f=f, grad=grad, hessian=hessian,
         domain=((-3.0, 3.0), (-3.0, 3.0)),
-        minima=(Minimum(0.0, 0.0, 0.0),),
+        minima=(StationaryPoint(0.0, 0.0, 0.0),),
         default_start=(-2.5, 1.5),
         params={"condition": condition, "angle": angle},
         log_levels=condition >= 100,

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .base import Minimum, Param, Surface
+from .base import StationaryPoint, Param, Surface
 from .registry import register
 
 Array = np.ndarray
@@ -226,7 +226,7 @@ def linear_regression(n: float = 256, noise: float = 0.5, seed: float = 0) -> Su
         latex=r"L(w, b) = \frac{1}{N}\sum_{i=1}^{N} (w\,x_i + b - y_i)^2",
         f=f, grad=grad, hessian=hessian,
         domain=domain,
-        minima=(Minimum(float(w), float(b), float(f(np.array([w, b])))),),
+        minima=(StationaryPoint(float(w), float(b), float(f(np.array([w, b])))),),
         default_start=(-1.5, 2.0),
         params={"n": n, "noise": noise, "seed": seed},
         lesson="Fitting a line y = w x + b to N noisy points by mean squared error: a "
@@ -315,7 +315,7 @@ def logistic_regression(n: float = 256, noise: float = 1.0, seed: float = 0) -> 
                rf" + \frac{{{L2:g}}}{{2}}\lVert w\rVert^2,\quad z_i = w_1 x_{{i1}} + w_2 x_{{i2}}"),
         f=f, grad=grad, hessian=hessian,
         domain=domain,
-        minima=(Minimum(float(w1), float(w2), float(f(np.array([w1, w2])))),),
+        minima=(StationaryPoint(float(w1), float(w2), float(f(np.array([w1, w2])))),),
         default_start=(-3.0, 4.0),
         params={"n": n, "noise": noise, "seed": seed},
         lesson="A linear classifier through the origin, w₁x₁ + w₂x₂ = 0, separating two "

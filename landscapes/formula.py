@@ -56,7 +56,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from .base import Minimum, Surface
+from .base import StationaryPoint, Surface
 from .registry import register
 
 MAX_LENGTH = 500          # characters of formula text
@@ -588,11 +588,11 @@ def find_stationary(ev: _Evaluator, domain, resolution: int = 12):
     for kind, x, y, v in sorted(found, key=lambda t: t[3]):
         same = minima if kind == "min" else saddles
         if all(math.hypot(x - a.x, y - a.y) > 1e-4 * diag for a in same):
-            same.append(Minimum(x, y, v, "local" if kind == "min" else "saddle", found=True))
+            same.append(StationaryPoint(x, y, v, "local" if kind == "min" else "saddle", found=True))
     return minima[:MAX_LISTED], saddles[:MAX_LISTED]
 
 
-def _classify(minima: list[Minimum], zmin: float) -> tuple[Minimum, ...]:
+def _classify(minima: list[StationaryPoint], zmin: float) -> tuple[StationaryPoint, ...]:
     """Global = the lowest found, and only if no grid point lies lower (else
     the surface falls lower somewhere on the domain's edge: all local)."""
     if not minima:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Minimum, Param, Surface
+from .base import StationaryPoint, Param, Surface
 from .data import Dataset, DataSurface, _mean, full_batch, newton_minimum, register_data
 
 Array = np.ndarray
@@ -242,7 +242,7 @@ def nn_slice(n: float = 100, noise: float = 0.2, seed: float = 0) -> Surface:
     a, b = newton_minimum(grad, hessian, (0.0, 0.0), max_iter=50)
     H = hessian(np.array([a, b]))
     inside = abs(a) <= 1 and abs(b) <= 1
-    minima = ((Minimum(float(a), float(b), float(f(np.array([a, b])))),)
+    minima = ((StationaryPoint(float(a), float(b), float(f(np.array([a, b])))),)
               if inside and np.all(np.linalg.eigvalsh(H) > 0) else ())
 
     def predict(params, pts):

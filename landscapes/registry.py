@@ -1,11 +1,11 @@
 """Name -> surface factory, with validated parameters."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
+from registries import Registry, check_number
 from .base import Param, Surface
 
 
@@ -16,7 +16,7 @@ class SurfaceSpec:
     params: dict[str, Param] = field(default_factory=dict)
 
 
-REGISTRY: dict[str, SurfaceSpec] = {}
+REGISTRY: Registry[SurfaceSpec] = Registry("surface")
 
 
 def register(name: str, **params: Param):
@@ -42,27 +42,12 @@ def validate_params(name: str, params: dict) -> dict[str, float]:
             valid = ", ".join(spec.params) or "none"
             raise ValueError(f"surface {name!r} has no parameter {key!r} (valid: {valid})")
     for key, p in spec.params.items():
-        value = params.get(key, p.default)
-        if isinstance(value, bool):  # true/false is not a number (the same rule for every registry)
-            raise ValueError(f"{name}.{key} must be a number, got {value!r}")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}.{key} must be a number, got {value!r}") from None
-        if not math.isfinite(value) or not (p.low <= value <= p.high):
-            raise ValueError(f"{name}.{key} must be in [{p.low:g}, {p.high:g}], got {value!r}")
-        if p.integer and value != int(value):
-            raise ValueError(f"{name}.{key} must be a whole number in [{p.low:g}, {p.high:g}], "
-                             f"got {value!r}")
-        out[key] = value
+        out[key] = check_number(name, key, params.get(key, p.default), p.low, p.high, integer=p.integer)
     return out
 
 
 def spec_of(name: str) -> SurfaceSpec:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown surface {name!r} (valid: {', '.join(REGISTRY)})") from None
+    return REGISTRY.lookup(name)
 
 
 def get(name: str, **params) -> Surface:

@@ -35,6 +35,8 @@ from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from registries import check_number
+
 Array = np.ndarray
 State = dict  # {"step": int, name: (B, 2) or (B, 1) array, ...}
 
@@ -170,17 +172,8 @@ def _check(opt: str, key: str, value, h: Hyper):
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise ValueError(f"{opt}.{key} must be true or false, got {value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{opt}.{key} must be a number, got {value!r}") from None
-    if arr.ndim > 1 or arr.size == 0:
-        raise ValueError(f"{opt}.{key} must be a number or a 1-D array of numbers")
-    bad = ~h.contains(arr)
-    if np.any(bad):
-        first = arr.reshape(-1)[np.argmax(bad.reshape(-1))]
-        raise ValueError(f"{opt}.{key} must be in {h.describe_range()}, got {float(first):g}")
-    return float(arr) if arr.ndim == 0 else arr
+    return check_number(opt, key, value, h.low, h.high, low_open=h.low_open, high_open=h.high_open,
+                        integer=h.kind == "int", arrays=True)
 
 
 def nonzero(value) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import inspect
 import textwrap
 
+from registries import Registry
 from .base import Optimizer
 
-REGISTRY: dict[str, Optimizer] = {}
+REGISTRY: Registry[Optimizer] = Registry("optimizer")
 
 
 def register(opt: Optimizer) -> Optimizer:
@@ -20,10 +21,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Optimizer:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown optimizer {name!r} (valid: {', '.join(REGISTRY)})") from None
+    return REGISTRY.lookup(name)
 
 
 def _docstring(opt: Optimizer) -> str:

@@ -38,6 +38,7 @@ from typing import Callable
 
 import numpy as np
 
+from registries import Registry
 from .base import Hyper, _check
 
 Array = np.ndarray
@@ -366,7 +367,7 @@ class PlateauStepper:
 Stepper = ConstantStepper | ClosedFormStepper | PlateauStepper
 
 
-REGISTRY: dict[str, Schedule] = {}
+REGISTRY: Registry[Schedule] = Registry("schedule")
 
 
 def register(s: Schedule) -> Schedule:
@@ -379,10 +380,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Schedule:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown schedule {name!r} (valid: {', '.join(REGISTRY)})") from None
+    return REGISTRY.lookup(name)
 
 
 def _cosine(k, lr, eta_min, T_max):
