@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import base64
+
 import numpy as np
 import plotly.io as pio
 import streamlit as st
@@ -69,6 +71,7 @@ def load_into_widgets(state: AppState) -> None:
     if h.lr_min is not None:
         SS["lrmin"], SS["lrmax"] = float(h.lr_min), float(h.lr_max)
     SS["res"] = h.resolution
+    SS["full_paths"] = state.view.full_paths
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -156,7 +159,7 @@ def on_lesson(key: str | None = None) -> None:
     key = key if key is not None else SS.get("lesson")
     if key in lessons.LESSONS:
         view = ViewOptions(SS.get("view", "both"), SS.get("speed", "normal"), SS.get("present", False),
-                           SS.get("log_loss", True))
+                           SS.get("log_loss", True), SS.get("full_paths", False))
         load_into_widgets(appstate.lesson_state(key, view))
         SS["lesson_text"] = key
         SS["lesson"] = key
@@ -198,10 +201,11 @@ def on_optimizer(i: int) -> None:
 
 
 def picked(event, fig) -> tuple[str, tuple] | None:
-    """What a click on the map picked: ``("start", (x, y))`` for the map itself
-    (the invisible grid of click targets), ``("step", (racer, step))`` for a point
-    of a drawn path; None for an empty selection (a click right after a rerun can
-    come back empty: then nothing changes)."""
+    """What a click on the map picked: ``("step", (racer, step))`` for a point
+    of a drawn path (the trace's ``meta`` names the racer, its ``customdata``
+    the step of each drawn point), ``("start", (x, y))`` for anything else on
+    the map (the invisible grid of click targets); None for an empty selection
+    (a click right after a rerun can come back empty: then nothing changes)."""
     try:
         p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])
@@ -215,8 +219,12 @@ def picked(event, fig) -> tuple[str, tuple] | None:
     except (KeyError, IndexError, TypeError, ValueError):
         trace, index = {}, None
     meta = trace.get("meta")
-    if isinstance(meta, dict) and "racer" in meta and index is not None:
-        return "step", (int(meta["racer"]), index)
+    if isinstance(meta, dict) and meta.get("role", "path") == "path" and "racer" in meta and index is not None:
+        steps = trace.get("customdata")   # the step of each drawn point (paths may be thinned)
+        if isinstance(steps, dict) and "bdata" in steps:
+            steps = np.frombuffer(base64.b64decode(steps["bdata"]), dtype=np.dtype(steps["dtype"]))
+        step = int(steps[index]) if steps is not None and 0 <= index < len(steps) else index
+        return "step", (int(meta["racer"]), step)
     return "start", (round(x, 4), round(y, 4))
 
 
@@ -433,12 +441,15 @@ def controls() -> tuple[AppState, list[str]]:
                  format_func={"both": "2-D + 3-D", "2d": "2-D", "3d": "3-D"}.get)
         st.select_slider("Animation speed", config.SPEED_NAMES, key="speed")
         st.toggle("Loss on a log axis", key="log_loss")
+        st.toggle("Whole paths at once", key="full_paths", help="Off: during Play a solid trail grows "
+                  "behind each racer over its faint full path. On: whole paths from the start.")
     run = RunConfig(surface, sp, tuple(racers), int(SS["steps"]),
                     (float(SS["x"]), float(SS["y"])), int(SS["seed"]),
                     *((formula_text, domain) if surface == config.FORMULA and not formula_error else ()))
     if formula_error:  # nothing to draw: the error under the field says what to fix
         run = replace(run, racers=())
-    view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]))
+    view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]),
+                       bool(SS.get("full_paths", False)))
     return AppState(run, view), errors
 
 
@@ -470,9 +481,9 @@ def compute(run: RunConfig) -> list[dict]:
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool) -> prepared.Prepared:
+def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
     return prepared.prepare(exports.trajectory_figure_for(
-        run, compute(run), view=view, speed=speed, presentation=present, raw=True))
+        run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
@@ -689,15 +700,22 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
     return [(v.text, v.measured, v.holds) for v in verdicts]
 
 
-def lesson_panel(lesson: lessons.Lesson, run: RunConfig) -> bool:
-    """The lesson's text, its checked claims, and whether the view still is the lesson's."""
+def _claims_text(lesson: lessons.Lesson) -> str:
+    return "".join(f"\n- {'✓' if holds else '✗'} {text} (measured: {measured})"
+                   for text, measured, holds in lesson_verdicts(lesson.key))
+
+
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False) -> bool:
+    """The lesson's text, its checked claims, and whether the view still is the lesson's.
+    ``compact`` (presentation mode): the claims go below the figure (``lesson_claims``),
+    so the text, both views and Play fit on a 1280x720 projector."""
     changed = run != lesson.run_config()
-    claims = "".join(f"\n- {'✓' if holds else '✗'} {text} (measured: {measured})"
-                     for text, measured, holds in lesson_verdicts(lesson.key))
     box = st.warning if changed else st.info
-    box(f"**{lesson.title}.** {lesson.render()}\n\n**What the run shows**, checked against the computed "
-        f"run:{claims}" + ("\n\n*You changed the lesson's settings: this text describes the lesson's "
-                           "own run, not the view below.*" if changed else ""))
+    claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
+                                 + _claims_text(lesson))
+    box(f"**{lesson.title}.** {lesson.render()}{claims}" + (
+        "\n\n*You changed the lesson's settings: this text describes the lesson's "
+        "own run, not the view below.*" if changed else ""))
     if changed:
         st.button("Reset lesson", key="lesson_reset", on_click=on_lesson, args=(lesson.key,))
     return changed
@@ -709,6 +727,12 @@ def lesson_table(run: RunConfig, race: list[dict]) -> None:
                                          else "stopped") for r in race}} for k in range(1, run.steps + 1)]
     st.caption("x after each step (the article prints w): compare line by line")
     st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 560))
+
+
+def lesson_claims(lesson: lessons.Lesson) -> None:
+    """The checked claims on their own (presentation mode, below the figure)."""
+    with st.expander("What the run shows, checked against the computed run", expanded=True):
+        st.markdown(_claims_text(lesson))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -748,24 +772,79 @@ state, errors = controls()
 run, view = state.run, state.view
 surface = run.get_surface()
 
-if view.present:
-    st.markdown("<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl']"
-                "{display:none}</style>", unsafe_allow_html=True)
+# --- the stage: title, presentation mode and its lesson navigation ---------------
 
-head, toggle_col = st.columns([5, 1])
-with head:
-    names = results.racer_labels(run.racers, [r.start for r in run.racers])
-    st.title(f"{surface.title}: " + (", ".join(names) or "no optimizer"))
-with toggle_col:
-    st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
-              "for a projector. Also in the link as present=1.")
+PRESENTATION_CSS = """<style>
+[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'] {display: none}
+[data-testid='stMainBlockContainer'] {padding-top: 0.6rem; padding-bottom: 0.5rem}
+[data-testid='stMainBlockContainer'] h1 {font-size: 1.45rem; padding: 0.1rem 0}
+[data-testid='stAlert'] p {font-size: 1.15rem; line-height: 1.3}
+[data-testid='stAlert'] > div {padding: 0.6rem 1rem}
+</style>"""
+
+
+def step_lesson(delta: int) -> None:
+    """Previous / next lesson in ``lessons.LESSONS`` order (wrapping)."""
+    keys = list(lessons.LESSONS)
+    now = SS.get("lesson_text") or SS.get("lesson")
+    i = keys.index(now) if now in keys else -1 if delta > 0 else 0
+    on_lesson(keys[(i + delta) % len(keys)])
+
+
+def on_stage_lesson() -> None:
+    on_lesson(SS.get("stage_lesson"))
+
+
+def lesson_nav() -> None:
+    """Previous, a lesson menu and next, on the stage (presentation mode)."""
+    keys = list(lessons.LESSONS)
+    now = SS.get("lesson_text")
+    SS["stage_lesson"] = now if now in keys else None
+    c1, c2, c3 = st.columns([1, 5, 1], vertical_alignment="center")
+    c1.button("◀", key="lesson_prev", on_click=step_lesson, args=(-1,), help="previous lesson",
+              width="stretch")
+    c2.selectbox("Lesson", keys, key="stage_lesson", on_change=on_stage_lesson, label_visibility="collapsed",
+                 placeholder="choose a lesson…", format_func=lambda k: lessons.LESSONS[k].title)
+    c3.button("▶", key="lesson_next", on_click=step_lesson, args=(1,), help="next lesson", width="stretch")
+
+
+def surface_formula(latex: str) -> None:
+    """The surface's formula across the whole page width (long ones, such as
+    Goldstein-Price, do not fit beside the loss plot). Display math cannot wrap,
+    so its size follows the page width: 0.4 em per LaTeX character (Goldstein-Price,
+    the longest, measures 0.36) must fit the main column (page minus sidebar)."""
+    ems = max(40.0, 0.4 * len(latex))
+    st.markdown(f"<style>.st-key-formula .katex {{font-size: min(1.21em, calc((100vw - 470px) / {ems:.0f}))}}"
+                "</style>", unsafe_allow_html=True)
+    with st.container(key="formula"):
+        st.latex(latex)
+
+
+def stage_header(title: str, present: bool) -> None:
+    """The title, in presentation mode the lesson navigation, and the toggle."""
+    if present:
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        head, nav, toggle_col = st.columns([5, 4, 2], vertical_alignment="center")
+        with nav:
+            lesson_nav()
+    else:
+        head, toggle_col = st.columns([5, 2], vertical_alignment="center")
+    with head:
+        st.title(title)
+    with toggle_col:
+        st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
+                  "for a projector. Also in the link as present=1.")
+
+
+names = results.racer_labels(run.racers, [r.start for r in run.racers])
+stage_header(f"{surface.title}: " + (", ".join(names) or "no optimizer"), view.present)
 
 for w in SS.pop("link_warnings", []):  # shown once: the next change of a control clears them
     st.warning(w)
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
 if lesson is not None:
-    if not lesson_panel(lesson, run) and lesson.companion:
+    if not lesson_panel(lesson, run, compact=view.present) and lesson.companion:
         companion = lesson.companion_config()
     state = AppState(run, view, lesson.key)
 
@@ -818,7 +897,7 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
-    fig = main_figure(run, view.view, view.speed, view.present)
+    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)
     side = ("table" if lesson is not None and lesson.table
             else "data" if isinstance(surface, landscapes.DataSurface) else None)
     map_col, side_col = (st.columns([2, 1] if side == "table" else [5, 2]) if side
@@ -836,12 +915,13 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
         event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
                                 width="stretch", config=CHART_CONFIG)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
-        st.plotly_chart(main_figure(companion, "2d", view.speed, view.present), key="chart2",
+        st.plotly_chart(main_figure(companion, "2d", view.speed, view.present,
+                                                  not view.full_paths), key="chart2",
                         width="stretch", config=CHART_CONFIG)
 pick = picked(event, fig)
 if pick is not None and pick != SS.get("_last_pick"):
@@ -854,6 +934,8 @@ if pick is not None and pick != SS.get("_last_pick"):
         SS["_pending_start"] = value
         st.rerun()
 
+if lesson is not None and view.present:
+    lesson_claims(lesson)
 if lesson is not None and lesson.coordinates:
     st.plotly_chart(coordinates_figure(run, view.present), key="coords", width="stretch",
                     config={"displaylogo": False})
@@ -873,9 +955,9 @@ with left:
                                                      "filename": f"{surface.name}-loss"}})
 with right:
     st.markdown(f"**{surface.title}**: {surface.lesson}")
-    st.latex(surface.latex)
     if surface.note:
         st.caption(surface.note)
+surface_formula(surface.latex)
 
 with st.expander("Update rules of the racing optimizers", expanded=not view.present):
     for name in dict.fromkeys(r.choice.name for r in run.racers):  # each rule once

@@ -31,6 +31,7 @@ class ViewOptions:
     speed: str = "normal"
     present: bool = False
     log_loss: bool = True
+    full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
 
 
 TABS = ("race", "sweep", "heatmap", "basins")
@@ -130,6 +131,8 @@ def to_query(state: AppState) -> dict[str, str]:
             q["lrmin"], q["lrmax"] = _fmt(h.lr_min), _fmt(h.lr_max)
         if h.resolution != 200 and h.tab == "basins":
             q["res"] = str(h.resolution)
+    if view.full_paths:
+        q["fullpaths"] = "1"
     return q
 
 
@@ -277,7 +280,7 @@ class _LinkReader:
                 else:
                     self.warn(f"unknown {key} {config.quote(self.q[key])} in the link "
                               f"(valid: {', '.join(valid)})")
-        for key, attr in (("present", "present"), ("logloss", "log_loss")):
+        for key, attr in (("present", "present"), ("logloss", "log_loss"), ("fullpaths", "full_paths")):
             if key in self.q:
                 self.used.add(key)
                 flag = _flag(self.q[key])

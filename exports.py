@@ -24,16 +24,18 @@ NO_BROWSER_MESSAGE = ("PNG/SVG export needs Chrome or Chromium for kaleido: inst
 
 
 def paths_for(results: list[dict]) -> list[figures.PathView]:
-    return [figures.PathView.from_trajectory(r["label"], i, r["positions"], r["losses"], r["status"])
+    return [figures.PathView.from_trajectory(r["label"], i, r["positions"], r["losses"], r["status"],
+                                             r.get("stopped_at", -1))
             for i, r in enumerate(results)]
 
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
-                          presentation=False, click_grid=True, title=None, image_px=figures.IMAGE,
+                          presentation=False, click_grid=True, title=None, trails=True, animated=True,
                           raw=False):
-    return figures.trajectory_figure(run.get_surface(), paths_for(results), run.start_point(), run.steps,
-                                     view=view, speed=speed, presentation=presentation,
-                                     click_grid=click_grid, title=title, image_px=image_px, raw=raw)
+    grids = figures.SurfaceGrids.of(run.get_surface(), click=figures.CLICK_GRID if click_grid else 2)
+    return figures.trajectory_figure(grids, paths_for(results), run.start_point(), run.steps,
+                                     view=view, speed=speed, presentation=presentation, click_grid=click_grid,
+                                     title=title, trails=trails, animated=animated, raw=raw)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):
@@ -84,12 +86,8 @@ def static_export_available() -> bool:
 def static_figure(run: RunConfig, results: list[dict], *, view="2d", title=True):
     """The figure as a still: no click grid, no animation controls, no LaTeX."""
     s = run.get_surface()
-    fig = trajectory_figure_for(run, results, view=view, click_grid=False, image_px=1200,
-                                title=(f"{s.title}: " + ", ".join(r["label"] for r in results)) if title else None)
-    fig.layout.updatemenus = ()
-    fig.layout.sliders = ()
-    fig.frames = ()
-    return fig
+    return trajectory_figure_for(run, results, view=view, click_grid=False, animated=False,
+                                 title=(f"{s.title}: " + ", ".join(r["label"] for r in results)) if title else None)
 
 
 def figure_image(run: RunConfig, results: list[dict], fmt: str = "png", *, view="2d",

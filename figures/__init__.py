@@ -1,7 +1,9 @@
 """Plotly figures built from trajectory arrays (no Streamlit here)."""
 from .coordinates import coordinates_figure
-from .style import PALETTE, SPEEDS, colour
-from .trajectories import IMAGE, Display, PathView, frame_steps, loss_figure, trajectory_figure
+from .scale import CLICK_GRID, GRID, IMAGE, Display, SurfaceGrids, SurfaceScale
+from .style import DASHES, PALETTE, SPEEDS, colour
+from .trajectories import PathView, frame_steps, loss_figure, thin, trajectory_figure
 
-__all__ = ["coordinates_figure", "PALETTE", "SPEEDS", "colour", "IMAGE", "Display", "PathView", "frame_steps",
-           "loss_figure", "trajectory_figure"]
+__all__ = ["CLICK_GRID", "DASHES", "GRID", "IMAGE", "PALETTE", "SPEEDS", "Display", "PathView", "SurfaceGrids",
+           "SurfaceScale", "colour", "coordinates_figure", "frame_steps", "loss_figure", "thin",
+           "trajectory_figure"]

@@ -26,8 +26,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from landscapes import Surface
 
-from .raster import contour_image
-from .trajectories import GRID, Display, PathView, frame_steps
+from .scale import SurfaceScale
+from .trajectories import PathView, frame_steps
 
 BACKGROUND = (255, 255, 255)
 TEXT = (42, 63, 95)        # plotly's default font colour
@@ -109,7 +109,7 @@ def _tick_label(v: float, decimals: int) -> str:
 
 @dataclass(frozen=True)
 class LegendItem:
-    kind: str                 # "path", "start", "minimum" or "saddle"
+    kind: str                 # "path", "start", "minimum", "local" or "saddle"
     label: str
     colour: tuple[int, int, int]
 
@@ -154,7 +154,12 @@ def _legend_items(surface: Surface, paths: list[PathView]) -> list[LegendItem]:
                         _rgb(p.colour)) for p in paths]
     items.append(LegendItem("start", "start", WHITE))
     if surface.minima:
-        items.append(LegendItem("minimum", "minima" if len(surface.minima) > 1 else "minimum", WHITE))
+        glob = [m for m in surface.minima if m.kind == "global"]
+        loc = [m for m in surface.minima if m.kind != "global"]
+        if glob:
+            items.append(LegendItem("minimum", "global minim" + ("a" if len(glob) > 1 else "um"), WHITE))
+        if loc:
+            items.append(LegendItem("local", "local minim" + ("a" if len(loc) > 1 else "um"), WHITE))
     if surface.saddles:
         items.append(LegendItem("saddle", "saddle point", WHITE))
     return items
@@ -276,11 +281,21 @@ def _draw_symbol(draw: ImageDraw.ImageDraw, kind: str, cx: float, cy: float, ink
     elif kind == "minimum":
         pts = _star(cx, cy, 10 * size)
         draw.polygon(pts, fill=ink(WHITE), outline=ink(BLACK))
+    elif kind == "local":
+        r = 8 * size
+        draw.polygon([(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)], fill=ink(WHITE), outline=ink(BLACK))
     elif kind == "saddle":
         r = 6 * size
         for (ax, ay, bx, by) in ((cx - r, cy - r, cx + r, cy + r), (cx - r, cy + r, cx + r, cy - r)):
             draw.line((ax, ay, bx, by), fill=ink(BLACK), width=5)
             draw.line((ax, ay, bx, by), fill=ink(WHITE), width=3)
+
+
+def _draw_cross(draw: ImageDraw.ImageDraw, cx: float, cy: float, fill, outline, r: float = 8):
+    """The ✕ at the last point of a diverged or escaped run."""
+    for (ax, ay, bx, by) in ((cx - r, cy - r, cx + r, cy + r), (cx - r, cy + r, cx + r, cy - r)):
+        draw.line((ax, ay, bx, by), fill=outline, width=6)
+        draw.line((ax, ay, bx, by), fill=fill, width=4)
 
 
 def _draw_marker(draw: ImageDraw.ImageDraw, cx: float, cy: float, fill, outline, r: float = MARKER_RADIUS):
@@ -290,12 +305,10 @@ def _draw_marker(draw: ImageDraw.ImageDraw, cx: float, cy: float, fill, outline,
 
 
 def _surface_picture(surface: Surface, lay: GifLayout) -> Image.Image:
-    """The filled-contour picture at exactly the plot area's pixel size, with the
-    same display transform and colour range as the interactive figure."""
-    _, _, z = surface.grid(GRID)
-    disp = Display.for_surface(surface, z)
-    zd = disp(z)
-    zlo, zhi = float(np.nanmin(zd)), float(np.nanquantile(zd, 0.995))
+    """The filled-contour picture at exactly the plot area's pixel size, with
+    the same ``SurfaceScale`` (display transform and colour range) as the
+    interactive figure."""
+    scale = SurfaceScale.for_surface(surface)
     (x0, x1), (y0, y1) = lay.domain
     pw, ph = lay.plot_width, lay.plot_height
     xs = x0 + (np.arange(pw) + 0.5) / pw * (x1 - x0)       # pixel centres
@@ -303,7 +316,7 @@ def _surface_picture(surface: Surface, lay: GifLayout) -> Image.Image:
     pts = np.stack(np.meshgrid(xs, ys), axis=-1)
     with np.errstate(all="ignore"):
         zi = surface.f(pts)
-    return contour_image(disp(zi), zlo, zhi)
+    return scale.picture(zi)
 
 
 def _background(surface: Surface, paths: list[PathView], lay: GifLayout) -> Image.Image:
@@ -422,6 +435,95 @@ class PaletteMap:
 
 # --- the GIF ------------------------------------------------------------------
 
+def _check_gif_args(frames: int, width: int, height: int, duration_ms: int) -> None:
+    if frames < 1:
+        raise ValueError(f"frames must be at least 1, got {frames}")
+    if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
+        raise ValueError(f"GIF size must be between {MIN_WIDTH}x{MIN_HEIGHT} and {MAX_SIDE}x{MAX_SIDE}, "
+                         f"got {width}x{height}")
+    if duration_ms < 10:
+        raise ValueError(f"duration_ms must be at least 10, got {duration_ms}")
+
+
+def _static_symbols(surface: Surface, paths: list[PathView], start, lay: GifLayout):
+    """Start, minima (global star, local diamond), saddles and the ✕ of every
+    diverged or escaped run, in plot-area pixels; only those near the area."""
+    pw, ph = lay.plot_width, lay.plot_height
+    out = [("start", lay.to_plot([start])[0], WHITE)]
+    out += [("minimum" if m.kind == "global" else "local", lay.to_plot([[m.x, m.y]])[0], WHITE)
+            for m in surface.minima]
+    out += [("saddle", lay.to_plot([[m.x, m.y]])[0], WHITE) for m in surface.saddles]
+    for p in (p for p in paths if p.ended):
+        xy = lay.to_plot(p.xy[-1:])[0]
+        out.append(("end", np.clip(np.nan_to_num(xy), [0, 0], [pw, ph]), _rgb(p.colour)))
+    return [(k, xy, c) for k, xy, c in out
+            if np.all(np.isfinite(xy)) and -20 <= xy[0] <= pw + 20 and -20 <= xy[1] <= ph + 20]
+
+
+class _Frames:
+    """Draws the GIF's frames in palette mode, one at a time: each path's
+    solid trail grows on a persistent image (only new segments are drawn),
+    markers and symbols go on a copy of it, and a "step k" label is pasted in."""
+
+    def __init__(self, surface: Surface, paths: list[PathView], start, lay: GifLayout):
+        self.paths, self.lay = paths, lay
+        self.bg_rgb = _background(surface, paths, lay)
+        self.path_rgb = [_rgb(p.colour) for p in paths]
+        colours = _palette(self.bg_rgb, self.path_rgb + [WHITE, BLACK, TEXT, AXIS, BACKGROUND])
+        self.index = {c: i for i, c in enumerate(colours)}
+        self.p_mode = PaletteMap(colours)
+        self.bg = self.p_mode(self.bg_rgb)
+        pw, ph = lay.plot_width, lay.plot_height
+        self.trail = self.bg.crop(lay.plot_box)
+        self.trail_draw = ImageDraw.Draw(self.trail)
+        clip_box = (-_CLIP, -_CLIP, pw + _CLIP, ph + _CLIP)
+        self.pix = [lay.to_plot(p.xy) for p in paths]
+        self.clipped = [ClippedPath(xy, clip_box) for xy in self.pix]
+        self.drawn = [0] * len(paths)      # index of the last point already on the trail
+        self.statics = _static_symbols(surface, paths, start, lay)
+        self.step_bg = self.bg_rgb.crop(lay.step_box)
+
+    def ink(self, c) -> int:
+        return self.index[c]
+
+    def _grow_trails(self, step: int) -> None:
+        for j, p in enumerate(self.paths):
+            last = min(step, len(p.xy) - 1)
+            if last > self.drawn[j]:
+                for run in self.clipped[j].runs(self.drawn[j], last):
+                    self.trail_draw.line(run, fill=self.ink(self.path_rgb[j]), width=PATH_WIDTH, joint="curve")
+                self.drawn[j] = last
+
+    def _plot_area(self, step: int) -> Image.Image:
+        pw, ph = self.lay.plot_width, self.lay.plot_height
+        area = self.trail.copy()
+        ad = ImageDraw.Draw(area)
+        for kind, (cx, cy), c in self.statics:
+            if kind == "end":
+                _draw_cross(ad, cx, cy, self.ink(c), self.ink(BLACK))
+            else:
+                _draw_symbol(ad, kind, cx, cy, self.ink)
+        for j, p in enumerate(self.paths):
+            if len(p.xy) == 0:
+                continue
+            cx, cy = self.pix[j][min(step, len(p.xy) - 1)]
+            if np.isfinite(cx) and np.isfinite(cy) and -10 <= cx <= pw + 10 and -10 <= cy <= ph + 10:
+                _draw_marker(ad, cx, cy, self.ink(self.path_rgb[j]), self.ink(WHITE))
+        return area
+
+    def frame(self, step: int) -> Image.Image:
+        self._grow_trails(step)
+        frame = self.bg.copy()
+        l, t, _, _ = self.lay.plot_box
+        frame.paste(self._plot_area(step), (l, t))
+        sx0, sy0, sx1, sy1 = self.lay.step_box
+        label = self.step_bg.copy()
+        ImageDraw.Draw(label).text((sx1 - sx0, (sy1 - sy0) / 2), f"step {step}", font=_font(STEP_SIZE),
+                                   fill=TEXT, anchor="rm")
+        frame.paste(self.p_mode(label), (sx0, sy0))
+        return frame
+
+
 def render_gif(
     surface: Surface,
     paths: list[PathView],
@@ -441,85 +543,23 @@ def render_gif(
     frame with a fraction that ends at 1.0.
     """
     frames, width, height, duration_ms = int(frames), int(width), int(height), int(duration_ms)
-    if frames < 1:
-        raise ValueError(f"frames must be at least 1, got {frames}")
-    if not (MIN_WIDTH <= width <= MAX_SIDE and MIN_HEIGHT <= height <= MAX_SIDE):
-        raise ValueError(f"GIF size must be between {MIN_WIDTH}x{MIN_HEIGHT} and {MAX_SIDE}x{MAX_SIDE}, "
-                         f"got {width}x{height}")
-    if duration_ms < 10:
-        raise ValueError(f"duration_ms must be at least 10, got {duration_ms}")
-    n_steps = max(int(n_steps), 0)
+    _check_gif_args(frames, width, height, duration_ms)
+    steps = frame_steps(max(int(n_steps), 0), frames)
+    drawer = _Frames(surface, paths, start, gif_layout(surface, paths, width, height))
 
-    lay = gif_layout(surface, paths, width, height)
-    bg_rgb = _background(surface, paths, lay)
-    path_rgb = [_rgb(p.colour) for p in paths]
-    colours = _palette(bg_rgb, path_rgb + [WHITE, BLACK, TEXT, AXIS, BACKGROUND])
-    index = {c: i for i, c in enumerate(colours)}
-
-    p_mode = PaletteMap(colours)
-
-    def ink(c):
-        return index[c]
-
-    bg = p_mode(bg_rgb)
-    l, t, r, b = lay.plot_box
-    pw, ph = lay.plot_width, lay.plot_height
-    trail = bg.crop((l, t, r, b))
-    trail_draw = ImageDraw.Draw(trail)
-    clip_box = (-_CLIP, -_CLIP, pw + _CLIP, ph + _CLIP)
-    pix = [lay.to_plot(p.xy) for p in paths]
-    clipped = [ClippedPath(xy, clip_box) for xy in pix]
-    drawn = [0] * len(paths)      # index of the last point already on the trail
-
-    statics = [("start", lay.to_plot([start])[0])]
-    statics += [("minimum", lay.to_plot([[m.x, m.y]])[0]) for m in surface.minima]
-    statics += [("saddle", lay.to_plot([[m.x, m.y]])[0]) for m in surface.saddles]
-    statics = [(k, xy) for k, xy in statics
-               if np.all(np.isfinite(xy)) and -20 <= xy[0] <= pw + 20 and -20 <= xy[1] <= ph + 20]
-
-    step_font = _font(STEP_SIZE)
-    sx0, sy0, sx1, sy1 = lay.step_box
-    step_bg = bg_rgb.crop(lay.step_box)
-
-    steps = frame_steps(n_steps, frames)
-
-    def draw_frames():
+    def frame_iter():
         """Frames one at a time, as the GIF writer asks for them (it keeps its
         own compact copies, so ours need not all be alive at once)."""
         for fi, step in enumerate(steps):
-            step = int(step)
-            # grow each path's solid trail up to this step (only the new segments)
-            for j, p in enumerate(paths):
-                last = min(step, len(p.xy) - 1)
-                if last > drawn[j]:
-                    for run in clipped[j].runs(drawn[j], last):
-                        trail_draw.line(run, fill=ink(path_rgb[j]), width=PATH_WIDTH, joint="curve")
-                    drawn[j] = last
-            area = trail.copy()
-            ad = ImageDraw.Draw(area)
-            for kind, (cx, cy) in statics:
-                _draw_symbol(ad, kind, cx, cy, ink)
-            for j, p in enumerate(paths):
-                if len(p.xy) == 0:
-                    continue
-                cx, cy = pix[j][min(step, len(p.xy) - 1)]
-                if np.isfinite(cx) and np.isfinite(cy) and -10 <= cx <= pw + 10 and -10 <= cy <= ph + 10:
-                    _draw_marker(ad, cx, cy, ink(path_rgb[j]), ink(WHITE))
-            frame = bg.copy()
-            frame.paste(area, (l, t))
-            label = step_bg.copy()
-            ImageDraw.Draw(label).text((sx1 - sx0, (sy1 - sy0) / 2), f"step {step}", font=step_font,
-                                       fill=TEXT, anchor="rm")
-            frame.paste(p_mode(label), (sx0, sy0))
+            yield drawer.frame(int(step))
             if progress is not None:
                 progress((fi + 1) / len(steps))
-            yield frame
 
     durations = [duration_ms] * len(steps)
     durations[-1] = max(duration_ms, LAST_FRAME_HOLD_MS)
-    frame_iter = draw_frames()
-    first = next(frame_iter)
+    it = frame_iter()
+    first = next(it)
     buf = BytesIO()
-    first.save(buf, format="GIF", save_all=True, append_images=frame_iter, loop=0,
+    first.save(buf, format="GIF", save_all=True, append_images=it, loop=0,
                duration=durations if len(durations) > 1 else durations[0], disposal=1)
     return buf.getvalue()

@@ -1,73 +1,84 @@
 """Animated contour and 3-D views of trajectories, and the loss-per-step plot.
 
-Figures are built from arrays (no Streamlit here). Animation frames carry only
-what moves: one marker trace per view holding every optimizer's current point.
-Full paths are drawn once. Arrays go in as float32 NumPy arrays, which plotly
-serializes as compact base64 typed arrays.
+Figures are built from arrays (no Streamlit here): ``SurfaceGrids`` holds what
+is drawn of the surface, ``PathView`` what is drawn of a racer.
+
+The race: each racer's full path is drawn once, faint; during Play a solid
+trail grows behind its marker. The trail is split into a few chunk traces per
+racer and every frame carries only the chunk that grows (its points since the
+chunk began) and the markers; earlier chunks come from the frame's
+``baseframe`` chain, so a slider jump still shows the whole trail so far while
+the payload grows with steps x chunk length, not steps squared. With
+``trails=False`` the full paths are solid and frames move only the markers.
+The figure opens on the last frame, so a still picture shows the whole race.
+
+Frames touch only 2-D traces, except every ``REDRAW_EVERY``-th frame of Play,
+which redraws the page so the 3-D markers catch up (a 3-D redraw is what
+costs: ~150 ms here); a slider move and the end of Play always redraw, so the
+two views agree whenever the animation rests.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
 
-from landscapes import Surface
+from .raster import LEVELS
+from .scale import CLICK_GRID, GRID, IMAGE, Display, SurfaceGrids, SurfaceScale
+from .style import MARK, OUTLINE, SPEEDS, colour, dash, figure_height, font_size, line_width, \
+    marker_size, tick_size
 
-from .raster import contour_image
-from .style import SPEEDS, colour, figure_height, font_size
+__all__ = ["CLICK_GRID", "GRID", "IMAGE", "Display", "SurfaceGrids", "SurfaceScale", "PathView",
+           "frame_steps", "thin", "trajectory_figure", "loss_figure"]
 
 MAX_FRAMES = 200
-GRID = 120          # surface grid resolution per axis
-IMAGE = 360        # pixels per axis of the contour picture
-CLICK_GRID = 60     # invisible click targets per axis (about 8 px apart or more)
+PATH_POINTS = 3000        # most points of a drawn 2-D path
+PATH_POINTS_3D = 1500     # most points of a drawn 3-D path
+TRAIL_POINTS = 1200       # longer runs: most points of all racers' growing trails together
+TRAIL_EXACT = 600         # runs this short keep every point in their trail
+CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame redraws them all)
+REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
+LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
+FAINT = 0.35              # opacity of the full paths under the trails
+_BIG = 1e30               # coordinates are clipped to this before float32
 
 
 @dataclass(frozen=True)
 class PathView:
-    """One optimizer's trajectory ready to draw: only its finite points."""
+    """One racer's trajectory ready to draw: only its finite points."""
 
     label: str
     colour: str
     xy: np.ndarray        # (n, 2)
     loss: np.ndarray      # (n,)
     status: str = ""
+    index: int = 0        # the racer's position in the race (0-based)
+    stopped_at: int = -1  # the step a diverged or escaped run stopped at
 
     @classmethod
     def from_trajectory(cls, label: str, index: int, positions: np.ndarray, losses: np.ndarray,
-                        status: str = "") -> "PathView":
+                        status: str = "", stopped_at: int = -1) -> "PathView":
         ok = np.all(np.isfinite(positions), axis=-1) & np.isfinite(losses)
         n = int(np.argmin(ok)) if not ok.all() else len(ok)
-        return cls(label, colour(index), positions[:n].copy(), losses[:n].copy(), status)
-
-
-@dataclass(frozen=True)
-class Display:
-    """How surface values are shown: raw, or log10 above the minimum."""
-
-    log: bool
-    base: float
-    offset: float
-
-    @classmethod
-    def for_surface(cls, surface: Surface, z: np.ndarray) -> "Display":
-        if not surface.log_levels:
-            return cls(False, 0.0, 0.0)
-        zmin = float(np.nanmin(z))
-        base = min(zmin, surface.global_minimum if surface.global_minimum is not None else zmin)
-        span = float(np.nanmax(z)) - base
-        return cls(True, base, max(span * 1e-5, 1e-12))
-
-    def __call__(self, values):
-        values = np.asarray(values, dtype=float)
-        if not self.log:
-            return values
-        with np.errstate(all="ignore"):
-            return np.log10(np.maximum(values - self.base, 0.0) + self.offset)
+        return cls(label, colour(index), positions[:n].copy(), losses[:n].copy(), status, index,
+                   int(stopped_at))
 
     @property
-    def label(self) -> str:
-        return "log₁₀(f − f*)" if self.log else "f"
+    def ended(self) -> bool:
+        """Diverged or escaped: its last point gets a ✕ with its step."""
+        return self.status in ("diverged", "escaped") and len(self.xy) > 0
+
+    @property
+    def end_text(self) -> str:
+        step = self.stopped_at if self.stopped_at >= 0 else len(self.xy) - 1
+        return f"✕ {self.status} at step {step}"
+
+    def point(self, step: int) -> int:
+        """Index of the point shown at ``step`` (a stopped run rests at its last point)."""
+        return min(int(step), len(self.xy) - 1)
 
 
 def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -76,25 +87,399 @@ def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, n_steps, count)).astype(int))
 
 
+def thin(n: int, cap: int) -> np.ndarray:
+    """Indices of at most about ``cap`` of ``n`` points: all of them when they
+    fit, else evenly spaced *pairs* of neighbours (so a zig-zag that flips
+    every step still shows its swing) and the last point."""
+    if n <= cap:
+        return np.arange(n)
+    stride = int(np.ceil(2 * n / cap))
+    first = np.arange(0, n, stride)
+    return np.unique(np.concatenate([first, np.minimum(first + 1, n - 1), [n - 1]]))
+
+
 def _f32(a) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32)
+    """Finite float32 (huge values clipped; never Infinity or NaN in a figure)."""
+    a = np.nan_to_num(np.asarray(a, dtype=float), nan=0.0, posinf=_BIG, neginf=-_BIG)
+    return np.clip(a, -_BIG, _BIG).astype(np.float32)
+
+
+def _b64(a) -> dict:
+    """A float32 typed array in plotly.js's own base64 form (for frames, which
+    are handed over as they are, see ``RaceFigure``)."""
+    return {"dtype": "f4", "bdata": base64.b64encode(_f32(a).tobytes()).decode("ascii")}
 
 
 def _with_gaps(z: np.ndarray):
     """float32 values, or (where a typed formula is undefined) nested lists
-    with None there: a gap in the 3-D surface, and no NaN in the figure."""
+    with None there: a gap in the surface, and no NaN in the figure."""
+    z = np.asarray(z, dtype=float)
     if np.all(np.isfinite(z)):
         return _f32(z)
-    return [[float(v) if np.isfinite(v) else None for v in row] for row in _f32(z)]
+    return [[float(np.float32(v)) if np.isfinite(v) else None for v in row] for row in z]
 
 
-def _at_step(path: PathView, step: int) -> tuple[float, float, float]:
-    i = min(step, len(path.xy) - 1)
-    return path.xy[i, 0], path.xy[i, 1], path.loss[i]
+def _short(v) -> float:
+    return float(f"{float(_f32(v)):.7g}")
+
+
+def _inside(xy: np.ndarray, domain) -> np.ndarray:
+    (x0, x1), (y0, y1) = domain
+    return np.stack([np.clip(xy[..., 0], x0, x1), np.clip(xy[..., 1], y0, y1)], axis=-1)
+
+
+# --- what stays still: the map and the 3-D scene -------------------------------
+
+def _click_targets(grids: SurfaceGrids) -> dict:
+    gx, gy, gz = grids.click
+    defined = np.isfinite(gz)   # no start targets where a typed formula is undefined
+    gx, gy, gz = gx[defined], gy[defined], gz[defined]
+    return dict(type="scatter", x=_f32(gx), y=_f32(gy), mode="markers",
+                marker=dict(size=10, opacity=0, color="white"), showlegend=False,
+                customdata=_f32(gz), name="click to start here", meta=dict(role="click"),
+                hovertemplate=(f"(%{{x:.2f}}, %{{y:.2f}})<br>{grids.scale.display.label} = "
+                               "%{customdata:.4g}<br>click to start here<extra></extra>"))
+
+
+def _map_path(p: PathView, n: int, presentation: bool, trails: bool) -> dict:
+    """The whole path: faint under a growing trail, or solid. Every drawn point
+    is clickable and carries its step in ``customdata``."""
+    keep = thin(len(p.xy), PATH_POINTS)
+    return dict(type="scatter", x=_f32(p.xy[keep, 0]), y=_f32(p.xy[keep, 1]), mode="lines+markers",
+                line=dict(color=p.colour, width=line_width(p.index, n, presentation),
+                          dash="solid" if trails else dash(p.index)),
+                marker=dict(size=3, color=p.colour), opacity=FAINT if trails else 1.0,
+                name=p.label, legendgroup=p.label, showlegend=not trails,
+                customdata=keep.astype(np.uint16 if len(p.xy) < 65536 else np.int32),
+                meta=dict(role="path", racer=p.index),
+                hovertemplate=f"{p.label}<br>step %{{customdata}}<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>")
+
+
+def _points(grids: SurfaceGrids, starts, presentation: bool) -> list[dict]:
+    """Start points, global and local minima (different symbols) and saddle points."""
+    s = grids.surface
+    big = 16 if presentation else 12
+    out = [dict(type="scatter", x=[float(p[0]) for p in starts], y=[float(p[1]) for p in starts],
+                mode="markers", name="start",
+                marker=dict(symbol="circle", size=big, color=MARK, line=dict(color=OUTLINE, width=2)),
+                hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>")]
+    for kind, symbol, name in (("global", "star", "global minimum"), ("local", "diamond", "local minimum")):
+        ms = [m for m in s.minima if m.kind == kind]
+        if ms:
+            out.append(dict(type="scatter", x=[m.x for m in ms], y=[m.y for m in ms], mode="markers",
+                            name=name + ("s" if len(ms) > 1 else ""),
+                            marker=dict(symbol=symbol, size=big + 4 if kind == "global" else big,
+                                        color=MARK, line=dict(color=OUTLINE, width=1)),
+                            text=[f"{name}{' (found numerically)' if getattr(m, 'found', False) else ''} "
+                                  f"f={m.value:.6g}" for m in ms],
+                            hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>"))
+    if s.saddles:
+        out.append(dict(type="scatter", x=[m.x for m in s.saddles], y=[m.y for m in s.saddles],
+                        mode="markers", name="saddle point",
+                        marker=dict(symbol="x", size=big, color=MARK, line=dict(color=OUTLINE, width=1)),
+                        hovertemplate="saddle point (%{x:.3f}, %{y:.3f})<extra></extra>"))
+    return out
+
+
+def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
+    """A ✕ with its step at the last point of every diverged or escaped run
+    (pulled onto the map's edge when it lies outside)."""
+    out = []
+    for p in (p for p in paths if p.ended):
+        x, y = _inside(p.xy[-1], domain)
+        out.append(dict(type="scatter", x=[float(x)], y=[float(y)], mode="markers+text",
+                        marker=dict(symbol="x", size=18 if presentation else 14, color=p.colour,
+                                    line=dict(color=OUTLINE, width=1)),
+                        text=[p.end_text],   # the text runs towards the map's middle
+                        textposition="bottom right" if x < sum(domain[0]) / 2 else "bottom left",
+                        textfont=dict(color=p.colour, size=tick_size(presentation)),
+                        name=p.end_text, legendgroup=p.label, showlegend=False,
+                        meta=dict(role="end", racer=p.index), hoverinfo="skip"))
+    return out
+
+
+def map_traces(grids: SurfaceGrids, paths: list[PathView], start, *, presentation=False,
+               trails=True, click_grid=True) -> list[dict]:
+    """The still part of the 2-D view."""
+    out = [_click_targets(grids)] if click_grid else []
+    out += [_map_path(p, len(paths), presentation, trails) for p in paths]
+    starts = [tuple(map(float, start))]   # the race's start and any racer's own
+    for p in paths:
+        if len(p.xy) and not any(np.allclose(p.xy[0], q) for q in starts):
+            starts.append((float(p.xy[0, 0]), float(p.xy[0, 1])))
+    out += _points(grids, starts, presentation) + _end_marks(paths, grids.domain, presentation)
+    for t in out:
+        t.update(xaxis="x", yaxis="y")
+    return out
+
+
+def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, legend: bool) -> dict:
+    """The path up to where it first leaves the plotted box (3-D scenes do not
+    clip, and gaps would need NaN), lifted a little above the opaque surface."""
+    (x0, x1), (y0, y1) = grids.domain
+    xy = p.xy
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    m = len(inside) if inside.all() else int(np.argmin(inside))
+    keep = thin(m, PATH_POINTS_3D)
+    z = grids.height_above(xy[keep], p.loss[keep])
+    return dict(type="scatter3d", x=_f32(xy[keep, 0]), y=_f32(xy[keep, 1]), z=_f32(z), mode="lines",
+                line=dict(color=p.colour, width=2 * line_width(p.index, n, presentation) + 2),
+                name=p.label, legendgroup=p.label, showlegend=legend, scene="scene",
+                meta=dict(role="path3d", racer=p.index),
+                hovertemplate=f"{p.label}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
+
+
+def scene_traces(grids: SurfaceGrids, paths: list[PathView], *, presentation=False,
+                 legend=False) -> list[dict]:
+    """The still part of the 3-D view: an opaque surface (a translucent one
+    tints the paths), the lifted paths, minima and ✕ end marks."""
+    scale, s = grids.scale, grids.surface
+    lift = LIFT_3D * (scale.hi - scale.lo)
+    out = [dict(type="surface", x=_f32(grids.xs), y=_f32(grids.ys), z=_with_gaps(grids.z),
+                colorscale="Viridis", cmin=scale.lo, cmax=scale.hi, showscale=False, opacity=1.0,
+                name="surface", scene="scene",
+                hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{scale.display.label}=%{{z:.4g}}<extra></extra>",
+                contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)))]
+    out += [_scene_path(p, grids, len(paths), presentation, legend) for p in paths]
+    for kind, symbol in (("global", "diamond"), ("local", "square-open")):
+        ms = [m for m in s.minima if m.kind == kind]
+        if ms:
+            out.append(dict(type="scatter3d", x=[m.x for m in ms], y=[m.y for m in ms],
+                            z=[float(scale.clip(m.value)) + lift for m in ms], mode="markers",
+                            marker=dict(symbol=symbol, size=6, color=MARK, line=dict(color=OUTLINE, width=1)),
+                            name=f"{kind} minimum", showlegend=False, scene="scene", hoverinfo="skip"))
+    for p in (p for p in paths if p.ended):
+        x, y = _inside(p.xy[-1], grids.domain)
+        z = float(grids.height_above([[x, y]], p.loss[-1:])[0])
+        out.append(dict(type="scatter3d", x=[float(x)], y=[float(y)], z=[z], mode="markers+text",
+                        marker=dict(symbol="x", size=8, color=p.colour), text=[p.end_text],
+                        textfont=dict(color=p.colour, size=tick_size(presentation)),
+                        name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip"))
+    return out
+
+
+# --- what moves: markers and growing trails ------------------------------------
+
+@dataclass
+class Race:
+    """The moving traces and the frames that move them."""
+
+    paths: list[PathView]
+    steps: np.ndarray
+    grids: SurfaceGrids
+    show2d: bool
+    show3d: bool
+    trails: bool
+    presentation: bool
+
+    @property
+    def n_chunks(self) -> int:
+        return max(1, -(-(len(self.steps) - 1) // CHUNK_FRAMES)) if self.trails and self.show2d else 0
+
+    def chunk_of(self, f: int) -> int:
+        return max(0, (f - 1) // CHUNK_FRAMES)
+
+    def _trail(self, p: PathView, j: int, f: int) -> dict:
+        """Chunk ``j`` of ``p``'s trail as it stands at frame ``f``: the path
+        from the chunk's first frame to frame ``f`` (empty before it begins)."""
+        begin = j * CHUNK_FRAMES
+        if (j > 0 and f <= begin) or len(p.xy) == 0:
+            return dict(x=[], y=[])
+        upto = min(f, (j + 1) * CHUNK_FRAMES, len(self.steps) - 1)
+        lo, hi = p.point(int(self.steps[begin])), p.point(int(self.steps[upto]))
+        keep = self._keep(len(p.xy))
+        idx = np.unique(np.concatenate([[lo], keep[(keep > lo) & (keep < hi)], [hi]]))
+        return dict(x=_b64(p.xy[idx, 0]), y=_b64(p.xy[idx, 1]))
+
+    def _keep(self, n: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_kept", {})
+        if n not in cache:
+            cache[n] = thin(n, n if n <= TRAIL_EXACT else TRAIL_POINTS // max(len(self.paths), 1))
+        return cache[n]
+
+    def _marker(self, p: PathView, f: int, three_d: bool) -> dict:
+        """A racer's marker at frame ``f`` (7 significant digits: float32's)."""
+        if len(p.xy) == 0:
+            return dict(x=[], y=[], **({"z": []} if three_d else {}))
+        i = p.point(int(self.steps[f]))
+        d = dict(x=[_short(p.xy[i, 0])], y=[_short(p.xy[i, 1])])
+        if three_d:
+            d["z"] = [_short(self.grids.height_above(p.xy[i:i + 1], p.loss[i:i + 1], 0.04)[0])]
+        return d
+
+    def _views(self) -> list[bool]:
+        return ([False] if self.show2d else []) + ([True] if self.show3d else [])
+
+    def traces(self) -> list[dict]:
+        """Trail chunks (2-D), then one marker per racer and view, as at the last frame."""
+        n, last = len(self.paths), len(self.steps) - 1
+        out = []
+        for p in self.paths:
+            for j in range(self.n_chunks):
+                t = dict(type="scatter", **self._trail(p, j, min((j + 1) * CHUNK_FRAMES, last)))
+                # the legend shows the solid trail's look (the full path is faint)
+                t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
+                         legendgroup=p.label, showlegend=j == 0,
+                         line=dict(color=p.colour, width=line_width(p.index, n, self.presentation),
+                                   dash=dash(p.index)),
+                         hoverinfo="skip", meta=dict(role="trail", racer=p.index), xaxis="x", yaxis="y")
+                out.append(t)
+        for three_d in self._views():
+            for p in self.paths:
+                size = marker_size(p.index, n, self.presentation)
+                t = dict(type="scatter3d" if three_d else "scatter", **self._marker(p, last, three_d))
+                t.update(mode="markers", name=f"now: {p.label}", legendgroup=p.label, showlegend=False,
+                         marker=dict(size=size * 0.6 if three_d else size, color=p.colour,
+                                     line=dict(color="white", width=2)),
+                         meta=dict(role="marker", racer=p.index),
+                         hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>")
+                t.update(scene="scene") if three_d else t.update(xaxis="x", yaxis="y")
+                out.append(t)
+        return out
+
+    def frames(self, first: int) -> list[dict]:
+        """One frame per step in ``steps``, then ``REDRAW_EVERY`` hold frames
+        repeating the last one (so Play always ends on a 3-D redraw)."""
+        n_chunks, R = self.n_chunks, len(self.paths)
+        marker_ids = list(range(first + R * n_chunks, first + R * n_chunks + R * len(self._views())))
+        frames = []
+        for f, s in enumerate(self.steps):
+            j = self.chunk_of(f)
+            chunks = range(n_chunks) if f == 0 else [j] if n_chunks else []
+            ids = [first + r * n_chunks + c for r in range(R) for c in chunks] + marker_ids
+            data = [self._trail(p, c, f) for p in self.paths for c in chunks]
+            data += [self._marker(p, f, v) for v in self._views() for p in self.paths]
+            frame = dict(name=str(int(s)), traces=ids, data=data)
+            if f > 0 and n_chunks:
+                frame["baseframe"] = str(int(self.steps[j * CHUNK_FRAMES]))
+            frames.append(frame)
+        last = frames[-1]["name"]
+        frames += [dict(name=f"{last} hold {h}", baseframe=last, traces=[], data=[])
+                   for h in range(REDRAW_EVERY if self.show3d else 0)]
+        return frames
+
+
+class RaceFigure(go.Figure):
+    """A ``go.Figure`` whose frames are kept as the plain dicts they were
+    built as. Plotly would turn ~200 frames x a dozen traces into validated
+    objects (~2.5 s for the largest race, and again in ``to_dict``); these
+    dicts are built here from finite float32 arrays and need none of that.
+    ``to_dict`` (what Streamlit, ``to_json`` and ``to_html`` use) returns them."""
+
+    def __init__(self, data: list[dict], layout: dict, frames: list[dict]):
+        super().__init__(dict(data=data, layout=layout))
+        self._race_frames = frames
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self._race_frames:
+            out["frames"] = self._race_frames
+        return out
+
+    @property
+    def race_frames(self) -> list[dict]:
+        return self._race_frames
+
+    @property
+    def frames(self) -> tuple:
+        """Read-only views of the frames (``.name``, ``.data``, ``.traces``, ``.baseframe``)."""
+        return tuple(SimpleNamespace(name=f["name"], data=f.get("data", []), traces=f.get("traces", []),
+                                     baseframe=f.get("baseframe")) for f in self._race_frames)
+
+
+# --- layout and controls -------------------------------------------------------
+
+def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: bool,
+                       presentation: bool) -> dict:
+    """Play/Pause and the step slider. Play redraws (moving the 3-D markers)
+    on every ``REDRAW_EVERY``-th frame only; the slider always redraws."""
+    duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
+    fs = font_size(presentation)
+    plan = [dict(duration=duration, redraw=show3d and (u + 1) % REDRAW_EVERY == 0) for u in range(len(frames))]
+    play = dict(label="▶ Play", method="animate",
+                args=[None, dict(frame=plan, fromcurrent=True, transition=dict(duration=0), mode="immediate")])
+    pause = dict(label="❚❚ Pause", method="animate",
+                 args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                                    transition=dict(duration=0))])
+    named = [fr["name"] for fr in frames if "hold" not in fr["name"]]
+    pad = 40 if presentation else 30
+    slider = dict(
+        active=len(named) - 1, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=pad),
+        currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="right"),
+        # up to 200 tick labels would be an unreadable band: the current value says it
+        font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0,
+        steps=[dict(label=name, method="animate",
+                    args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=show3d),
+                                       transition=dict(duration=0))]) for name in named],
+    )
+    return dict(updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                                  pad=dict(t=pad, r=10), showactive=False, font=dict(size=fs),
+                                  buttons=[play, pause])],
+                sliders=[slider])
+
+
+def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentation=False,
+                  title: str | None = None, image: bool = True) -> dict:
+    """Axes, the 3-D scene, the legend and (``image``) the contour picture."""
+    fs, ts = font_size(presentation), tick_size(presentation)
+    (x0, x1), (y0, y1) = grids.domain
+    scale = grids.scale
+    layout: dict = dict(
+        height=figure_height(presentation), font=dict(size=fs),
+        margin=dict(l=60, r=20, t=60 if title else 30, b=40 if not presentation else 30),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
+        hovermode="closest", uirevision=grids.surface.name,
+    )
+    if title:  # above the legend, which sits just over the plot
+        layout["title"] = dict(text=title, x=0.01, y=0.98, yref="container", yanchor="top")
+        layout["margin"]["t"] = 110 if presentation else 90
+    split = 0.5 if (show2d and show3d) else 1.0
+    if show2d:
+        if image:
+            layout["images"] = [dict(source=grids.image, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
+                                     sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0)]
+        axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=ts), nticks=6 if presentation else 9)
+        layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
+                               title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)),
+                               scaleanchor="x", scaleratio=1, constrain="domain", **axis)
+    if show3d:
+        tick3 = dict(tickfont=dict(size=ts), nticks=4 if presentation else 5)
+        title3 = dict(size=ts)
+        layout["scene"] = dict(
+            domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
+            xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
+            yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
+            zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3), **tick3),
+            aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
+            camera=dict(eye=dict(x=-1.1, y=-1.5, z=2.0)),   # from above: walls hide less of a path
+        )
+    return layout
+
+
+def contour_trace(grids: SurfaceGrids) -> dict:
+    """The map as a filled Plotly contour with the picture's levels and colours
+    (vector in an SVG); only for stills: it vanishes when an animation starts."""
+    scale = grids.scale
+    return dict(type="contour", x=_f32(grids.xs), y=_f32(grids.ys), z=_with_gaps(grids.z), colorscale="Viridis",
+                zmin=scale.lo, zmax=scale.hi, showscale=False, hoverinfo="skip", name="surface",
+                contours=dict(start=scale.lo, end=scale.hi, size=(scale.hi - scale.lo) / LEVELS,
+                              coloring="fill"),
+                line=dict(width=0.5, color="rgba(0,0,0,0.35)"), xaxis="x", yaxis="y")
+
+
+def _keep_selection_look(data: list[dict]) -> None:
+    """A click selects a point; plotly would then dim everything else until
+    the figure changes. Keep every 2-D trace as drawn (click targets invisible)."""
+    for t in data:
+        if t["type"] == "scatter":
+            o = 0 if t.get("name") == "click to start here" else 1
+            t["selected"] = dict(marker=dict(opacity=o))
+            t["unselected"] = dict(marker=dict(opacity=o))
 
 
 def trajectory_figure(
-    surface: Surface,
+    grids: SurfaceGrids,
     paths: list[PathView],
     start: tuple[float, float],
     n_steps: int,
@@ -105,233 +490,106 @@ def trajectory_figure(
     click_grid: bool = True,
     max_frames: int = MAX_FRAMES,
     title: str | None = None,
-    image_px: int = IMAGE,
+    trails: bool = True,
+    animated: bool = True,
     raw: bool = False,
 ) -> go.Figure | dict:
     """The contour map and/or the 3-D surface with every path, animated.
 
     ``view`` is "2d", "3d" or "both" (side by side, one animation drives both).
-    ``raw=True`` returns the same figure as a plain dict, unvalidated (validating
-    200 frames is ~90% of the build time; the app serves the dict).
+    ``animated=False`` gives a still of the last frame (no frames, no controls).
+    ``raw=True`` returns the plain figure dict, unvalidated (``figures.prepared``
+    serves it); the tests build the ``go.Figure``.
     """
     show2d, show3d = view in ("2d", "both"), view in ("3d", "both")
-    xs, ys, z = surface.grid(GRID)
-    disp = Display.for_surface(surface, z)
-    zd = disp(z)
-    zlo, zhi = float(np.nanmin(zd)), float(np.nanquantile(zd, 0.995))
-    (x0, x1), (y0, y1) = surface.domain
-    fs = font_size(presentation)
     data: list[dict] = []
-    moving: list[int] = []
-
     if show2d:
-        if click_grid:
-            gx, gy = np.meshgrid(np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID))
-            with np.errstate(all="ignore"):
-                gz = disp(surface.f(np.stack([gx, gy], axis=-1)))
-            defined = np.isfinite(gz).ravel()  # no start targets where a formula is undefined
-            data.append(dict(
-                type="scatter", x=_f32(gx.ravel()[defined]), y=_f32(gy.ravel()[defined]), mode="markers",
-                marker=dict(size=10, opacity=0, color="white"), showlegend=False,
-                customdata=_f32(gz.ravel()[defined]), name="click to start here",
-                hovertemplate=(f"(%{{x:.2f}}, %{{y:.2f}})<br>{disp.label} = %{{customdata:.4g}}"
-                               "<br>click to start here<extra></extra>"),
-                xaxis="x", yaxis="y",
-            ))
-        for i, p in enumerate(paths):
-            data.append(dict(
-                type="scatter", x=_f32(p.xy[:, 0]), y=_f32(p.xy[:, 1]), mode="lines+markers",
-                meta=dict(racer=i),
-                line=dict(color=p.colour, width=3 if presentation else 2),
-                marker=dict(size=3, color=p.colour), name=p.label, legendgroup=p.label,
-                hovertemplate=f"{p.label}<br>step %{{pointNumber}}<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
-                xaxis="x", yaxis="y",
-            ))
-        data.append(dict(
-            type="scatter", x=[start[0]], y=[start[1]], mode="markers", name="start",
-            marker=dict(symbol="circle", size=16 if presentation else 12, color="white",
-                        line=dict(color="black", width=2)),
-            hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>", xaxis="x", yaxis="y",
-        ))
-        if surface.minima:
-            data.append(dict(
-                type="scatter", x=[m.x for m in surface.minima], y=[m.y for m in surface.minima],
-                mode="markers", name="minima",
-                marker=dict(symbol="star", size=18 if presentation else 14, color="white",
-                            line=dict(color="black", width=1)),
-                text=[f"{m.kind} minimum{' (found numerically)' if m.found else ''} f={m.value:.6g}"
-                      for m in surface.minima],
-                hovertemplate="%{text}<br>(%{x:.4f}, %{y:.4f})<extra></extra>", xaxis="x", yaxis="y",
-            ))
-        if surface.saddles:
-            data.append(dict(
-                type="scatter", x=[m.x for m in surface.saddles], y=[m.y for m in surface.saddles],
-                mode="markers", name="saddle point",
-                marker=dict(symbol="x", size=14, color="white", line=dict(color="black", width=1)),
-                hovertemplate="saddle point (%{x:.3f}, %{y:.3f})<extra></extra>", xaxis="x", yaxis="y",
-            ))
-
+        data += map_traces(grids, paths, start, presentation=presentation, trails=trails and animated,
+                           click_grid=click_grid)
     if show3d:
-        data.append(dict(
-            type="surface", x=_f32(xs), y=_f32(ys), z=_with_gaps(np.clip(zd, zlo, zhi)),
-            colorscale="Viridis", showscale=False, opacity=0.85, name="surface", scene="scene",
-            hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{disp.label}=%{{z:.4g}}<extra></extra>",
-            contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)),
-        ))
-        lift = 0.015 * (zhi - zlo)
-        for p in paths:
-            px, py, pz = _scene_points(p.xy, disp(p.loss) + lift, surface.domain, zlo, zhi)
-            data.append(dict(
-                type="scatter3d", x=px, y=py, z=pz, mode="lines",
-                line=dict(color=p.colour, width=9 if presentation else 7), name=p.label,
-                legendgroup=p.label, showlegend=not show2d, scene="scene",
-                hovertemplate=f"{p.label}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>",
-            ))
-        if surface.minima:
-            data.append(dict(
-                type="scatter3d", x=[m.x for m in surface.minima], y=[m.y for m in surface.minima],
-                z=[float(disp(m.value)) + lift for m in surface.minima], mode="markers",
-                marker=dict(symbol="diamond", size=5, color="white", line=dict(color="black", width=1)),
-                name="minima", showlegend=False, scene="scene", hoverinfo="skip",
-            ))
-
-    # The moving markers: one single-point trace per optimizer and view, last in
-    # the list, updated by the frames. (One trace holding every optimizer's point
-    # with a colour array loses its colours while plotly.js animates.)
-    steps = frame_steps(n_steps, max_frames)
-    size = 16 if presentation else 12
-    lift3 = 0.02 * (zhi - zlo)
-
-    def point(p: PathView, step: int, three_d: bool) -> dict:
-        x, y, loss = _at_step(p, step)
-        d = dict(x=[float(x)], y=[float(y)])
-        if three_d:
-            d["z"] = [float(np.clip(disp(loss) + lift3, zlo, zhi + 0.05 * (zhi - zlo)))]
-        return d
-
-    views = ([False] if show2d else []) + ([True] if show3d else [])
-    first = []
-    for three_d in views:
-        for p in paths:
-            style = dict(size=size // 2 if three_d else size, color=p.colour,
-                         line=dict(color="white", width=2))
-            trace = dict(type="scatter3d" if three_d else "scatter", mode="markers", marker=style,
-                         name=f"now: {p.label}", legendgroup=p.label, showlegend=False,
-                         hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
-                         **point(p, 0, three_d))
-            trace.update(scene="scene") if three_d else trace.update(xaxis="x", yaxis="y")
-            first.append(trace)
-    moving = list(range(len(data), len(data) + len(first)))
-    data.extend(first)
-    frames = [dict(name=str(int(s)), traces=moving,
-                   data=[dict(type="scatter3d" if three_d else "scatter", **point(p, int(s), three_d))
-                         for three_d in views for p in paths])
-              for s in steps]
-
-    # A click selects a point; plotly would then dim everything else until the
-    # figure changes. Keep every 2-D trace as drawn (the click targets stay invisible).
-    for t in data:
-        if t["type"] == "scatter":
-            o = 0 if t.get("name") == "click to start here" else 1
-            t["selected"] = dict(marker=dict(opacity=o))
-            t["unselected"] = dict(marker=dict(opacity=o))
-
-    duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
-    redraw = show3d  # 3-D markers only move with a full redraw
-    play = dict(label="▶ Play", method="animate",
-                args=[None, dict(frame=dict(duration=duration, redraw=redraw), fromcurrent=True,
-                                 transition=dict(duration=0), mode="immediate")])
-    pause = dict(label="❚❚ Pause", method="animate",
-                 args=[[None], dict(frame=dict(duration=0, redraw=redraw), mode="immediate",
-                                    transition=dict(duration=0))])
-    slider = dict(
-        active=0, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=40 if presentation else 30),
-        currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="right"),
-        # up to 200 tick labels would be an unreadable band: the current value says it
-        font=dict(color="rgba(0,0,0,0)"), ticklen=0, minorticklen=0,
-        steps=[dict(label=str(int(s)), method="animate",
-                    args=[[str(int(s))], dict(mode="immediate", frame=dict(duration=0, redraw=redraw),
-                                              transition=dict(duration=0))]) for s in steps],
-    )
-    layout: dict = dict(
-        height=figure_height(presentation),
-        font=dict(size=fs),
-        margin=dict(l=60, r=20, t=60 if title else 30, b=40),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=fs)),
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=40 if presentation else 30, r=10), showactive=False,
-                          buttons=[play, pause])],
-        sliders=[slider],
-        hovermode="closest",
-        uirevision=surface.name,
-    )
-    if title:  # above the legend, which sits just over the plot
-        layout["title"] = dict(text=title, x=0.01, y=0.98, yref="container", yanchor="top")
-        layout["margin"]["t"] = 110 if presentation else 90
-    split = 0.5 if (show2d and show3d) else 1.0
-    if show2d:
-        xi, yi, zi = surface.grid(image_px)
-        layout["images"] = [dict(
-            source=contour_image(disp(zi), zlo, zhi), xref="x", yref="y", x=x0, y=y1,
-            sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0,
-        )]
-        axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=fs), nticks=6 if presentation else 9)
-        layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
-                               title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)),
-                               scaleanchor="x", scaleratio=1, constrain="domain", **axis)
-    if show3d:
-        tick3 = dict(tickfont=dict(size=max(10, int(fs * 0.6))), nticks=5)
-        title3 = dict(size=max(11, int(fs * 0.75)))
-        layout["scene"] = dict(
-            domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
-            xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
-            yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
-            zaxis=dict(range=[zlo, zhi + 0.05 * (zhi - zlo)], title=dict(text=disp.label, font=title3),
-                       **tick3),
-            aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-            camera=dict(eye=dict(x=-1.5, y=-1.5, z=1.1)),
-        )
-    fig = dict(data=data, layout=layout, frames=frames)
-    return fig if raw else go.Figure(fig)
+        data += scene_traces(grids, paths, presentation=presentation, legend=not show2d)
+    if show2d and not animated:  # a still: a vector contour (it vanishes only when animated)
+        data.insert(0, contour_trace(grids))
+    layout = figure_layout(grids, show2d, show3d, presentation=presentation, title=title, image=animated)
+    frames: list[dict] = []
+    if animated:
+        race = Race(paths, frame_steps(n_steps, max_frames), grids, show2d, show3d, trails, presentation)
+        first = len(data)
+        data += race.traces()
+        frames = race.frames(first)
+        layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
+    _keep_selection_look(data)
+    if raw:
+        return dict(data=data, layout=layout, frames=frames)
+    return RaceFigure(data, layout, frames)
 
 
-def _scene_points(xy, zz, domain, zlo, zhi):
-    """The path up to where it first leaves the plotted box (3-D scenes do not
-    clip, and gaps would need NaN, which never goes into a figure)."""
-    (x0, x1), (y0, y1) = domain
-    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    inside &= np.isfinite(zz)
-    n = len(inside) if inside.all() else int(np.argmin(inside))
-    pz = np.clip(zz[:n], zlo, zhi + 0.05 * (zhi - zlo))
-    return _f32(xy[:n, 0]), _f32(xy[:n, 1]), _f32(pz)
+# --- loss per step ---------------------------------------------------------------
+
+def _loss_values(p: PathView, shift: float | None, log: bool, floor: float) -> np.ndarray:
+    y = p.loss - shift if shift is not None else p.loss.astype(float)
+    return np.maximum(y, floor) if log else y   # a log axis cannot show 0: floor at round-off
+
+
+def _loss_range(curves: list[tuple[PathView, np.ndarray]], log: bool) -> list[float] | None:
+    """A y-range that fits every run that did not blow up, and each blown-up
+    run's start: a diverging run must not squash the others into a line."""
+    keep = [y if not p.ended else y[:1] for p, y in curves if len(y)]
+    if not keep:
+        return None
+    v = np.concatenate(keep)
+    v = v[np.isfinite(v)]
+    if log:
+        v = np.log10(v[v > 0]) if np.any(v > 0) else np.zeros(1)
+        lo, hi = float(v.min()), float(v.max())
+        pad = max(0.1 * (hi - lo), 0.3)
+        return [lo - pad, hi + pad]
+    lo, hi = float(v.min()), float(v.max())
+    pad = max(0.05 * (hi - lo), 1e-9 * max(abs(lo), abs(hi), 1.0))
+    return [lo - pad, hi + pad]
 
 
 def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool = False,
                 minimum: float | None = None) -> go.Figure:
-    """Loss against step for every optimizer. On a log axis the curve shows
-    ``f - f*`` when the surface's minimum value is known (so it can reach 0)."""
-    fs = font_size(presentation)
+    """Loss against step for every racer. On a log axis the curve shows
+    ``f - f*`` when the surface's minimum value is known (so it can reach 0).
+    Values stay float64 (a loss of 1e48 overflows float32), diverged runs end
+    in a ✕, and a run with nothing finite to plot says so."""
+    fs, ts = font_size(presentation), tick_size(presentation)
     if minimum is None:  # unbounded below (the saddle): a log axis would hide the lesson
         log = False
     shift = minimum if log else None
     scale = max([float(np.max(np.abs(p.loss))) for p in paths if len(p.loss)] + [1.0])
-    floor = 1e-16 * scale
-    data = []
-    for p in paths:
-        y = p.loss - shift if shift is not None else p.loss.copy()
-        if log:  # a log axis cannot show 0: floor at round-off level
-            y = np.maximum(y, floor)
-        data.append(dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=_f32(y), mode="lines",
-                         name=p.label, line=dict(color=p.colour, width=3 if presentation else 2),
+    curves = [(p, _loss_values(p, shift, log, 1e-16 * scale)) for p in paths]
+    yrange = _loss_range(curves, log)
+    data, notes = [], []
+    for p, y in curves:
+        if not len(y):
+            notes.append(f"{p.label}: no finite loss to plot")
+            continue
+        data.append(dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=y.astype(np.float64),
+                         mode="lines", name=p.label, meta=dict(role="loss", racer=p.index),
+                         line=dict(color=p.colour, width=line_width(p.index, len(paths), presentation),
+                                   dash=dash(p.index)),
                          hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"))
+        if p.ended:
+            top = 10 ** yrange[1] if (log and yrange) else (yrange[1] if yrange else y[-1])
+            data.append(dict(type="scatter", x=[len(y) - 1], y=[float(min(y[-1], top))],
+                             mode="markers+text", marker=dict(symbol="x", size=14, color=p.colour),
+                             text=[p.end_text], textposition="bottom left",
+                             textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip"))
     ytitle = ("f − f*" if shift is not None else "f") + (" (log scale)" if log else "")
+    yaxis = dict(title=dict(text=ytitle), type="log" if log else "linear", exponentformat="power",
+                 tickfont=dict(size=ts))
+    if yrange:
+        yaxis["range"] = yrange
     layout = dict(
-        height=380 if presentation else 300, font=dict(size=fs),
+        height=300 if presentation else 300, font=dict(size=fs),
         margin=dict(l=60, r=20, t=30, b=40),
-        xaxis=dict(title=dict(text="step")),
-        yaxis=dict(title=dict(text=ytitle), type="log" if log else "linear", exponentformat="power"),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        xaxis=dict(title=dict(text="step"), tickfont=dict(size=ts)), yaxis=yaxis,
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="x unified",
+        annotations=[dict(text=t, xref="paper", yref="paper", x=0.5, y=0.5 - 0.1 * i, showarrow=False,
+                          font=dict(size=fs)) for i, t in enumerate(notes)],
     )
     return go.Figure(dict(data=data, layout=layout))

@@ -67,7 +67,8 @@ def assert_healthy(at: AppTest, min_paths: int = 1) -> dict:
     figs = charts(at)
     assert len(figs) >= 2, "main figure and loss figure (and a lesson's own)"
     fig = figs[0]
-    assert 1 <= len(fig["frames"]) <= 200
+    steps = [fr for fr in fig["frames"] if "hold" not in fr["name"]]
+    assert 1 <= len(steps) <= 200
     assert len(paths(fig)) >= min_paths
     for f in figs:
         nums = np.fromiter(all_numbers(f), dtype=float)
@@ -78,7 +79,7 @@ def assert_healthy(at: AppTest, min_paths: int = 1) -> dict:
 def paths(fig: dict) -> list[dict]:
     """The 2-D path traces, in racer order (each carries its racer index in ``meta``)."""
     found = [t for t in fig["data"] if isinstance(t.get("meta"), dict) and "racer" in t["meta"]
-             and t.get("type", "scatter") == "scatter"]
+             and t["meta"].get("role") == "path" and t.get("type", "scatter") == "scatter"]
     return sorted(found, key=lambda t: t["meta"]["racer"])
 
 
@@ -94,9 +95,17 @@ def test_first_screen_shows_three_optimizers_racing():
     assert fig["layout"]["images"], "the contour picture is the 2-D background"
     assert "scene" in fig["layout"], "3-D view next to the contour"
     assert any("Three optimizers" in i.value for i in at.info)
-    # frames carry only the moving markers: one point per optimizer and view
-    assert all(len(fr["data"]) == 6 for fr in fig["frames"])
-    assert all(len(t["x"]) == 1 for fr in fig["frames"] for t in fr["data"])
+    # frames carry only what moves: one marker point per optimizer and view, and
+    # (after the first frame) one growing trail chunk per optimizer, never whole paths
+    traces = fig["data"]
+    for fr in fig["frames"][1:]:
+        kinds = [traces[i]["meta"]["role"] for i in fr["traces"]]
+        assert kinds.count("marker") in (0, 6) and kinds.count("trail") in (0, 3), kinds
+        assert set(kinds) <= {"marker", "trail"}
+        assert all(len(t["x"]) == 1 for i, t in zip(fr["traces"], fr["data"]) if traces[i]["meta"]["role"] == "marker")
+    trail_points = sum(len(decode(t["x"])) for fr in fig["frames"] for t in fr["data"] if isinstance(t["x"], dict))
+    naive = 3 * sum(int(fr["name"]) + 1 for fr in fig["frames"] if "hold" not in fr["name"])
+    assert trail_points < naive / 5, f"{trail_points} trail points in the frames (whole growing paths: {naive})"
     assert not at.warning
 
 
@@ -198,7 +207,8 @@ def test_share_link_round_trip_reopens_the_same_view():
     b = new_app(written)
     assert main_chart(a) == main_chart(b)
     assert "scene" not in main_chart(a)["layout"], "view=2d has no 3-D scene"
-    assert main_chart(a)["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["duration"] == 20
+    plan = main_chart(a)["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]  # one entry per frame
+    assert {f["duration"] for f in plan} == {20}
 
 
 def test_query_params_follow_the_controls():
@@ -298,7 +308,17 @@ def test_presentation_mode_enlarges_and_hides_controls():
     at = new_app({"present": "1"})
     fig = assert_healthy(at)
     assert fig["layout"]["font"]["size"] > normal["layout"]["font"]["size"]
-    assert fig["layout"]["height"] > normal["layout"]["height"]
+    # readable from the back of a room: ticks and legends of every plot at 18 px or more,
+    # and a figure short enough for a 1280x720 projector (title, lesson and Play on screen)
+    lay = fig["layout"]
+    assert lay["height"] <= 520
+    for size in (lay["legend"]["font"]["size"], lay["xaxis"]["tickfont"]["size"],
+                 lay["yaxis"]["tickfont"]["size"], lay["scene"]["xaxis"]["tickfont"]["size"],
+                 lay["scene"]["zaxis"]["tickfont"]["size"]):
+        assert size >= 18
+    loss = charts(at)[1]["layout"]
+    assert min(loss["legend"]["font"]["size"], loss["xaxis"]["tickfont"]["size"],
+               loss["yaxis"]["tickfont"]["size"]) >= 18
     assert any("stSidebar" in md.value for md in at.markdown), "CSS hides the sidebar"
     at.toggle(key="present").set_value(False).run()
     assert not any("stSidebar" in md.value for md in at.markdown)

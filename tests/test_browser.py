@@ -121,9 +121,17 @@ JS_MARKER = """() => {
 # --- fixtures ------------------------------------------------------------------
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port: BROWSER_TEST_PORTS (e.g. "8614-8619") when set, else any."""
+    lo, _, hi = os.environ.get("BROWSER_TEST_PORTS", "").partition("-")
+    candidates = range(int(lo), int(hi or lo) + 1) if lo else [0]
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in BROWSER_TEST_PORTS={os.environ['BROWSER_TEST_PORTS']}")
 
 
 def _log_tail(path: Path, n: int = 40) -> str:
@@ -493,12 +501,13 @@ def test_play_animates_and_keeps_background(page):
     image = chart.locator(".layer-subplot .imagelayer image")
     first = marker(page)
     assert first is not None, "no moving marker trace ('now') in the 2-D view"
-    assert first["x"] == [pytest.approx(-1.5)]
+    assert abs(first["x"][0]) < 0.5, "the figure opens on the last frame: the whole race is visible"
 
     play, pause = _button(page, "Play"), _button(page, "Pause")
     seen = _play_and_sample(page, play, 1.2)
     assert len(set(seen)) >= 3, f"the marker did not move: {seen}"
-    assert abs(seen[-1]) < abs(seen[0])  # downhill, towards the minimum at 0
+    assert min(seen) < -1.0, f"Play starts the race over from step 0: {seen}"
+    assert seen[-1] > min(seen)  # downhill, towards the minimum at 0
     shot(page, "playing")
     # mid-animation the background picture is still there (plotly.py #2151)
     assert image.count() == 1
@@ -574,7 +583,7 @@ def test_downloads(page, server):
     assert name.endswith(".html")
     html = data.decode("utf-8")
     assert "plotly" in html.lower()
-    for trace_name in ("gd", "start", "minima", "now"):  # "now": the moving marker(s)
+    for trace_name in ("gd", "start", "global minimum", "now"):  # "now": the moving marker(s)
         assert re.search(r'"name":\s*"%s' % re.escape(trace_name), html), trace_name
     assert re.search(r"Plotly\.addFrames\(\s*['\"]", html), "no animation frames in the HTML"
 
@@ -649,3 +658,165 @@ def test_tampered_link_warns_and_still_draws(page):
     assert trace(page, "gd") is not None
     no_exception(page)
     shot_dark_too(page, "tampered")
+
+
+# --- the stage (issue 7) -------------------------------------------------------------
+
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+def _projector_page(browser, base: str, query: str) -> Page:
+    ctx = browser.new_context(viewport=PROJECTOR, color_scheme="light")
+    ctx.set_default_timeout(LOAD)
+    pg = ctx.new_page()
+    pg.base_url, pg.scheme, pg.test_name = base, "light", "projector"
+    open_app(pg, query)
+    return pg
+
+
+def _on_screen(page: Page, locator, what: str) -> None:
+    box = locator.bounding_box()
+    assert box is not None, f"{what} is not drawn"
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"] + 1, f"{what} is off screen: {box}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"] + 1, f"{what} is off screen: {box}"
+
+
+def test_lesson_link_fits_a_projector_in_presentation_mode(browser, warm):
+    page = _projector_page(browser, warm, "?lesson=ravine&present=1")
+    try:
+        page.test_name = "test_lesson_link_fits_a_projector"
+        shot(page, "1280x720")
+        assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
+        _on_screen(page, page.locator("h1").first, "the title")
+        _on_screen(page, page.locator('[data-testid="stAlert"]').first, "the lesson text")
+        assert "Momentum in a ravine" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        _on_screen(page, page.locator(CHART + " .nsewdrag").first, "the 2-D view")
+        _on_screen(page, page.locator(CHART + " .gl-container").first, "the 3-D view")
+        _on_screen(page, page.locator(CHART + " .updatemenu-button", has_text="Play"), "Play")
+        _on_screen(page, page.locator(CHART + " .updatemenu-button", has_text="Pause"), "Pause")
+        _on_screen(page, page.locator(CHART + " .slider-rail-rect").first, "the step slider")
+        _on_screen(page, page.locator(CHART + " .slider-grip-rect").first, "the step slider's handle")
+        # the toggle's label is not cut off; Streamlit's Deploy button is hidden
+        label = page.get_by_text("Presentation mode", exact=True)
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= 1280")
+        assert page.get_by_role("button", name="Deploy").count() == 0
+        # no "None" anywhere on the page (the table is a canvas: checked in test_results)
+        assert not re.search(r"\bNone\b", page.locator("body").inner_text())
+        sizes = page.evaluate("""() => { const l = document.querySelector('%s')._fullLayout;
+            return [l.legend.font.size, l.xaxis.tickfont.size, l.yaxis.tickfont.size,
+                    l.scene.xaxis.tickfont.size, l.scene.zaxis.tickfont.size]; }""" % CHART)
+        assert min(sizes) >= 18, sizes
+        no_exception(page)
+    finally:
+        page.context.close()
+
+
+def test_lesson_navigation_in_presentation_mode(browser, warm):
+    import lessons
+    keys = list(lessons.LESSONS)
+    page = _projector_page(browser, warm, f"?lesson={keys[0]}&present=1")
+    try:
+        page.test_name = "test_lesson_navigation"
+        alert = page.locator('[data-testid="stAlert"]').first
+        assert lessons.LESSONS[keys[0]].title in alert.inner_text()
+        page.get_by_role("button", name="▶").click()
+        page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=lessons.LESSONS[keys[1]].title,
+                               timeout=RERUN)
+        wait_idle(page)
+        assert lessons.LESSONS[keys[1]].title in alert.inner_text()
+        assert page.get_by_role("switch", name="Presentation mode").is_checked(), "still presenting"
+        page.get_by_role("button", name="◀").click()
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
+                               arg=lessons.LESSONS[keys[0]].title, timeout=RERUN)
+        wait_idle(page)
+        # the stage's lesson menu
+        last = lessons.LESSONS[keys[-1]]
+        page.get_by_role("combobox").first.click()
+        page.get_by_role("option", name=last.title).click()
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
+                               arg=last.title, timeout=RERUN)
+        wait_idle(page)
+        assert query(page).get("present") == "1"
+        shot(page, "last-lesson")
+        no_exception(page)
+    finally:
+        page.context.close()
+
+
+JS_PIXEL = """([x, y]) => {
+  const l = document.querySelector('%s')._fullLayout;
+  const box = document.querySelector('%s').getBoundingClientRect();
+  return [box.left + l.xaxis._offset + l.xaxis.l2p(x), box.top + l.yaxis._offset + l.yaxis.l2p(y)];
+}""" % (CHART, CHART)
+
+
+def _colour_pixels(png: bytes, rgb: tuple[int, int, int], tol: int = 40) -> int:
+    from PIL import Image
+    import numpy as np
+    a = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    return int((np.abs(a - np.array(rgb)).max(axis=-1) <= tol).sum())
+
+
+def test_two_racers_on_the_same_route_both_stay_visible(page):
+    import figures
+    # two identical runs: the same optimizer, rate and start
+    open_app(page, "?surface=bowl&r1=gd&r1.lr=0.05&r2=gd&r2.lr=0.05&steps=40&x=-1.5&y=1.2&view=2d")
+    page.mouse.move(5, 5)
+    first, second = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in figures.PALETTE[:2])
+    path = page.evaluate(
+        "() => { const t = document.querySelector('%s')._fullData.find(t => t.meta && t.meta.role === 'path');"
+        " return {x: Array.from(t.x), y: Array.from(t.y)}; }" % CHART)
+    # a stretch in the middle of the route, away from the start and the markers
+    for k in (3, 5, 8):
+        px, py = page.evaluate(JS_PIXEL, [path["x"][k], path["y"][k]])
+        png = page.screenshot(clip={"x": px - 9, "y": py - 9, "width": 18, "height": 18})
+        assert _colour_pixels(png, first) >= 6, f"racer 1 hidden at step {k}"
+        assert _colour_pixels(png, second) >= 6, f"racer 2 hidden at step {k}"
+    shot(page, "same-route")
+
+
+JS_TRAILS = """() => {
+  const d = document.querySelector('%s');
+  const n = role => d._fullData.filter(t => t.meta && t.meta.role === role)
+                     .reduce((s, t) => s + (t.x ? t.x.length : 0), 0);
+  return {trail: n('trail'), path: n('path')};
+}""" % CHART
+
+
+def test_paths_grow_behind_the_racers_during_play(page):
+    open_app(page, "?surface=bowl&r1=gd&r1.lr=0.03&r2=momentum&r2.lr=0.03&steps=150&x=-1.5&y=1.5&view=2d")
+    full = page.evaluate(JS_TRAILS)
+    assert full["trail"] >= full["path"] > 100, full    # opens on the last frame: whole trails
+    page.mouse.click(*_button(page, "Play"))
+    seen = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 2.5:
+        page.wait_for_timeout(200)
+        seen.append(page.evaluate(JS_TRAILS))
+    page.mouse.click(*_button(page, "Pause"))
+    trails = [s["trail"] for s in seen]
+    assert min(trails) < full["trail"] / 2, f"no short trail early in the race: {trails}"
+    grew = [b for a, b in zip(trails, trails[1:]) if b > a]
+    assert len(grew) >= 3, f"the trails did not grow while playing: {trails}"
+    assert all(s["path"] == full["path"] for s in seen), "the faint full paths stay whole"
+    shot(page, "growing")
+    no_exception(page)
+
+
+@pytest.mark.parametrize("surfaces", [("beale", "ackley", "goldstein_price", "six_hump_camel", "mccormick")])
+def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="light")
+    ctx.set_default_timeout(LOAD)
+    page = ctx.new_page()
+    try:
+        for name in surfaces:
+            page.goto(f"{warm}/?surface={name}&view=2d&steps=20", timeout=LOAD)
+            page.wait_for_selector(".st-key-formula .katex", timeout=LOAD)
+            wait_idle(page)
+            inner, outer = page.evaluate("""() => [document.querySelector('.st-key-formula .katex-html'),
+                document.querySelector('.st-key-formula')].map(e => { const r = e.getBoundingClientRect();
+                return [r.left, r.right]; })""")
+            assert outer[0] - 1 <= inner[0] and inner[1] <= outer[1] + 1, f"{name}: formula {inner} in {outer}"
+            page.locator(".st-key-formula").screenshot(path=str(ARTIFACTS / f"formula-{name}.png"))
+    finally:
+        ctx.close()

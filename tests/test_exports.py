@@ -298,7 +298,9 @@ def test_png_and_svg(race, kaleido_server):
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     assert float(root.get("width")) == 900 and float(root.get("height")) == 700
-    assert b"<image" in svg                   # the contour picture made it in
+    # the surface is a vector contour (filled bands as paths), not an embedded bitmap
+    assert b"<image" not in svg
+    assert b"contourlayer" in svg and svg.count(b"<path") > 100
 
 
 # --- cli.py export --------------------------------------------------------------

@@ -1,0 +1,176 @@
+"""The figures: what the browser will draw, checked on the figure data itself."""
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+import appstate
+import exports
+import figures
+import landscapes
+from config import OptimizerChoice, Racer, RunConfig
+from figures.gif import _surface_picture, gif_layout
+from figures.style import PALETTE
+from figures.trajectories import CHUNK_FRAMES, REDRAW_EVERY
+from results import run_results
+
+
+def arr(v) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v, dtype=float)
+
+
+def compute_frame(frames: dict, name: str) -> dict[int, dict]:
+    """plotly.js's ``Plots.computeFrame``: follow ``baseframe`` to the root and
+    merge from there, the nearer frame winning, trace by trace."""
+    chain = []
+    while name is not None and name not in [c["name"] for c in chain]:
+        chain.append(frames[name])
+        name = frames[name].get("baseframe")
+    out: dict[int, dict] = {}
+    for fr in reversed(chain):
+        for i, d in zip(fr["traces"], fr["data"]):
+            out[i] = {**out.get(i, {}), **d}
+    return out
+
+
+def race(steps=90, lrs=(0.05, 0.02), surface="bowl"):
+    run = RunConfig(surface, (), tuple(Racer(OptimizerChoice.build("gd", lr)) for lr in lrs), steps,
+                    (-1.5, 1.2), 0)
+    return run, run_results(run)
+
+
+def test_colours_are_six_distinct_and_without_the_close_oranges():
+    assert len(set(PALETTE)) == 6
+    assert "#D55E00" not in PALETTE and "#000000" not in PALETTE
+
+
+def test_thin_keeps_everything_short_and_neighbour_pairs_long():
+    assert list(figures.thin(5, 10)) == [0, 1, 2, 3, 4]
+    idx = figures.thin(10_001, 1000)
+    assert len(idx) <= 1002 and idx[0] == 0 and idx[-1] == 10_000
+    pairs = set(idx)
+    assert all(i + 1 in pairs for i in idx[:-1:2]), "a zig-zag's swing survives: neighbours kept in pairs"
+
+
+@pytest.mark.parametrize("steps", [7, 90, 500])
+def test_every_frame_shows_the_trail_up_to_its_step(steps):
+    """Any frame, reached by the slider or by Play, resolves (through its
+    baseframe chain) to each racer's exact path from step 0 to the frame's step."""
+    run, res = race(steps)
+    fig = exports.trajectory_figure_for(run, res, view="2d").to_dict()
+    data = fig["data"]
+    frames = {f["name"]: f for f in fig["frames"]}
+    trails = {}
+    for i, t in enumerate(data):
+        if t.get("meta", {}).get("role") == "trail":
+            trails.setdefault(t["meta"]["racer"], []).append(i)
+    for name in [f["name"] for f in fig["frames"] if "hold" not in f["name"]]:
+        merged = compute_frame(frames, name)
+        for r, ids in trails.items():
+            xs = np.concatenate([arr(merged.get(i, data[i])["x"]) for i in ids])
+            ys = np.concatenate([arr(merged.get(i, data[i])["y"]) for i in ids])
+            pts = np.unique(np.round(np.stack([xs, ys], 1), 5), axis=0)
+            k = min(int(name), len(res[r]["positions"]) - 1)
+            want = np.unique(np.round(res[r]["positions"][:k + 1].astype(np.float32), 5), axis=0)
+            np.testing.assert_allclose(pts, want, atol=1e-5)
+    # the frames do not repeat whole growing paths
+    sent = sum(len(arr(d["x"])) for f in fig["frames"] for d in f["data"] if isinstance(d.get("x"), dict))
+    assert sent <= 2 * (CHUNK_FRAMES + 2) * sum(len(r["positions"]) for r in res) / 1
+
+
+def test_play_redraws_3d_on_a_schedule_and_at_the_end():
+    run, res = race(200)
+    fig = exports.trajectory_figure_for(run, res, view="both").to_dict()
+    play = fig["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]
+    assert len(play) == len(fig["frames"])
+    assert [p["redraw"] for p in play[:REDRAW_EVERY]] == [False] * (REDRAW_EVERY - 1) + [True]
+    holds = [f for f in fig["frames"] if "hold" in f["name"]]
+    assert len(holds) == REDRAW_EVERY and all(h["baseframe"] == fig["frames"][-REDRAW_EVERY - 1]["name"]
+                                               for h in holds), "Play always ends on a redraw of the last frame"
+    assert all(s["args"][1]["frame"]["redraw"] for s in fig["layout"]["sliders"][0]["steps"])
+
+
+def test_two_racers_on_one_route_differ_in_width_and_dash():
+    run, res = race(40, lrs=(0.05, 0.05))
+    fig = exports.trajectory_figure_for(run, res, view="2d").to_dict()
+    trails = [t for t in fig["data"] if t.get("meta", {}).get("role") == "trail" and t.get("showlegend")]
+    a, b = trails
+    assert a["line"]["width"] > b["line"]["width"], "the racer drawn first is wider"
+    assert a["line"]["dash"] != b["line"]["dash"]
+
+
+def test_diverged_run_gets_a_cross_with_its_step_and_keeps_the_loss_range():
+    run, res = race(60, lrs=(0.05, 5.0))
+    assert res[1]["status"] == "diverged"
+    fig = exports.trajectory_figure_for(run, res, view="both").to_dict()
+    marks = [t for t in fig["data"] if "✕" in str(t.get("name", ""))]
+    assert {t["type"] for t in marks} == {"scatter", "scatter3d"}
+    assert all(f"step {res[1]['stopped_at']}" in t["text"][0] for t in marks)
+    loss = exports.loss_figure_for(run, res).to_dict()
+    lo, hi = loss["layout"]["yaxis"]["range"]
+    start = np.log10(res[0]["losses"][0])
+    assert hi < start + 1.5, "the diverging run does not blow the y-range open"
+
+
+def test_no_infinity_when_the_loss_overflows_float32():
+    # Beale at (1e6, 1e6): f is about 1e48, beyond float32
+    run = RunConfig("beale", (), (Racer(OptimizerChoice.build("gd", 1e-3)),), 20, (1e6, 1e6), 0)
+    res = run_results(run)
+    for fig in (exports.trajectory_figure_for(run, res), exports.loss_figure_for(run, res)):
+        text = pio.to_json(fig, validate=False)
+        json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in a figure"))
+
+
+def test_local_and_global_minima_have_different_symbols():
+    name = next(n for n in landscapes.names() if any(m.kind == "local" for m in landscapes.get(n).minima))
+    run = RunConfig(name, (), (Racer(OptimizerChoice.build("gd", 1e-3)),), 10, None, 0)
+    fig = exports.trajectory_figure_for(run, run_results(run), view="2d").to_dict()
+    symbols = {t["name"].split(" minim")[0]: t["marker"]["symbol"] for t in fig["data"]
+               if "minim" in str(t.get("name"))}
+    assert symbols["global"] != symbols["local"]
+
+
+def _colour_of_value(pic: np.ndarray, surface, scale, r: int, c: int) -> bool:
+    """Pixel (r, c) of a map picture has the colour the scale gives its value
+    (or that colour darkened: a band edge)."""
+    from figures.raster import LEVELS, VIRIDIS, band_index
+    rows, cols = pic.shape[:2]
+    (x0, x1), (y0, y1) = surface.domain
+    x, y = x0 + (c + 0.5) / cols * (x1 - x0), y1 - (r + 0.5) / rows * (y1 - y0)
+    band = band_index(scale.display(surface.f(np.array([x, y]))), scale.lo, scale.hi)
+    want = VIRIDIS[int(round(int(band) * 255 / (LEVELS - 1)))]
+    return any(np.abs(pic[r, c].astype(int) - w.astype(int)).max() <= 1 for w in (want, (want * 0.55).astype(np.uint8)))
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "himmelblau", "bowl"])
+def test_the_gif_and_the_figure_colour_a_value_alike(name):
+    """One SurfaceScale decides the colour range of the interactive map and the GIF."""
+    s = landscapes.get(name)
+    grids = figures.SurfaceGrids.of(s)
+    assert grids.scale == figures.SurfaceScale.for_surface(s)
+    gif_pic = np.asarray(_surface_picture(s, gif_layout(s, [], 720, 600)))
+    fig_pic = np.asarray(grids.image.convert("RGB"))
+    for pic in (gif_pic, fig_pic):
+        rows, cols = pic.shape[:2]
+        hits = [_colour_of_value(pic, s, grids.scale, int(rows * fr), int(cols * fc))
+                for fr in (0.2, 0.35, 0.5, 0.65, 0.8) for fc in (0.25, 0.5, 0.75)]
+        assert sum(hits) >= 12, hits    # a pixel near a band edge may round to the next band
+
+
+def test_static_export_draws_a_vector_contour_without_animation():
+    run, res = race(30)
+    fig = exports.static_figure(run, res).to_dict()
+    assert fig["data"][0]["type"] == "contour" and not fig["layout"].get("images")
+    assert not fig.get("frames") and not fig["layout"].get("sliders")
+
+
+def test_default_view_payload():
+    run = appstate.default_state().run
+    fig = exports.trajectory_figure_for(run, run_results(run))
+    assert len(pio.to_json(fig, validate=False)) < 1_000_000
