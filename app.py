@@ -814,9 +814,9 @@ def surface_formula(latex: str) -> None:
     so its size follows the page width: 0.4 em per LaTeX character (Goldstein-Price,
     the longest, measures 0.36) must fit the main column (page minus sidebar)."""
     ems = max(40.0, 0.4 * len(latex))
-    st.markdown(f"<style>.st-key-formula .katex {{font-size: min(1.21em, calc((100vw - 470px) / {ems:.0f}))}}"
+    st.markdown(f"<style>.st-key-surface_formula .katex {{font-size: min(1.21em, calc((100vw - 470px) / {ems:.0f}))}}"
                 "</style>", unsafe_allow_html=True)
-    with st.container(key="formula"):
+    with st.container(key="surface_formula"):
         st.latex(latex)
 
 

@@ -811,12 +811,12 @@ def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
     try:
         for name in surfaces:
             page.goto(f"{warm}/?surface={name}&view=2d&steps=20", timeout=LOAD)
-            page.wait_for_selector(".st-key-formula .katex", timeout=LOAD)
+            page.wait_for_selector(".st-key-surface_formula .katex", timeout=LOAD)
             wait_idle(page)
-            inner, outer = page.evaluate("""() => [document.querySelector('.st-key-formula .katex-html'),
-                document.querySelector('.st-key-formula')].map(e => { const r = e.getBoundingClientRect();
+            inner, outer = page.evaluate("""() => [document.querySelector('.st-key-surface_formula .katex-html'),
+                document.querySelector('.st-key-surface_formula')].map(e => { const r = e.getBoundingClientRect();
                 return [r.left, r.right]; })""")
             assert outer[0] - 1 <= inner[0] and inner[1] <= outer[1] + 1, f"{name}: formula {inner} in {outer}"
-            page.locator(".st-key-formula").screenshot(path=str(ARTIFACTS / f"formula-{name}.png"))
+            page.locator(".st-key-surface_formula").screenshot(path=str(ARTIFACTS / f"formula-{name}.png"))
     finally:
         ctx.close()
