@@ -53,15 +53,15 @@ def check_number(owner: str, key: str, value, low: float = -math.inf, high: floa
     if arr.ndim > (1 if arrays else 0) or arr.size == 0:
         raise ValueError(f"{owner}.{key} must be a number" + (" or a 1-D array of numbers" if arrays else "")
                          + f", got {_short(value)}")
-    ok = np.isfinite(arr)
-    ok &= (arr > low) if low_open else (arr >= low)
-    ok &= (arr < high) if high_open else (arr <= high)
-    if integer:
-        ok &= arr == np.floor(arr)
-    if not np.all(ok):
-        first = float(arr.reshape(-1)[np.argmax(~ok.reshape(-1))])
+    in_range = np.isfinite(arr)
+    in_range &= (arr > low) if low_open else (arr >= low)
+    in_range &= (arr < high) if high_open else (arr <= high)
+    whole = arr == np.floor(arr) if integer else np.ones(arr.shape, dtype=bool)
+    if not np.all(in_range & whole):
+        bad = ~in_range if not np.all(in_range) else ~whole
+        first = float(arr.reshape(-1)[np.argmax(bad.reshape(-1))])
         rng = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        what = "a whole number in" if integer else "in"
+        what = "in" if not np.all(in_range) else "a whole number in"
         raise ValueError(f"{owner}.{key} must be {what} {rng}, got {first:g}")
     return float(arr) if arr.ndim == 0 else arr
 
