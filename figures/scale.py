@@ -100,25 +100,30 @@ class SurfaceGrids:
     z: np.ndarray           # (GRID, GRID) display values, clipped to the scale
     image: object           # PIL image of the contour map, IMAGE px per axis
     click: tuple[np.ndarray, np.ndarray, np.ndarray]   # x, y, display value of click targets
+    view: tuple | None = None   # the drawn region when it is wider than the surface's domain
 
     @classmethod
     def of(cls, surface: Surface, *, resolution: int = GRID, image_px: int = IMAGE,
-           click: int = CLICK_GRID) -> "SurfaceGrids":
-        xs, ys, z = surface.grid(resolution)
+           click: int = CLICK_GRID, view=None) -> "SurfaceGrids":
+        """The grids over the surface's domain, or over ``view`` (a wider region that
+        holds a start point outside the domain: see ``view_domain``)."""
+        view = None if view is None or tuple(map(tuple, view)) == tuple(map(tuple, surface.domain)) else view
+        xs, ys, z = surface.grid(resolution) if view is None else _grid(surface, view, resolution)
         scale = SurfaceScale.from_values(surface, z)
-        _, _, zi = surface.grid(image_px)
-        (x0, x1), (y0, y1) = surface.domain
+        _, _, zi = surface.grid(image_px) if view is None else _grid(surface, view, image_px)
+        (x0, x1), (y0, y1) = view or surface.domain
         gx, gy = np.meshgrid(np.linspace(x0, x1, click), np.linspace(y0, y1, click))
         with np.errstate(all="ignore"):
             gz = scale.display(surface.f(np.stack([gx, gy], axis=-1)))
         gz = np.where(np.isnan(gz), np.nan, np.nan_to_num(gz, posinf=scale.top, neginf=scale.lo))
         # coloured like the map; NaN where a typed formula is undefined (a gap)
         surface_z = np.where(np.isfinite(z), np.minimum(scale.clip(z), scale.hi), np.nan)
-        return cls(surface, scale, xs, ys, surface_z, compact(scale.picture(zi)), (gx.ravel(), gy.ravel(), gz.ravel()))
+        return cls(surface, scale, xs, ys, surface_z, compact(scale.picture(zi)),
+                   (gx.ravel(), gy.ravel(), gz.ravel()), view)
 
     @property
     def domain(self):
-        return self.surface.domain
+        return self.view or self.surface.domain
 
     def height_above(self, xy, values, share: float = 0.02) -> np.ndarray:
         """z for points drawn over the opaque 3-D mesh: the display value, but
@@ -132,3 +137,30 @@ class SurfaceGrids:
         corners = np.fmax.reduce([z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]])   # NaN: a gap
         lift = share * (self.scale.hi - self.scale.lo)
         return np.minimum(np.fmax(self.scale.clip(values), corners) + lift, self.scale.top)
+
+
+def _grid(surface: Surface, domain, resolution: int):
+    """``xs``, ``ys`` and ``z`` over ``domain`` (as ``Surface.grid`` does over its own)."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    with np.errstate(all="ignore"):
+        z = surface.f(np.stack(np.meshgrid(xs, ys), axis=-1))
+    return xs, ys, z
+
+
+def view_domain(domain, points, margin: float = 0.08):
+    """The surface's domain, widened (by ``margin`` of the new span beyond the
+    farthest) to hold every finite point of ``points``: a start outside the domain
+    stays on the map, which is redrawn over the wider region, never letterboxed."""
+    (x0, x1), (y0, y1) = domain
+    pts = np.asarray([p for p in points if p is not None and np.all(np.isfinite(p))], dtype=float).reshape(-1, 2)
+    if not len(pts):
+        return domain
+    lo = np.minimum([x0, y0], pts.min(axis=0))
+    hi = np.maximum([x1, y1], pts.max(axis=0))
+    if np.all(lo == [x0, y0]) and np.all(hi == [x1, y1]):
+        return domain
+    pad = margin * (hi - lo)
+    lo = np.where(lo < [x0, y0], lo - pad, lo)
+    hi = np.where(hi > [x1, y1], hi + pad, hi)
+    return ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))

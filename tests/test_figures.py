@@ -174,3 +174,22 @@ def test_default_view_payload():
     run = appstate.default_state().run
     fig = exports.trajectory_figure_for(run, run_results(run))
     assert len(pio.to_json(fig, validate=False)) < 1_000_000
+
+
+def test_a_start_outside_the_domain_widens_the_map():
+    """The article's start (5, 0) lies outside the bowl's [-2, 2]²: the map is drawn over a
+    region holding it (not letterboxed: the picture covers the whole new range)."""
+    import exports
+    import lessons
+    import results
+    from figures.scale import view_domain
+    assert view_domain(((-2, 2), (-2, 2)), [(1.0, 1.0)]) == ((-2, 2), (-2, 2))
+    (x0, x1), (y0, y1) = view_domain(((-2, 2), (-2, 2)), [(5.0, 0.0), None])
+    assert x0 == -2 and x1 > 5 and (y0, y1) == (-2, 2)
+    run = lessons.LESSONS["article"].run_config()
+    fig = exports.trajectory_figure_for(run, results.run_results(run), view="2d")
+    d = fig.to_dict() if hasattr(fig, "to_dict") else fig
+    lo, hi = d["layout"]["xaxis"]["range"]
+    assert lo <= -2 and hi > 5
+    image = d["layout"]["images"][0]
+    assert image["x"] == pytest.approx(lo) and image["sizex"] == pytest.approx(hi - lo)
