@@ -137,11 +137,7 @@ def run(
     "final" (final values only) or a stride k (every k-th step and the last).
     Same seed, same result.
     """
-    if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= HARD_MAX_STEPS:
-        raise ValueError(f"steps must be a whole number in [0, {HARD_MAX_STEPS}], got {steps!r}")
-    starts = np.asarray(starts, dtype=float)
-    if starts.shape[-1] != 2 or starts.ndim not in (1, 2) or not np.all(np.isfinite(starts)):
-        raise ValueError("start points must be finite (x, y) pairs of shape (2,) or (B, 2)")
+    starts = _checked_starts(steps, starts)
     hp = dict(hyperparameters)
     lr = hp.pop("lr")
     transform = optimizer(**hp)  # checks the hyperparameters and closes over them
@@ -161,19 +157,11 @@ def run(
     gradient = gradient or ExactGradient()
     rng = np.random.default_rng(seed)
 
-    if history == "final":
-        rec_steps = np.array([steps])
-    else:
-        stride = 1 if history == "full" else int(history)
-        if stride < 1:
-            raise ValueError("history stride must be >= 1")
-        rec_steps = np.unique(np.append(np.arange(0, steps + 1, stride), steps))
+    rec_steps, rec_index = _recorded_steps(steps, history)
     R = len(rec_steps)
     positions = np.empty((R, B, 2))
     losses = np.empty((R, B))
     gnorms = np.empty((R, B))
-    rec_index = np.full(steps + 1, -1)
-    rec_index[rec_steps] = np.arange(R)
 
     stop = stop if stop is not None else StopRule.for_surface(surface)
     # plain floats: a (B, 2) array against a (2,) array is ~10x slower in NumPy
@@ -218,13 +206,8 @@ def run(
             if any_dead:
                 new = np.where(alive[:, None], new, params)
             if record_state:
-                rec_grads[t - 1] = g
-                rec_updates[t - 1] = new - params
-                for k in optimizer.state_names:
-                    v = state[k]
-                    if k not in rec_states:
-                        rec_states[k] = np.full((steps,) + np.shape(v), np.nan)
-                    rec_states[k][t - 1] = v
+                _record_step(t, g, new - params, state, optimizer.state_names, steps,
+                             rec_grads, rec_updates, rec_states)
             prev_loss, prev_exact, prev_gn = loss, exact, gn
             loss = surface.f(new)
             exact = surface.grad(new)
@@ -237,13 +220,8 @@ def run(
             if not ok.all():
                 newly = ~ok & alive
                 if newly.any():
-                    off = ~(inside_x & inside_y)
-                    for b in np.flatnonzero(newly):  # only the few that stop at this step
-                        reason[b] = _reason(loss[b], gn[b], new[b], loss_bound, off[b])
-                    escaped = newly & off & (loss < start_loss) & np.isfinite(loss)
-                    status[newly] = DIVERGED
-                    status[escaped] = ESCAPED
-                    stopped_at[newly] = t
+                    _mark_stops(newly, ~(inside_x & inside_y), t, loss, gn, new, start_loss, loss_bound,
+                                status, stopped_at, reason)
                     alive &= ~newly
                     any_dead = True
                     # the stopped ones stay where they were, with the values they had
@@ -264,17 +242,8 @@ def run(
                 positions[r], losses[r], gnorms[r] = params, loss, gn
 
     if any_dead:  # nothing from a trajectory's stop on is reported as a number
-        stop = np.where(stopped_at >= 0, stopped_at, steps + 1)[None, :]
-        dead_rows = rec_steps[:, None] >= stop
-        positions[dead_rows] = np.nan
-        losses[dead_rows] = np.nan
-        gnorms[dead_rows] = np.nan
-        if record_state:
-            dead_steps = np.arange(1, steps + 1)[:, None] >= stop
-            rec_grads[dead_steps] = np.nan
-            rec_updates[dead_steps] = np.nan
-            for v in rec_states.values():
-                v[dead_steps] = np.nan
+        _blank_after_stops(stopped_at, steps, rec_steps, (positions, losses, gnorms),
+                           [rec_grads, rec_updates, *rec_states.values()] if record_state else [])
     lrs = rec_lrs
     return Trajectory(
         steps=rec_steps, positions=positions, losses=losses, grad_norms=gnorms,
@@ -283,6 +252,63 @@ def run(
         n_steps=steps, lrs=lrs, grads=rec_grads, updates=rec_updates, states=rec_states,
         loss_bound=loss_bound, stop_reason=reason,
     )
+
+
+def _checked_starts(steps, starts) -> np.ndarray:
+    if not isinstance(steps, (int, np.integer)) or not 0 <= steps <= HARD_MAX_STEPS:
+        raise ValueError(f"steps must be a whole number in [0, {HARD_MAX_STEPS}], got {steps!r}")
+    starts = np.asarray(starts, dtype=float)
+    if starts.shape[-1] != 2 or starts.ndim not in (1, 2) or not np.all(np.isfinite(starts)):
+        raise ValueError("start points must be finite (x, y) pairs of shape (2,) or (B, 2)")
+    return starts
+
+
+def _record_step(t, g, update, state, names, steps, rec_grads, rec_updates, rec_states) -> None:
+    """Keep step t's gradient, update and the optimizer state arrays named in ``names``."""
+    rec_grads[t - 1] = g
+    rec_updates[t - 1] = update
+    for k in names:
+        v = state[k]
+        if k not in rec_states:
+            rec_states[k] = np.full((steps,) + np.shape(v), np.nan)
+        rec_states[k][t - 1] = v
+
+
+def _recorded_steps(steps: int, history) -> tuple[np.ndarray, np.ndarray]:
+    """The steps a history keeps, and each step's row in it (-1: not kept)."""
+    if history == "final":
+        rec_steps = np.array([steps])
+    else:
+        stride = 1 if history == "full" else int(history)
+        if stride < 1:
+            raise ValueError("history stride must be >= 1")
+        rec_steps = np.unique(np.append(np.arange(0, steps + 1, stride), steps))
+    rec_index = np.full(steps + 1, -1)
+    rec_index[rec_steps] = np.arange(len(rec_steps))
+    return rec_steps, rec_index
+
+
+def _mark_stops(newly, off, t, loss, gn, new, start_loss, loss_bound, status, stopped_at, reason) -> None:
+    """Record why and how the trajectories in ``newly`` stop at step ``t``: escaped
+    when they left the region downhill, diverged otherwise."""
+    for b in np.flatnonzero(newly):  # only the few that stop at this step
+        reason[b] = _reason(loss[b], gn[b], new[b], loss_bound, off[b])
+    escaped = newly & off & (loss < start_loss) & np.isfinite(loss)
+    status[newly] = DIVERGED
+    status[escaped] = ESCAPED
+    stopped_at[newly] = t
+
+
+def _blank_after_stops(stopped_at, steps, rec_steps, per_row, per_step) -> None:
+    """NaN in every recorded row (``per_row``: indexed by recorded step) and every
+    recorded step (``per_step``: steps 1..T) from a trajectory's stop on."""
+    stop = np.where(stopped_at >= 0, stopped_at, steps + 1)[None, :]
+    dead_rows = rec_steps[:, None] >= stop
+    for a in per_row:
+        a[dead_rows] = np.nan
+    dead_steps = np.arange(1, steps + 1)[:, None] >= stop
+    for a in per_step:
+        a[dead_steps] = np.nan
 
 
 class _Widen:
