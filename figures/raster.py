@@ -51,8 +51,10 @@ def contour_image(zd: np.ndarray, lo: float, hi: float, *, levels: int = LEVELS,
 
 def compact(img: Image.Image) -> Image.Image:
     """The same picture with a palette (it has at most 2 x levels colours):
-    a PNG several times smaller than the RGB one, pixel for pixel equal."""
+    a PNG several times smaller than the RGB one, pixel for pixel equal. A picture
+    with transparent parts (where a typed formula is undefined) stays RGBA: Pillow
+    cannot quantize RGBA with the exact method."""
     colours = img.getcolors(maxcolors=256)
-    if colours is None:
+    if colours is None or img.mode != "RGB":
         return img
     return img.quantize(colors=len(colours), method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
