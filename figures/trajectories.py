@@ -123,6 +123,11 @@ def _short(v) -> float:
     return float(f"{float(_f32(v)):.7g}")
 
 
+def _shorts(a) -> list[float]:
+    """``_short`` of every value of ``a``, in one float32 conversion."""
+    return [float(f"{float(v):.7g}") for v in _f32(a)]
+
+
 def _inside(xy: np.ndarray, domain) -> np.ndarray:
     (x0, x1), (y0, y1) = domain
     return np.stack([np.clip(xy[..., 0], x0, x1), np.clip(xy[..., 1], y0, y1)], axis=-1)
@@ -301,11 +306,22 @@ class Race:
         """A racer's marker at frame ``f`` (7 significant digits: float32's)."""
         if len(p.xy) == 0:
             return dict(x=[], y=[], **({"z": []} if three_d else {}))
-        i = p.point(int(self.steps[f]))
-        d = dict(x=[_short(p.xy[i, 0])], y=[_short(p.xy[i, 1])])
+        x, y, z = self._marker_table(p, three_d)
+        d = dict(x=[x[f]], y=[y[f]])
         if three_d:
-            d["z"] = [_short(self.grids.height_above(p.xy[i:i + 1], p.loss[i:i + 1], 0.04)[0])]
+            d["z"] = [z[f]]
         return d
+
+    def _marker_table(self, p: PathView, three_d: bool):
+        """Every frame's marker of racer ``p``, computed at once (one vectorized
+        call per racer and view instead of one per frame: a rerun's largest cost)."""
+        cache = self.__dict__.setdefault("_markers", {})
+        key = (p.index, three_d)
+        if key not in cache:
+            idx = np.array([p.point(int(s)) for s in self.steps])
+            z = _shorts(self.grids.height_above(p.xy[idx], p.loss[idx], 0.04)) if three_d else None
+            cache[key] = (_shorts(p.xy[idx, 0]), _shorts(p.xy[idx, 1]), z)
+        return cache[key]
 
     def _views(self) -> list[bool]:
         return ([False] if self.show2d else []) + ([True] if self.show3d else [])
