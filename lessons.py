@@ -11,6 +11,7 @@ Pure: no Streamlit, no Plotly.
 """
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -269,6 +270,7 @@ class Lesson:
     def companion_config(self) -> RunConfig | None:
         return self._config(*self.companion) if self.companion else None
 
+    @functools.lru_cache(maxsize=128)  # noqa: B019  (lessons are few, frozen and live for the process)
     def _config(self, surface_params, start) -> RunConfig:
         sp = tuple(sorted(landscapes.validate_params(self.surface, dict(surface_params)).items()))
         racers = tuple(p.build(self.surface, sp) for p in self.racers)

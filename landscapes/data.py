@@ -120,6 +120,16 @@ class DataSurface(Surface):
         return xs.copy(), ys.copy(), z.copy()
 
 
+def sigmoid(z):
+    """1 / (1 + e^(−z)) as (1 + tanh(z/2)) / 2: no overflow for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def full_batch_derivatives(terms: Terms, X: Array, y: Array, cost: float = 1.0):
+    """``f``, ``grad`` and ``hessian`` of the full-batch loss (see ``full_batch``)."""
+    return tuple(full_batch(terms, X, y, order, cost) for order in range(3))
+
+
 def full_batch(terms: Terms, X: Array, y: Array, order: int, cost: float = 1.0):
     """``f``/``grad``/``hessian`` under the ``(..., 2)`` shape rule from a
     mean-over-samples function: all samples, in chunks of points that keep each
@@ -210,9 +220,7 @@ def least_squares(data: Dataset, grad, hessian) -> Array:
 )
 def linear_regression(n: float = 256, noise: float = 0.5, seed: float = 0) -> Surface:
     data = make_regression(int(n), noise, int(seed))
-    f = full_batch(_linear_terms, data.X, data.y, 0)
-    grad = full_batch(_linear_terms, data.X, data.y, 1)
-    hessian = full_batch(_linear_terms, data.X, data.y, 2)
+    f, grad, hessian = full_batch_derivatives(_linear_terms, data.X, data.y)
     w, b = least_squares(data, grad, hessian)
     domain = ((min(-2.0, w - 1.0), max(5.0, w + 1.0)), (min(-4.5, b - 1.0), max(2.5, b + 1.0)))
 
@@ -297,16 +305,14 @@ def newton_minimum(grad, hessian, start, max_iter: int = 100) -> Array:
 )
 def logistic_regression(n: float = 256, noise: float = 1.0, seed: float = 0) -> Surface:
     data = make_blobs(int(n), noise, int(seed))
-    f = full_batch(_logistic_terms, data.X, data.y, 0)
-    grad = full_batch(_logistic_terms, data.X, data.y, 1)
-    hessian = full_batch(_logistic_terms, data.X, data.y, 2)
+    f, grad, hessian = full_batch_derivatives(_logistic_terms, data.X, data.y)
     w1, w2 = newton_minimum(grad, hessian, (0.0, 0.0))
     domain = ((min(-4.0, w1 - 1.0), max(6.0, w1 + 1.0)), (min(-5.0, w2 - 1.0), max(5.0, w2 + 1.0)))
 
     def predict(params, pts):
         params = np.asarray(params, dtype=float).reshape(-1, 2)
         z = params @ np.asarray(pts, dtype=float).T
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
+        return sigmoid(z)
 
     return DataSurface(
         name="logistic_regression",

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import StationaryPoint, Param, Surface
-from .data import Dataset, DataSurface, _mean, full_batch, newton_minimum, register_data
+from .data import Dataset, DataSurface, _mean, full_batch_derivatives, newton_minimum, register_data, sigmoid
 
 Array = np.ndarray
 
@@ -234,9 +234,7 @@ def nn_slice(n: float = 100, noise: float = 0.2, seed: float = 0) -> Surface:
     d1 = filter_normalized_direction(theta, rng)
     d2 = filter_normalized_direction(theta, rng)
     terms = _slice_terms(theta, d1, d2)
-    f = full_batch(terms, data.X, data.y, 0, COST)
-    grad = full_batch(terms, data.X, data.y, 1, COST)
-    hessian = full_batch(terms, data.X, data.y, 2, COST)
+    f, grad, hessian = full_batch_derivatives(terms, data.X, data.y, COST)
     trained = network_loss(theta, data.X, data.y)
 
     a, b = newton_minimum(grad, hessian, (0.0, 0.0), max_iter=50)
@@ -248,7 +246,7 @@ def nn_slice(n: float = 100, noise: float = 0.2, seed: float = 0) -> Surface:
     def predict(params, pts):
         params = np.asarray(params, dtype=float).reshape(-1, 2)
         delta = terms(params, np.asarray(pts, dtype=float)[None], None, 0, logits_only=True)
-        return 0.5 * (1.0 + np.tanh(0.5 * delta))
+        return sigmoid(delta)
 
     return DataSurface(
         name="nn_slice",
