@@ -461,7 +461,7 @@ def controls() -> tuple[AppState, list[str]]:
 # 6 racers x 10,000 steps): racer results 128 x 1.2 MB (0.06 MB at 500 steps) <= 154 MB;
 # main figures 40 x 3.1 MB held (1.0 MB for the default view) <= 124 MB; loss figures
 # 40 x 1.2 MB <= 49 MB. At most 327 MB in all; about 50 MB with default-sized runs.
-RACER_ENTRIES, FIGURE_ENTRIES = 128, 40
+RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
 KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 
 
@@ -480,10 +480,20 @@ def compute(run: RunConfig) -> list[dict]:
              "label": labels[i]} for i, r in enumerate(run.racers)]
 
 
+@st.cache_resource(max_entries=PART_ENTRIES, show_spinner=False,
+                   hash_funcs={figures.SurfaceGrids: lambda g: g.digest, figures.PathView: lambda p: p.digest,
+                               figures.RaceSetup: repr})
+def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figures.RaceSetup):
+    """One racer's traces and frames (``figures.racer_part``), cached by what they
+    are drawn from: a figure redrawn because another racer changed reuses them."""
+    return figures.racer_part(grids, path, setup)
+
+
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
     return prepared.prepare(exports.trajectory_figure_for(
-        run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True))
+        run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
+        part=racer_part))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)

@@ -32,13 +32,13 @@ def paths_for(results: list[dict]) -> list[figures.PathView]:
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
                           presentation=False, click_grid=True, title=None, trails=True, animated=True,
-                          raw=False):
+                          raw=False, part=None):
     surface = run.get_surface()
     view_region = view_domain(surface.domain, [run.racer_start(i) for i in range(len(run.racers))])
     grids = figures.SurfaceGrids.of(surface, click=figures.CLICK_GRID if click_grid else 2, view=view_region)
     return figures.trajectory_figure(grids, paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation, click_grid=click_grid,
-                                     title=title, trails=trails, animated=animated, raw=raw)
+                                     title=title, trails=trails, animated=animated, raw=raw, part=part)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):

@@ -6,7 +6,9 @@ through one ``SurfaceScale``, so the same value has the same colour in each.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from .raster import compact, contour_image
 GRID = 120          # surface grid resolution per axis (3-D mesh, colour range)
 IMAGE = 360         # pixels per axis of the contour picture
 CLICK_GRID = 60     # invisible click targets per axis (about 8 px apart or more)
+GRIDS_KEPT = 16     # surfaces' grids kept (about 0.4 MB each)
 
 
 @dataclass(frozen=True)
@@ -106,24 +109,30 @@ class SurfaceGrids:
     def of(cls, surface: Surface, *, resolution: int = GRID, image_px: int = IMAGE,
            click: int = CLICK_GRID, view=None) -> "SurfaceGrids":
         """The grids over the surface's domain, or over ``view`` (a wider region that
-        holds a start point outside the domain: see ``view_domain``)."""
-        view = None if view is None or tuple(map(tuple, view)) == tuple(map(tuple, surface.domain)) else view
-        xs, ys, z = surface.grid(resolution) if view is None else _grid(surface, view, resolution)
-        scale = SurfaceScale.from_values(surface, z)
-        _, _, zi = surface.grid(image_px) if view is None else _grid(surface, view, image_px)
-        (x0, x1), (y0, y1) = view or surface.domain
-        gx, gy = np.meshgrid(np.linspace(x0, x1, click), np.linspace(y0, y1, click))
-        with np.errstate(all="ignore"):
-            gz = scale.display(surface.f(np.stack([gx, gy], axis=-1)))
-        gz = np.where(np.isnan(gz), np.nan, np.nan_to_num(gz, posinf=scale.top, neginf=scale.lo))
-        # coloured like the map; NaN where a typed formula is undefined (a gap)
-        surface_z = np.where(np.isfinite(z), np.minimum(scale.clip(z), scale.hi), np.nan)
-        return cls(surface, scale, xs, ys, surface_z, compact(scale.picture(zi)),
-                   (gx.ravel(), gy.ravel(), gz.ravel()), view)
+        holds a start point outside the domain: see ``view_domain``). The same
+        arguments give the same grids, kept for the last ``GRIDS_KEPT`` (their
+        arrays are read-only): a figure redrawn because a racer changed does
+        not recompute them."""
+        if view is not None:
+            view = tuple(tuple(float(v) for v in pair) for pair in view)
+            if view == tuple(tuple(float(v) for v in pair) for pair in surface.domain):
+                view = None
+        return _grids_of(surface, int(resolution), int(image_px), int(click), view)
 
     @property
     def domain(self):
         return self.view or self.surface.domain
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of what a racer's part of a figure reads from the grids
+        (the mesh, its colour scale and the drawn region): equal digests draw
+        the same paths."""
+        h = hashlib.md5(usedforsecurity=False)
+        for a in (self.xs, self.ys, self.z):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(repr((self.scale, self.domain)).encode())
+        return h.hexdigest()
 
     def height_above(self, xy, values, share: float = 0.02) -> np.ndarray:
         """z for points drawn over the opaque 3-D mesh: the display value, but
@@ -137,6 +146,25 @@ class SurfaceGrids:
         corners = np.fmax.reduce([z[j, i], z[j, i + 1], z[j + 1, i], z[j + 1, i + 1]])   # NaN: a gap
         lift = share * (self.scale.hi - self.scale.lo)
         return np.minimum(np.fmax(self.scale.clip(values), corners) + lift, self.scale.top)
+
+
+@lru_cache(maxsize=GRIDS_KEPT)   # keyed by the surface object: its registry keeps one per name and parameters
+def _grids_of(surface: Surface, resolution: int, image_px: int, click: int, view) -> SurfaceGrids:
+    xs, ys, z = surface.grid(resolution) if view is None else _grid(surface, view, resolution)
+    scale = SurfaceScale.from_values(surface, z)
+    _, _, zi = surface.grid(image_px) if view is None else _grid(surface, view, image_px)
+    (x0, x1), (y0, y1) = view or surface.domain
+    gx, gy = np.meshgrid(np.linspace(x0, x1, click), np.linspace(y0, y1, click))
+    with np.errstate(all="ignore"):
+        gz = scale.display(surface.f(np.stack([gx, gy], axis=-1)))
+    gz = np.where(np.isnan(gz), np.nan, np.nan_to_num(gz, posinf=scale.top, neginf=scale.lo))
+    # coloured like the map; NaN where a typed formula is undefined (a gap)
+    surface_z = np.where(np.isfinite(z), np.minimum(scale.clip(z), scale.hi), np.nan)
+    arrays = [np.array(a, dtype=float) for a in (xs, ys, surface_z, gx.ravel(), gy.ravel(), gz.ravel())]
+    for a in arrays:
+        a.flags.writeable = False
+    xs, ys, surface_z, cx, cy, cz = arrays
+    return SurfaceGrids(surface, scale, xs, ys, surface_z, compact(scale.picture(zi)), (cx, cy, cz), view)
 
 
 def _grid(surface: Surface, domain, resolution: int):

@@ -20,6 +20,7 @@ two views agree whenever the animation rests.
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -80,6 +81,15 @@ class PathView:
         """Index of the point shown at ``step`` (a stopped run rests at its last point)."""
         return min(int(step), len(self.xy) - 1)
 
+    @property
+    def digest(self) -> str:
+        """A fingerprint of everything drawn of this racer."""
+        h = hashlib.md5(usedforsecurity=False)
+        h.update(np.ascontiguousarray(self.xy, dtype=float).tobytes())
+        h.update(np.ascontiguousarray(self.loss, dtype=float).tobytes())
+        h.update(repr((self.label, self.colour, self.status, self.index, self.stopped_at)).encode())
+        return h.hexdigest()
+
 
 def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """At most ``max_frames`` step indices from 0 to ``n_steps``, evenly spread."""
@@ -104,12 +114,6 @@ def _f32(a) -> np.ndarray:
     return np.clip(a, -_BIG, _BIG).astype(np.float32)
 
 
-def _b64(a) -> dict:
-    """A float32 typed array in plotly.js's own base64 form (for frames, which
-    are handed over as they are, see ``RaceFigure``)."""
-    return {"dtype": "f4", "bdata": base64.b64encode(_f32(a).tobytes()).decode("ascii")}
-
-
 def _with_gaps(z: np.ndarray):
     """float32 values, or (where a typed formula is undefined) nested lists
     with None there: a gap in the surface, and no NaN in the figure."""
@@ -125,7 +129,7 @@ def _short(v) -> float:
 
 def _shorts(a) -> list[float]:
     """``_short`` of every value of ``a``, in one float32 conversion."""
-    return [float(f"{float(v):.7g}") for v in _f32(a)]
+    return [float(f"{v:.7g}") for v in _f32(a).tolist()]
 
 
 def _inside(xy: np.ndarray, domain) -> np.ndarray:
@@ -203,19 +207,13 @@ def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
     return out
 
 
-def map_traces(grids: SurfaceGrids, paths: list[PathView], start, *, presentation=False,
-               trails=True, click_grid=True) -> list[dict]:
-    """The still part of the 2-D view."""
-    out = [_click_targets(grids)] if click_grid else []
-    out += [_map_path(p, len(paths), presentation, trails) for p in paths]
-    starts = [tuple(map(float, start))]   # the race's start and any racer's own
+def _starts(start, paths: list[PathView]) -> list[tuple[float, float]]:
+    """The race's start and any racer's own."""
+    starts = [tuple(map(float, start))]
     for p in paths:
         if len(p.xy) and not any(np.allclose(p.xy[0], q) for q in starts):
             starts.append((float(p.xy[0, 0]), float(p.xy[0, 1])))
-    out += _points(grids, starts, presentation) + _end_marks(paths, grids.domain, presentation)
-    for t in out:
-        t.update(xaxis="x", yaxis="y")
-    return out
+    return starts
 
 
 def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, legend: bool) -> dict:
@@ -234,18 +232,20 @@ def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, le
                 hovertemplate=f"{p.label}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
 
 
-def scene_traces(grids: SurfaceGrids, paths: list[PathView], *, presentation=False,
-                 legend=False) -> list[dict]:
-    """The still part of the 3-D view: an opaque surface (a translucent one
-    tints the paths), the lifted paths, minima and ✕ end marks."""
-    scale, s = grids.scale, grids.surface
-    lift = LIFT_3D * (scale.hi - scale.lo)
-    out = [dict(type="surface", x=_f32(grids.xs), y=_f32(grids.ys), z=_with_gaps(grids.z),
+def _surface_trace(grids: SurfaceGrids) -> dict:
+    """The opaque 3-D surface (a translucent one tints the paths)."""
+    scale = grids.scale
+    return dict(type="surface", x=_f32(grids.xs), y=_f32(grids.ys), z=_with_gaps(grids.z),
                 colorscale="Viridis", cmin=scale.lo, cmax=scale.hi, showscale=False, opacity=1.0,
                 name="surface", scene="scene",
                 hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{scale.display.label}=%{{z:.4g}}<extra></extra>",
-                contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)))]
-    out += [_scene_path(p, grids, len(paths), presentation, legend) for p in paths]
+                contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)))
+
+
+def _scene_minima(grids: SurfaceGrids) -> list[dict]:
+    scale, s = grids.scale, grids.surface
+    lift = LIFT_3D * (scale.hi - scale.lo)
+    out = []
     for kind, symbol in (("global", "diamond"), ("local", "square-open")):
         ms = [m for m in s.minima if m.kind == kind]
         if ms:
@@ -253,6 +253,11 @@ def scene_traces(grids: SurfaceGrids, paths: list[PathView], *, presentation=Fal
                             z=[float(scale.clip(m.value)) + lift for m in ms], mode="markers",
                             marker=dict(symbol=symbol, size=6, color=MARK, line=dict(color=OUTLINE, width=1)),
                             name=f"{kind} minimum", showlegend=False, scene="scene", hoverinfo="skip"))
+    return out
+
+
+def _scene_ends(paths: list[PathView], grids: SurfaceGrids, presentation: bool) -> list[dict]:
+    out = []
     for p in (p for p in paths if p.ended):
         x, y = _inside(p.xy[-1], grids.domain)
         z = float(grids.height_above([[x, y]], p.loss[-1:])[0])
@@ -265,17 +270,19 @@ def scene_traces(grids: SurfaceGrids, paths: list[PathView], *, presentation=Fal
 
 # --- what moves: markers and growing trails ------------------------------------
 
-@dataclass
-class Race:
-    """The moving traces and the frames that move them."""
+@dataclass(frozen=True)
+class RaceSetup:
+    """What every racer's part of the race shares: the animation's frame steps,
+    the number of racers (widths, sizes and trail budgets depend on it) and
+    what is drawn."""
 
-    paths: list[PathView]
-    steps: np.ndarray
-    grids: SurfaceGrids
+    steps: tuple[int, ...]
+    n: int
     show2d: bool
     show3d: bool
     trails: bool
     presentation: bool
+    animated: bool = True
 
     @property
     def n_chunks(self) -> int:
@@ -284,95 +291,137 @@ class Race:
     def chunk_of(self, f: int) -> int:
         return max(0, (f - 1) // CHUNK_FRAMES)
 
-    def _trail(self, p: PathView, j: int, f: int) -> dict:
-        """Chunk ``j`` of ``p``'s trail as it stands at frame ``f``: the path
-        from the chunk's first frame to frame ``f`` (empty before it begins)."""
-        begin = j * CHUNK_FRAMES
-        if (j > 0 and f <= begin) or len(p.xy) == 0:
-            return dict(x=[], y=[])
-        upto = min(f, (j + 1) * CHUNK_FRAMES, len(self.steps) - 1)
-        lo, hi = p.point(int(self.steps[begin])), p.point(int(self.steps[upto]))
-        keep = self._keep(len(p.xy))
-        idx = np.unique(np.concatenate([[lo], keep[(keep > lo) & (keep < hi)], [hi]]))
-        return dict(x=_b64(p.xy[idx, 0]), y=_b64(p.xy[idx, 1]))
-
-    def _keep(self, n: int) -> np.ndarray:
-        cache = self.__dict__.setdefault("_kept", {})
-        if n not in cache:
-            cache[n] = thin(n, n if n <= TRAIL_EXACT else TRAIL_POINTS // max(len(self.paths), 1))
-        return cache[n]
-
-    def _marker(self, p: PathView, f: int, three_d: bool) -> dict:
-        """A racer's marker at frame ``f`` (7 significant digits: float32's)."""
-        if len(p.xy) == 0:
-            return dict(x=[], y=[], **({"z": []} if three_d else {}))
-        x, y, z = self._marker_table(p, three_d)
-        d = dict(x=[x[f]], y=[y[f]])
-        if three_d:
-            d["z"] = [z[f]]
-        return d
-
-    def _marker_table(self, p: PathView, three_d: bool):
-        """Every frame's marker of racer ``p``, computed at once (one vectorized
-        call per racer and view instead of one per frame: a rerun's largest cost)."""
-        cache = self.__dict__.setdefault("_markers", {})
-        key = (p.index, three_d)
-        if key not in cache:
-            idx = np.array([p.point(int(s)) for s in self.steps])
-            z = _shorts(self.grids.height_above(p.xy[idx], p.loss[idx], 0.04)) if three_d else None
-            cache[key] = (_shorts(p.xy[idx, 0]), _shorts(p.xy[idx, 1]), z)
-        return cache[key]
-
-    def _views(self) -> list[bool]:
+    @property
+    def views(self) -> list[bool]:
+        """False for the 2-D markers, True for the 3-D ones, in that order."""
+        if not self.animated:
+            return []
         return ([False] if self.show2d else []) + ([True] if self.show3d else [])
 
-    def traces(self) -> list[dict]:
-        """Trail chunks (2-D), then one marker per racer and view, as at the last frame."""
-        n, last = len(self.paths), len(self.steps) - 1
-        out = []
-        for p in self.paths:
-            for j in range(self.n_chunks):
-                t = dict(type="scatter", **self._trail(p, j, min((j + 1) * CHUNK_FRAMES, last)))
-                # the legend shows the solid trail's look (the full path is faint)
-                t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
-                         legendgroup=p.label, showlegend=j == 0,
-                         line=dict(color=p.colour, width=line_width(p.index, n, self.presentation),
-                                   dash=dash(p.index)),
-                         hoverinfo="skip", meta=dict(role="trail", racer=p.index), xaxis="x", yaxis="y")
-                out.append(t)
-        for three_d in self._views():
-            for p in self.paths:
-                size = marker_size(p.index, n, self.presentation)
-                t = dict(type="scatter3d" if three_d else "scatter", **self._marker(p, last, three_d))
-                t.update(mode="markers", name=f"now: {p.label}", legendgroup=p.label, showlegend=False,
-                         marker=dict(size=size * 0.6 if three_d else size, color=p.colour,
-                                     line=dict(color="white", width=2)),
-                         meta=dict(role="marker", racer=p.index),
-                         hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>")
-                t.update(scene="scene") if three_d else t.update(xaxis="x", yaxis="y")
-                out.append(t)
-        return out
 
-    def frames(self, first: int) -> list[dict]:
-        """One frame per step in ``steps``, then ``REDRAW_EVERY`` hold frames
-        repeating the last one (so Play always ends on a 3-D redraw)."""
-        n_chunks, R = self.n_chunks, len(self.paths)
-        marker_ids = list(range(first + R * n_chunks, first + R * n_chunks + R * len(self._views())))
-        frames = []
-        for f, s in enumerate(self.steps):
-            j = self.chunk_of(f)
-            chunks = range(n_chunks) if f == 0 else [j] if n_chunks else []
-            ids = [first + r * n_chunks + c for r in range(R) for c in chunks] + marker_ids
-            data = [self._trail(p, c, f) for p in self.paths for c in chunks]
-            data += [self._marker(p, f, v) for v in self._views() for p in self.paths]
-            frame = dict(name=str(int(s)), traces=ids, data=data)
-            if f > 0 and n_chunks:
-                frame["baseframe"] = str(int(self.steps[j * CHUNK_FRAMES]))
-            frames.append(frame)
-        last = frames[-1]["name"]
-        frames += [dict(name=f"{last} hold {h}", baseframe=last, traces=[], data=[])
-                   for h in range(REDRAW_EVERY if self.show3d else 0)]
-        return frames
+@dataclass(frozen=True)
+class RacerPart:
+    """Everything one racer adds to the race figure: its still traces (in the
+    order ``trajectory_figure`` places them), its moving traces, and per frame
+    the data of its moving traces that the frame sends. Built from one racer
+    alone, so a figure whose other racers are unchanged reuses their parts."""
+
+    map_path: list[dict]          # the 2-D path (none without the 2-D view)
+    map_end: list[dict]           # its ✕ mark
+    scene_path: list[dict]        # the lifted 3-D path
+    scene_end: list[dict]
+    trails: list[dict]            # trail chunk traces, as at the last frame
+    markers: list[dict]           # one marker trace per view, as at the last frame
+    frame_trails: list[list[dict]]    # frame f: data of the chunks it sends
+    frame_markers: list[list[dict]]   # frame f: marker data per view
+
+
+class _Trail:
+    """A racer's growing trail, split in chunks of ``CHUNK_FRAMES`` frames."""
+
+    def __init__(self, p: PathView, setup: RaceSetup):
+        n = len(p.xy)
+        self.p, self.setup = p, setup
+        xy = _f32(p.xy)
+        self.x, self.y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+        self.keep = thin(n, n if n <= TRAIL_EXACT else TRAIL_POINTS // max(setup.n, 1))
+        self.every = len(self.keep) == n   # every point kept: a chunk is a slice
+
+    def chunk(self, j: int, f: int) -> dict:
+        """Chunk ``j`` as it stands at frame ``f``: the path from the chunk's
+        first frame to frame ``f`` (empty before it begins)."""
+        steps, begin = self.setup.steps, j * CHUNK_FRAMES
+        if (j > 0 and f <= begin) or len(self.p.xy) == 0:
+            return dict(x=[], y=[])
+        upto = min(f, (j + 1) * CHUNK_FRAMES, len(steps) - 1)
+        last = len(self.x) - 1
+        lo, hi = min(steps[begin], last), min(steps[upto], last)
+        if self.every:
+            return dict(x=_b64(self.x[lo:hi + 1]), y=_b64(self.y[lo:hi + 1]))
+        keep = self.keep
+        inner = keep[keep.searchsorted(lo, "right"):keep.searchsorted(hi, "left")]
+        idx = np.concatenate([[lo], inner, [hi]]) if hi > lo else np.array([lo])
+        return dict(x=_b64(self.x[idx]), y=_b64(self.y[idx]))
+
+
+def _b64(a: np.ndarray) -> dict:
+    """Finite float32 values as a typed array in plotly.js's own base64 form
+    (frames are handed over as they are, see ``RaceFigure``)."""
+    return {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def _marker_table(p: PathView, setup: RaceSetup, grids: SurfaceGrids, three_d: bool) -> list[dict]:
+    """The racer's marker at every frame (7 significant digits: float32's),
+    computed in one vectorized call."""
+    if len(p.xy) == 0:
+        return [dict(x=[], y=[], **({"z": []} if three_d else {})) for _ in setup.steps]
+    idx = np.minimum(np.asarray(setup.steps), len(p.xy) - 1)
+    x, y = _shorts(p.xy[idx, 0]), _shorts(p.xy[idx, 1])
+    if not three_d:
+        return [dict(x=[a], y=[b]) for a, b in zip(x, y)]
+    z = _shorts(grids.height_above(p.xy[idx], p.loss[idx], 0.04))
+    return [dict(x=[a], y=[b], z=[c]) for a, b, c in zip(x, y, z)]
+
+
+def racer_part(grids: SurfaceGrids, p: PathView, setup: RaceSetup) -> RacerPart:
+    """Racer ``p``'s traces and frame data (see ``RacerPart``)."""
+    n, present, last = setup.n, setup.presentation, len(setup.steps) - 1
+    map_path = [_map_path(p, n, present, setup.trails)] if setup.show2d else []
+    map_end = _end_marks([p], grids.domain, present) if setup.show2d else []
+    for t in map_path + map_end:
+        t.update(xaxis="x", yaxis="y")
+    scene_path = [_scene_path(p, grids, n, present, not setup.show2d)] if setup.show3d else []
+    scene_end = _scene_ends([p], grids, present) if setup.show3d else []
+    trail = _Trail(p, setup)
+    K = setup.n_chunks
+    trails = []
+    for j in range(K):
+        t = dict(type="scatter", **trail.chunk(j, min((j + 1) * CHUNK_FRAMES, last)))
+        # the legend shows the solid trail's look (the full path is faint)
+        t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
+                 legendgroup=p.label, showlegend=j == 0,
+                 line=dict(color=p.colour, width=line_width(p.index, n, present), dash=dash(p.index)),
+                 hoverinfo="skip", meta=dict(role="trail", racer=p.index), xaxis="x", yaxis="y")
+        trails.append(t)
+    tables = [_marker_table(p, setup, grids, v) for v in setup.views]
+    markers = []
+    for three_d, table in zip(setup.views, tables):
+        size = marker_size(p.index, n, present)
+        t = dict(type="scatter3d" if three_d else "scatter", **table[last])
+        t.update(mode="markers", name=f"now: {p.label}", legendgroup=p.label, showlegend=False,
+                 marker=dict(size=size * 0.6 if three_d else size, color=p.colour,
+                             line=dict(color="white", width=2)),
+                 meta=dict(role="marker", racer=p.index),
+                 hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>")
+        t.update(scene="scene") if three_d else t.update(xaxis="x", yaxis="y")
+        markers.append(t)
+    frame_trails = [[trail.chunk(c, f) for c in (range(K) if f == 0 else [setup.chunk_of(f)] if K else [])]
+                    for f in range(len(setup.steps))]
+    frame_markers = [[table[f] for table in tables] for f in range(len(setup.steps))]
+    return RacerPart(map_path, map_end, scene_path, scene_end, trails, markers, frame_trails, frame_markers)
+
+
+def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int) -> list[dict]:
+    """One frame per step in ``setup.steps``, then ``REDRAW_EVERY`` hold frames
+    repeating the last one (so Play always ends on a 3-D redraw). The moving
+    traces start at index ``first``: every racer's trail chunks, then the
+    markers, view by view."""
+    K, R, V = setup.n_chunks, len(parts), len(setup.views)
+    marker_ids = list(range(first + R * K, first + R * K + R * V))
+    frames = []
+    for f, s in enumerate(setup.steps):
+        chunks = range(K) if f == 0 else [setup.chunk_of(f)] if K else []
+        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids
+        data = [d for part in parts for d in part.frame_trails[f]]
+        data += [part.frame_markers[f][v] for v in range(V) for part in parts]
+        frame = dict(name=str(int(s)), traces=ids, data=data)
+        if f > 0 and K:
+            frame["baseframe"] = str(int(setup.steps[setup.chunk_of(f) * CHUNK_FRAMES]))
+        frames.append(frame)
+    last = frames[-1]["name"]
+    frames += [dict(name=f"{last} hold {h}", baseframe=last, traces=[], data=[])
+               for h in range(REDRAW_EVERY if setup.show3d else 0)]
+    return frames
 
 
 class RaceFigure(go.Figure):
@@ -509,30 +558,45 @@ def trajectory_figure(
     trails: bool = True,
     animated: bool = True,
     raw: bool = False,
+    part=None,
 ) -> go.Figure | dict:
     """The contour map and/or the 3-D surface with every path, animated.
 
     ``view`` is "2d", "3d" or "both" (side by side, one animation drives both).
     ``animated=False`` gives a still of the last frame (no frames, no controls).
     ``raw=True`` returns the plain figure dict, unvalidated (``figures.prepared``
-    serves it); the tests build the ``go.Figure``.
+    serves it); the tests build the ``go.Figure``. ``part`` builds one racer's
+    ``RacerPart`` (default ``racer_part``); the app passes a cached one, so a
+    rerun that changes one racer rebuilds only that racer's part.
     """
+    part = part or racer_part
     show2d, show3d = view in ("2d", "both"), view in ("3d", "both")
+    setup = RaceSetup(tuple(int(s) for s in frame_steps(n_steps, max_frames)), len(paths), show2d, show3d,
+                      trails and animated, presentation, animated)
+    parts = [part(grids, p, setup) for p in paths]
+    # parts may be shared (cached): their traces are copied before anything is added to them
     data: list[dict] = []
     if show2d:
-        data += map_traces(grids, paths, start, presentation=presentation, trails=trails and animated,
-                           click_grid=click_grid)
+        still = [_click_targets(grids)] if click_grid else []
+        still += _points(grids, _starts(start, paths), presentation)
+        for t in still:
+            t.update(xaxis="x", yaxis="y")
+        data += still[:1] if click_grid else []
+        data += [dict(t) for q in parts for t in q.map_path]
+        data += still[1:] if click_grid else still
+        data += [dict(t) for q in parts for t in q.map_end]
     if show3d:
-        data += scene_traces(grids, paths, presentation=presentation, legend=not show2d)
+        data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path]
+        data += _scene_minima(grids) + [dict(t) for q in parts for t in q.scene_end]
     if show2d and not animated:  # a still: a vector contour (it vanishes only when animated)
         data.insert(0, contour_trace(grids))
     layout = figure_layout(grids, show2d, show3d, presentation=presentation, title=title, image=animated)
     frames: list[dict] = []
     if animated:
-        race = Race(paths, frame_steps(n_steps, max_frames), grids, show2d, show3d, trails, presentation)
         first = len(data)
-        data += race.traces()
-        frames = race.frames(first)
+        data += [dict(t) for q in parts for t in q.trails]
+        data += [dict(q.markers[v]) for v in range(len(setup.views)) for q in parts]
+        frames = race_frames(parts, setup, first)
         layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
     _keep_selection_look(data)
     if raw:

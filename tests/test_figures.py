@@ -193,3 +193,73 @@ def test_a_start_outside_the_domain_widens_the_map():
     assert lo <= -2 and hi > 5
     image = d["layout"]["images"][0]
     assert image["x"] == pytest.approx(lo) and image["sizex"] == pytest.approx(hi - lo)
+
+
+# --- figures assembled from cached parts (the app's per-racer figure cache) ---------
+
+def _json(fig) -> bytes:
+    from figures import prepared
+    return json.dumps(prepared.prepare(fig).spec, sort_keys=True).encode()
+
+
+@pytest.mark.parametrize("view,trails", [("both", True), ("2d", False), ("3d", True)])
+def test_a_figure_from_cached_racer_parts_equals_one_built_afresh(view, trails):
+    """Changing one racer rebuilds only its part; the figure assembled from the
+    two reused parts and the new one is byte for byte the fresh figure, and a
+    figure prepared from cached parts leaves them as they were."""
+    built = []
+    memo = {}
+
+    def part(grids, p, setup):
+        key = (grids.digest, p.digest, setup)
+        if key not in memo:
+            built.append(p.label)
+            memo[key] = figures.racer_part(grids, p, setup)
+        return memo[key]
+
+    run = RunConfig("rosenbrock", (), (Racer(OptimizerChoice.build("gd", 0.001)),
+                                       Racer(OptimizerChoice.build("momentum", 0.001)),
+                                       Racer(OptimizerChoice.build("adam", 0.05))), 300, (-1.5, 1.5), 0)
+    res = run_results(run)
+    kw = dict(view=view, trails=trails, raw=True)
+    first = _json(exports.trajectory_figure_for(run, res, part=part, **kw))
+    assert len(built) == 3
+    changed = RunConfig(run.surface, (), (Racer(OptimizerChoice.build("gd", 0.0012)),) + run.racers[1:],
+                        run.steps, run.start, 0)
+    res2 = run_results(changed)
+    again = _json(exports.trajectory_figure_for(changed, res2, part=part, **kw))
+    assert len(built) == 4 and built[-1] == res2[0]["label"], "only the changed racer's part is built"
+    assert again == _json(exports.trajectory_figure_for(changed, res2, **kw))
+    assert _json(exports.trajectory_figure_for(run, res, part=part, **kw)) == first, "cached parts unchanged"
+    assert len(built) == 4
+
+
+def test_digests_tell_what_a_racer_part_is_drawn_from():
+    run, res = race()
+    p, q = exports.paths_for(res)
+    assert p.digest == exports.paths_for(res)[0].digest
+    assert p.digest != q.digest
+    relabelled = figures.PathView(p.label + "!", p.colour, p.xy, p.loss, p.status, p.index, p.stopped_at)
+    assert relabelled.digest != p.digest
+    s = landscapes.get("bowl")
+    g = figures.SurfaceGrids.of(s)
+    assert figures.SurfaceGrids.of(s) is g, "the same grids are reused"
+    wide = figures.SurfaceGrids.of(s, view=((-9.0, 9.0), (-9.0, 9.0)))
+    assert wide.digest != g.digest
+    assert figures.SurfaceGrids.of(landscapes.get("rosenbrock")).digest != g.digest
+    with pytest.raises(ValueError):
+        g.z[0, 0] = 1.0   # shared grids are read-only
+
+
+@pytest.mark.parametrize("a", [np.arange(5, dtype=np.float32), np.ones((3, 4), np.float32),
+                               np.arange(7, dtype=np.uint16), np.arange(3, dtype=np.int32),
+                               np.linspace(0, 1, 6), np.arange(4)[::2].astype(np.float32),
+                               np.arange(4, dtype=np.int64), np.zeros(0)])
+def test_typed_arrays_match_plotly(a):
+    from _plotly_utils.utils import to_typed_array_spec
+    from figures.prepared import typed_array
+    want, got = to_typed_array_spec(a), typed_array(a)
+    if isinstance(want, dict):
+        assert got == want
+    else:
+        assert np.array_equal(got, want)
