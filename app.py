@@ -4,7 +4,9 @@
 
 This script only wires widgets to the pure modules: ``appstate`` (state and
 share links), ``experiments`` (runs), ``figures`` (Plotly) and ``exports``
-(files). Streamlit is imported here and nowhere else.
+(files), through the shared caches in ``cached`` (the one other module that
+imports Streamlit: a cache decorator in this script would re-hash its
+function's source on every rerun).
 """
 from __future__ import annotations
 
@@ -30,8 +32,9 @@ import theory
 from appstate import AppState, HyperView, ViewOptions
 from figures import hyper as hyper_figures
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
-from figures import prepared
 from optimizers import schedules
+from cached import (HEATMAP_SIZE, SWEEP_COUNT, compute, compute_basins, compute_heatmap, compute_sweeps,
+                    coordinates_figure, lesson_verdicts, loss_figure, main_figure)
 
 pio.json.config.default_engine = "auto"  # orjson when installed: 5 ms less per figure sent (7 -> 2 ms)
 
@@ -453,79 +456,7 @@ def controls() -> tuple[AppState, list[str]]:
     return AppState(run, view), errors
 
 
-# --- cached computation and figures (shared by every session; see README "Serving a large class")
-# Each racer is cached alone, so changing one racer recomputes only that one; the
-# figures are cached as finished, JSON-ready dicts (figures.prepared), so a rerun
-# that changes nothing rebuilds and re-encodes nothing. Bounds, entries x the largest
-# entry (measured by `python bench/bench_serve.py --sizes`; the largest run allowed is
-# 6 racers x 10,000 steps): racer results 128 x 1.2 MB (0.06 MB at 500 steps) <= 154 MB;
-# main figures 40 x 3.1 MB held (1.0 MB for the default view) <= 124 MB; loss figures
-# 40 x 1.2 MB <= 49 MB. At most 327 MB in all; about 50 MB with default-sized runs.
-RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
-KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
-
-
-@st.cache_data(max_entries=RACER_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def racer_result(key: RunConfig, seed: int, _run: RunConfig, _i: int) -> dict:
-    """Racer ``_i`` of ``_run``, cached under what decides it alone: ``key`` (the
-    run with only that racer, at its start, seed 0) and its noise seed."""
-    return results.racer_result(_run, _i)
-
-
-def compute(run: RunConfig) -> list[dict]:
-    """``results.run_results(run)``, racer by racer through the cache."""
-    starts = [run.racer_start(i) for i in range(len(run.racers))]
-    labels = results.racer_labels(run.racers, starts)
-    return [{**racer_result(replace(run, racers=(r,), start=starts[i], seed=0), run.seed + i, run, i),
-             "label": labels[i]} for i, r in enumerate(run.racers)]
-
-
-@st.cache_resource(max_entries=PART_ENTRIES, show_spinner=False,
-                   hash_funcs={figures.SurfaceGrids: lambda g: g.digest, figures.PathView: lambda p: p.digest,
-                               figures.RaceSetup: repr})
-def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figures.RaceSetup):
-    """One racer's traces and frames (``figures.racer_part``), cached by what they
-    are drawn from: a figure redrawn because another racer changed reuses them."""
-    return figures.racer_part(grids, path, setup)
-
-
-@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
-    return prepared.prepare(exports.trajectory_figure_for(
-        run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part))
-
-
-@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def loss_figure(run: RunConfig, log: bool, present: bool) -> prepared.Prepared:
-    return prepared.prepare(exports.loss_figure_with_theory(run, compute(run), log=log, presentation=present))
-
-
 # --- hyperparameter views and theory ------------------------------------------------
-
-SWEEP_COUNT = 200       # learning rates per optimizer in a sweep
-HEATMAP_SIZE = 60       # learning rates × momentum (or β₁) values in a heat map
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
-    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
-    r = run.racers[i]
-    return experiments.heatmap(run.get_surface(), r.choice, run.racer_start(i), lo, hi, HEATMAP_SIZE, run.steps,
-                               schedule=r.schedule, noise=r.noise, seed=run.seed + i,
-                               batch_size=r.batch_size, drop_last=r.drop_last)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def compute_basins(run: RunConfig, i: int, resolution: int):
-    r = run.racers[i]
-    return experiments.basins(run.get_surface(), r.choice, run.steps, resolution, schedule=r.schedule,
-                              noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
-
 
 def _racer_hp_keys(i: int, name: str, values: dict) -> dict:
     """Session-state keys that set racer i to optimizer ``name`` with ``values``."""
@@ -704,12 +635,6 @@ def theory_panel(run: RunConfig, results: list[dict]) -> None:
                   help="momentum at lr = α*, momentum = β*, dampening 0")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
-    _, _, verdicts = lessons.check(lessons.LESSONS[key])
-    return [(v.text, v.measured, v.holds) for v in verdicts]
-
-
 def _claims_text(lesson: lessons.Lesson) -> str:
     return "".join(f"\n- {'✓' if holds else '✗'} {text} (measured: {measured})"
                    for text, measured, holds in lesson_verdicts(lesson.key))
@@ -743,11 +668,6 @@ def lesson_claims(lesson: lessons.Lesson) -> None:
     """The checked claims on their own (presentation mode, below the figure)."""
     with st.expander("What the run shows, checked against the computed run", expanded=True):
         st.markdown(_claims_text(lesson))
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def coordinates_figure(run: RunConfig, present: bool):
-    return figures.coordinates_figure(exports.paths_for(compute(run)), presentation=present)
 
 
 # --- data panel (data surfaces only) ----------------------------------------------
