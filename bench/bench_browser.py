@@ -6,7 +6,8 @@ Serves this tree's ``app.py`` (and, with ``--baseline``, another checkout of the
 app, e.g. the unmodified main branch) with ``streamlit run`` on 127.0.0.1 and
 prints each figure beside the baseline's, measured in the same run:
 
-* page load to the first drawn chart on a warm server (median of 3 loads);
+* page load to the first drawn chart on a warm server (median of 5 loads, one page
+  open at a time);
 * Play of the default view (2-D + 3-D): median interval between animation
   frames (plotly's ``plotly_animatingframe`` event) over the first ~40 frames;
 * the largest race (6 racers x 10,000 steps, both views): server-side build
@@ -131,7 +132,13 @@ def measure(app_dir: Path, port: int, browser) -> dict:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()
         load_seconds(page, server.base)  # warm: Streamlit's first run imports everything
-        loads = [load_seconds(ctx.new_page(), server.base) for _ in range(3)]
+        page.close()
+        loads = []
+        for _ in range(5):  # one page at a time, as one student opens one page
+            page = ctx.new_page()
+            loads.append(load_seconds(page, server.base))
+            page.wait_for_timeout(1000)   # let its 3-D scene finish before the next load
+            page.close()
         interval = play_interval_ms(ctx.new_page(), server.base)
         ctx.close()
     finally:

@@ -55,6 +55,7 @@ class Result:
     peak_mb: float = 0.0
     rss_after_mb: float = 0.0
     cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
     runs: int = 0
     wall_s: float = 0.0
     load: tuple = ()
@@ -106,12 +107,14 @@ async def workload(port: int, kind: str, n: int, pids: list[int], cookie_first: 
     """``n`` sessions at once; session ids from ``first_id`` (their changes differ)."""
     res = Result(load=os.getloadavg())
     before = [stclient.proc_status(p) for p in pids]
+    client0 = time.process_time()
     t0 = time.perf_counter()
     tasks = [session(port, CLASS_LINK if kind == "class" else worst_link(i), i,
                      PAUSE if kind == "class" else 0.0, res, cookie_first,
                      PAUSE if kind == "class" else 0.0) for i in range(first_id, first_id + n)]
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=900)
     res.wall_s = time.perf_counter() - t0
+    res.client_cpu_s = time.process_time() - client0
     after = [stclient.proc_status(p) for p in pids]
     res.cpu_s = sum(a["cpu_s"] - b["cpu_s"] for a, b in zip(after, before))
     res.peak_mb = sum(a["peak_mb"] for a in after)
@@ -125,7 +128,8 @@ def fmt(res: Result) -> str:
     return (f"first render p50 {pct(res.first, 50):6.2f} / p95 {pct(res.first, 95):6.2f} s | "
             f"rerun p50 {pct(res.reruns, 50):6.2f} / p95 {pct(res.reruns, 95):6.2f} s | "
             f"errors {len(res.errors):2d} | peak RSS {res.peak_mb:5.0f} MB | "
-            f"server CPU {cpu * 1e3:4.0f} ms/run | load {res.load[0]:.1f}->{res.load[3]:.1f}")
+            f"server CPU {cpu * 1e3:4.0f} ms/run | this client {res.client_cpu_s:4.1f} s CPU "
+            f"in {res.wall_s:4.1f} s | load {res.load[0]:.1f}->{res.load[3]:.1f}")
 
 
 def baseline_dir(ref: str) -> str:
