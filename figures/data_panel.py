@@ -34,7 +34,7 @@ from .style import dash, font_size, line_width, tick_size
 AXES = ("x3", "y3")     # the panel's axes in the race figure
 SHARE = 0.26            # the panel's share of the figure's width, at its right
 GAP = 0.07              # between the views and the panel (its y tick labels)
-TOP = {False: 0.83, True: 0.76}   # the panel's top (of the plot height); its title and legend above
+TOP = {False: 0.83, True: 0.7}   # the panel's top (of the plot height); its title and legend above
 BOUNDARY_GRID = 40      # points per axis where a network's boundary is traced
 SIMPLIFY = 0.003        # a traced boundary is kept within this share of the box's diagonal
 BOUNDARY_POINTS = 20_000  # most points of all frames' boundaries (about 300 kB of JSON)
