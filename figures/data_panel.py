@@ -22,6 +22,8 @@ Built from arrays; no Streamlit here.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +46,12 @@ DATA_COLOUR = "#8c8c8c"  # a mid grey: readable on the light and the dark theme
 CLASS_SYMBOLS = ("circle-open", "x-thin-open")
 REFERENCE = "rgba(128, 128, 128, 0.45)"
 _BIG = 1e30
+# Traced network boundaries by surface and parameters, shared by every session
+# (about 1 kB each: a few races' worth, ~6 MB): a figure in another view, or after
+# one racer changed, traces only what it has not drawn before.
+TRACED_ROWS = 6000
+_TRACED: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
+_TRACED_LOCK = threading.Lock()
 
 
 def _box(X: np.ndarray, pad: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -258,14 +266,7 @@ class DataPanel:
         all rows together would exceed ``BOUNDARY_POINTS`` points."""
         unique, back = np.unique(params, axis=0, return_inverse=True)
         back = np.ravel(back)
-        gx = np.linspace(*self.xrange, BOUNDARY_GRID)
-        gy = np.linspace(*self.yrange, BOUNDARY_GRID)
-        pts = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-        curves: list[list[np.ndarray]] = []
-        for lo in range(0, len(unique), CHUNK):
-            p = np.clip(self.surface.predict(unique[lo:lo + CHUNK], pts), 1e-12, 1 - 1e-12)
-            logit = (np.log(p) - np.log1p(-p)).reshape(-1, BOUNDARY_GRID, BOUNDARY_GRID)
-            curves += contour_lines(gx, gy, logit)
+        curves = self._traced(unique)
         lines = [q for c in curves for q in c]
         owner = np.repeat(np.arange(len(curves)), [len(c) for c in curves])
         uses = np.bincount(back, minlength=len(curves))[owner]   # frames that draw each line
@@ -279,12 +280,38 @@ class DataPanel:
         drawn = [self._polyline([next(flat) for _ in c]) for c in curves]
         return [drawn[k] for k in back]
 
+    def _traced(self, rows: np.ndarray) -> list[list[np.ndarray]]:
+        """The boundary of each row's model as traced polylines, from the cache
+        where a figure drew it before (another view, or a race where only
+        another racer changed); the others traced ``CHUNK`` at a time."""
+        base = (self.surface.name, repr(sorted(self.surface.params.items())), self.xrange, self.yrange)
+        keys = [base + (a, b) for a, b in rows.tolist()]
+        with _TRACED_LOCK:
+            found = {k: _TRACED[k] for k in keys if k in _TRACED}
+        todo = np.array([r for r, k in zip(rows, keys) if k not in found]).reshape(-1, 2)
+        gx = np.linspace(*self.xrange, BOUNDARY_GRID)
+        gy = np.linspace(*self.yrange, BOUNDARY_GRID)
+        pts = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+        new: list[list[np.ndarray]] = []
+        for lo in range(0, len(todo), CHUNK):
+            p = np.clip(self.surface.predict(todo[lo:lo + CHUNK], pts), 1e-12, 1 - 1e-12)
+            logit = (np.log(p) - np.log1p(-p)).reshape(-1, BOUNDARY_GRID, BOUNDARY_GRID)
+            new += [[q.astype(np.float32) for q in c] for c in contour_lines(gx, gy, logit)]
+        found.update(zip([k for k in keys if k not in found], new))
+        with _TRACED_LOCK:
+            for k in keys:
+                _TRACED[k] = found[k]
+                _TRACED.move_to_end(k)
+            while len(_TRACED) > TRACED_ROWS:
+                _TRACED.popitem(last=False)
+        return [found[k] for k in keys]
+
     def _polyline(self, lines: list[np.ndarray]) -> dict:
         """Pieces of a boundary as one trace's points, ``None`` between pieces."""
         xs: list = []
         ys: list = []
         for line in lines:
-            q = np.round(line, self.decimals)
+            q = np.round(np.asarray(line, dtype=float), self.decimals)   # float64: short JSON numbers
             q = q[np.r_[True, np.any(q[1:] != q[:-1], axis=1)]]   # no repeats after rounding
             if len(q) < 2:
                 continue
