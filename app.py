@@ -208,7 +208,8 @@ def picked(event, fig) -> tuple[str, tuple] | None:
     of a drawn path (the trace's ``meta`` names the racer, its ``customdata``
     the step of each drawn point), ``("start", (x, y))`` for anything else on
     the map (the invisible grid of click targets); None for an empty selection
-    (a click right after a rerun can come back empty: then nothing changes)."""
+    (a click right after a rerun can come back empty: then nothing changes)
+    and for a point of the data panel (its own axes: not a place on the map)."""
     try:
         p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])
@@ -222,6 +223,8 @@ def picked(event, fig) -> tuple[str, tuple] | None:
     except (KeyError, IndexError, TypeError, ValueError):
         trace, index = {}, None
     meta = trace.get("meta")
+    if isinstance(meta, dict) and meta.get("role") == "panel":
+        return None
     if isinstance(meta, dict) and meta.get("role", "path") == "path" and "racer" in meta and index is not None:
         steps = trace.get("customdata")   # the step of each drawn point (paths may be thinned)
         if isinstance(steps, dict) and "bdata" in steps:
@@ -250,7 +253,6 @@ if "_pending_hp" in SS:  # a click on a sweep or heat map, or an "optimal settin
 if "_pending_step" in SS:  # a click on a path point: show that step in the inspector
     SS["inspect_racer"], SS["inspect_step"] = SS.pop("_pending_step")
     SS["inspect_open"] = True
-    SS["panel_step"] = SS["inspect_step"]  # the data panel shows that step too
 
 
 # --- controls -----------------------------------------------------------------
@@ -670,32 +672,6 @@ def lesson_claims(lesson: lessons.Lesson) -> None:
         st.markdown(_claims_text(lesson))
 
 
-# --- data panel (data surfaces only) ----------------------------------------------
-
-def panel_positions(results: list[dict], step: int) -> np.ndarray:
-    """Each racer's position at ``step``, or at its last step if it stopped earlier."""
-    return np.array([r["positions"][min(step, len(r["positions"]) - 1)] for r in results])
-
-
-def data_panel(run: RunConfig, results: list[dict], surface, present: bool) -> None:
-    """The data set and every racer's model (fitted line / decision boundary) at
-    the step chosen under it; the last step to begin with."""
-    from figures.data_panel import data_panel_figure
-
-    last = max(run.steps, 1)
-    if "panel_step" not in SS or SS.get("_panel_steps") != run.steps:
-        SS["panel_step"] = run.steps
-        SS["_panel_steps"] = run.steps
-    step = st.slider("data panel: step", 0, last, key="panel_step", disabled=run.steps == 0,
-                     help="The models drawn are each optimizer's parameters at this step.")
-    labels = [r["label"] for r in results]
-    fig = data_panel_figure(surface, panel_positions(results, step), labels, step, presentation=present)
-    st.plotly_chart(fig, key="data_panel", width="stretch", config={"displaylogo": False})
-    batches = ", ".join(f"{i + 1}: {'full' if r.batch_size is None else r.batch_size}"
-                        for i, r in enumerate(run.racers))
-    st.caption(f"N = {surface.n_samples} samples. Batch size per optimizer: {batches}.")
-
-
 # --- page -----------------------------------------------------------------------
 
 state, errors = controls()
@@ -828,19 +804,20 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
     fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)
-    side = ("table" if lesson is not None and lesson.table
-            else "data" if isinstance(surface, landscapes.DataSurface) else None)
-    map_col, side_col = (st.columns([2, 1] if side == "table" else [5, 2]) if side
-                         else (st.container(), None))
+    side = lesson is not None and lesson.table
+    map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
         event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
                                 width="stretch", config=CHART_CONFIG)
-    if side == "table":
+    if side:
         with side_col:
             lesson_table(run, race)
-    elif side == "data":
-        with side_col:
-            data_panel(run, race, surface, view.present)
+    if isinstance(surface, landscapes.DataSurface):   # the data panel is the figure's right part
+        batches = ", ".join(f"{i + 1}: {'full' if r.batch_size is None else r.batch_size}"
+                            for i, r in enumerate(run.racers))
+        st.caption(f"Data panel (right): the N = {surface.n_samples} samples and each optimizer's model at "
+                   f"the animated step; Play and the step slider move it with the map. "
+                   f"Batch size per optimizer: {batches}.")
 else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:

@@ -14,6 +14,8 @@ import numpy as np
 
 import experiments
 import figures
+import landscapes
+from figures.data_panel import DataPanel
 from figures.scale import view_domain
 import results as results_mod
 import theory
@@ -36,9 +38,11 @@ def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", s
     surface = run.get_surface()
     view_region = view_domain(surface.domain, [run.racer_start(i) for i in range(len(run.racers))])
     grids = figures.SurfaceGrids.of(surface, click=figures.CLICK_GRID if click_grid else 2, view=view_region)
+    panel = DataPanel.of(surface) if isinstance(surface, landscapes.DataSurface) else None
     return figures.trajectory_figure(grids, paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation, click_grid=click_grid,
-                                     title=title, trails=trails, animated=animated, raw=raw, part=part)
+                                     title=title, trails=trails, animated=animated, raw=raw, part=part,
+                                     panel=panel)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):

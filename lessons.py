@@ -520,7 +520,8 @@ _add(Lesson(
     "of {r2.batch} ({r2.label}) follows nearly the same path but keeps jittering around the fit. "
     "Single examples ({r3.label}) jitter most and never settle: with a constant learning rate, "
     "stochastic gradients reach only a neighbourhood of the minimum, larger for smaller batches. "
-    "The panel beside the map draws each racer's line at the step you pick.",
+    "The panel at the right draws each racer's line at the animated step: press Play and the lines "
+    "move with the racers.",
     "linear_regression", (R("gd", 0.1), R("gd", 0.1, batch_size=16), R("gd", 0.1, batch_size=1)),
     steps=300,
     claims=(C("closer_than", 1, 0.01), C("mean_distance_between", 2, after=200, values=(0.01, 0.1)),

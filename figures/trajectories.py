@@ -559,6 +559,7 @@ def trajectory_figure(
     animated: bool = True,
     raw: bool = False,
     part=None,
+    panel=None,
 ) -> go.Figure | dict:
     """The contour map and/or the 3-D surface with every path, animated.
 
@@ -567,7 +568,9 @@ def trajectory_figure(
     ``raw=True`` returns the plain figure dict, unvalidated (``figures.prepared``
     serves it); the tests build the ``go.Figure``. ``part`` builds one racer's
     ``RacerPart`` (default ``racer_part``); the app passes a cached one, so a
-    rerun that changes one racer rebuilds only that racer's part.
+    rerun that changes one racer rebuilds only that racer's part. ``panel``
+    (a ``figures.data_panel.DataPanel``) adds a data surface's data panel at
+    the right, moved by the same frames.
     """
     part = part or racer_part
     show2d, show3d = view in ("2d", "both"), view in ("3d", "both")
@@ -599,6 +602,9 @@ def trajectory_figure(
         frames = race_frames(parts, setup, first)
         layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
     _keep_selection_look(data)
+    if panel is not None:
+        panel.attach(data, layout, frames, paths, frame_steps(n_steps, max_frames) if animated else [n_steps],
+                     presentation=presentation, animated=animated)
     if raw:
         return dict(data=data, layout=layout, frames=frames)
     return RaceFigure(data, layout, frames)

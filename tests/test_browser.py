@@ -820,3 +820,122 @@ def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
             page.locator(".st-key-surface_formula").screenshot(path=str(ARTIFACTS / f"formula-{name}.png"))
     finally:
         ctx.close()
+
+
+# --- the data panel (issue 8): the data and each racer's model, moved by the map's frames ---
+
+# Each racer's model line in the data panel, the 2-D marker it belongs to, and
+# the SVG path plotly drew for each line (selector: the figure's plot div).
+JS_PANEL = """(sel) => {
+  const d = document.querySelector(sel);
+  if (!d || !d._fullData) return null;
+  const of = role => d._fullData.filter(t => t.type === 'scatter' && t.meta && t.meta.role === role
+                                            && t.meta.racer !== undefined);
+  return {lines: of('panel').map(t => ({racer: t.meta.racer, x: Array.from(t.x), y: Array.from(t.y)})),
+          markers: of('marker').map(t => ({racer: t.meta.racer, x: t.x[0], y: t.y[0]})),
+          d: Array.from(d.querySelectorAll('.subplot.x3y3 .scatterlayer .trace .js-line'))
+                .map(p => p.getAttribute('d')).join(' | ')};
+}"""
+
+
+def panel_state(page: Page, selector: str = CHART) -> dict:
+    return page.evaluate(JS_PANEL, selector)
+
+
+def lines_follow_markers(state: dict) -> None:
+    """Each racer's fitted line is y = w x + b with (w, b) its marker's position on the map."""
+    markers = {m["racer"]: m for m in state["markers"]}
+    assert len(state["lines"]) == len(markers) >= 1, state
+    for line in state["lines"]:
+        w, b = markers[line["racer"]]["x"], markers[line["racer"]]["y"]
+        assert line["y"] == pytest.approx([w * x + b for x in line["x"]], rel=1e-4, abs=1e-4), (line, w, b)
+
+
+def _play_panel(page: Page, selector: str, seconds: float) -> list[dict]:
+    """Press Play; the panel sampled while it plays (each sample read at one instant)."""
+    play = page.locator(selector).locator(".updatemenu-button", has_text="Play")
+    play.scroll_into_view_if_needed()   # below a lesson's text: the mouse clicks what is on screen
+    box = play.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    seen = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        page.wait_for_timeout(150)
+        seen.append(panel_state(page, selector))
+    box = page.locator(selector).locator(".updatemenu-button", has_text="Pause").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return seen
+
+
+def test_data_panel_moves_with_play_and_the_slider(page):
+    open_app(page, "?lesson=batch")
+    chart = page.locator(CHART)
+    assert chart.locator(".subplot.x3y3").count() == 1, "the data panel is part of the race figure"
+    assert page.locator(ANY_CHART).count() == 2, "the race figure and the loss plot: no separate panel chart"
+    title = chart.locator(".legend2").text_content()   # the panel's own legend, its title on two lines
+    assert "Fitted lines y = w x + b" in title and "at the animated step" in title, title
+    first = panel_state(page)
+    lines_follow_markers(first)   # opens on the last step: each line at its racer's last position
+    shot(page, "panel-last-step")
+
+    seen = _play_panel(page, CHART, 2.5)
+    for state in seen:
+        lines_follow_markers(state)   # lock-step: the panel and the map show one step
+    drawn = {s["d"] for s in seen}
+    assert len(drawn) >= 3 and first["d"] not in drawn, "Play did not move the panel's lines"
+    page.wait_for_timeout(300)
+    paused = panel_state(page)
+    page.wait_for_timeout(400)
+    assert panel_state(page)["d"] == paused["d"], "Pause did not stop the panel"
+    lines_follow_markers(paused)
+    shot(page, "panel-paused")
+
+    # the animation slider's left end: step 0, every racer's line at the start (w, b) = (-1.5, 2)
+    rail = chart.locator(".slider-rail-rect").first.bounding_box()
+    page.mouse.click(rail["x"] + 3, rail["y"] + rail["height"] / 2)
+    page.wait_for_function(
+        """(sel) => { const d = document.querySelector(sel);
+                      const t = d._fullData.find(t => t.meta && t.meta.role === 'panel' && t.meta.racer === 2);
+                      return t && Math.abs(t.y[0] - (-1.5 * t.x[0] + 2)) < 1e-4; }""", arg=CHART, timeout=RERUN)
+    start = panel_state(page)
+    lines_follow_markers(start)
+    for line in start["lines"]:
+        assert line["y"] == pytest.approx([-1.5 * x + 2 for x in line["x"]], rel=1e-5)
+    assert start["d"] != paused["d"]
+    assert start_inputs(page) == ("-1.5", "2"), "moving the slider over the panel moves no start point"
+    no_exception(page)
+    assert [e for e in page.page_errors if e != "undefined"] == []
+    shot_dark_too(page, "panel-step-0")
+
+
+def test_exported_html_plays_the_data_panel(browser, tmp_path):
+    """The standalone HTML export (plotly.js inlined) plays: the panel's lines
+    move with the markers, offline, without the app."""
+    import appstate
+    import exports
+    import results
+    from dataclasses import replace
+
+    run = replace(appstate.lesson_state("batch").run, steps=80)
+    html = exports.figure_html(exports.trajectory_figure_for(run, results.run_results(run)))
+    path = tmp_path / "race.html"
+    path.write_text(html, encoding="utf-8")
+    ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")
+    ctx.set_default_timeout(LOAD)
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(path.as_uri(), timeout=LOAD)
+        selector = ".js-plotly-plot"
+        page.wait_for_selector(selector + " .subplot.x3y3", timeout=LOAD)
+        first = panel_state(page, selector)
+        lines_follow_markers(first)
+        seen = _play_panel(page, selector, 2.0)
+        for state in seen:
+            lines_follow_markers(state)
+        assert len({s["d"] for s in seen} - {first["d"]}) >= 2, "the exported figure's panel did not play"
+        page.screenshot(path=str(ARTIFACTS / "test_exported_html_plays_the_data_panel-light.png"))
+        assert [e for e in errors if e != "undefined"] == []
+    finally:
+        ctx.close()

@@ -476,6 +476,14 @@ def _app(query):
     return at.run()
 
 
+def _panel(fig: dict) -> tuple[list[dict], dict[int, int]]:
+    """The race figure's data panel: its still traces, and each racer's model trace's index."""
+    still = [t for t in fig["data"] if (t.get("meta") or {}).get("role") == "panel" and "racer" not in t["meta"]]
+    models = {t["meta"]["racer"]: i for i, t in enumerate(fig["data"])
+              if (t.get("meta") or {}).get("role") == "panel" and "racer" in t["meta"]}
+    return still, models
+
+
 def test_app_data_surface_shows_batch_control_and_data_panel():
     import json
 
@@ -486,21 +494,28 @@ def test_app_data_surface_shows_batch_control_and_data_panel():
     assert "gradient noise σ" not in labels
     assert [at.number_input(key=f"batch.{i}").value for i in range(3)] == [256, 16, 1]
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    panel = charts[1]
-    names = [t.get("name", "") for t in panel["data"]]
-    assert any(n.startswith("data (N = 256)") for n in names)
-    for label in ("gd full batch: w", "gd batch=16 drop last: w", "gd batch=1: w"):
-        assert sum(n.startswith(label) for n in names) == 1, (label, names)
-    assert "step 500" in panel["layout"]["title"]["text"]
-    at.slider(key="panel_step").set_value(0).run()
-    panel0 = json.loads(at.get("plotly_chart")[1].proto.spec)
-    assert "step 0" in panel0["layout"]["title"]["text"]
-    assert any("w = -1.5, b = 2" in t.get("name", "") for t in panel0["data"])  # the start
+    assert len(charts) == 2, "one race figure (the panel is part of it) and the loss plot"
+    fig = charts[0]
+    still, models = _panel(fig)
+    assert [t["name"] for t in still] == ["data", "least squares"]
+    assert len(still[0]["x"]["bdata"]) > 0 and any("N = 256" in c.value for c in at.caption)
+    assert [fig["data"][models[i]]["name"] for i in range(3)] == [
+        "gd full batch: model", "gd batch=16 drop last: model", "gd batch=1: model"]
+    assert "Fitted lines y = w x + b<br>at the animated step" == fig["layout"]["legend2"]["title"]["text"]
+    # the figure opens on step 500; its first frame draws every racer's line at the start (w, b) = (-1.5, 2)
+    assert fig["layout"]["sliders"][0]["steps"][fig["layout"]["sliders"][0]["active"]]["label"] == "500"
+    x0, x1 = fig["layout"]["xaxis3"]["range"]
+    first = next(f for f in fig["frames"] if f["name"] == "0")
+    for i in models.values():
+        y = first["data"][first["traces"].index(i)]["y"]
+        assert y == pytest.approx([-1.5 * x0 + 2, -1.5 * x1 + 2], rel=1e-6)
+    assert not any(s.label.startswith("data panel") for s in at.slider), "no second step slider"
     # back on an analytic surface: the noise control returns, no panel
     at.selectbox(key="surface").set_value("bowl").run()
     labels = [n.label for n in at.number_input]
     assert "gradient noise σ" in labels and not any(lb.startswith("batch size") for lb in labels)
     assert len(at.get("plotly_chart")) == 2  # the map and the loss plot
+    assert _panel(json.loads(at.get("plotly_chart")[0].proto.spec)) == ([], {})
 
 
 @pytest.mark.parametrize("value", [0, 300])
@@ -537,10 +552,12 @@ def test_app_classification_panel_draws_boundaries(name):
     at = _app({"surface": name, "r1": "adam", "r1.lr": "0.05", "r2": "adam", "r2.lr": "0.05",
                "r2.batch": "16", "steps": "100"})
     assert not at.exception and not at.error
-    panel = json.loads(at.get("plotly_chart")[1].proto.spec)
-    names = [t.get("name", "") for t in panel["data"]]
-    assert "class 0" in names and "class 1" in names
-    assert sum("boundary" in n for n in names) == 2
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    still, models = _panel(fig)
+    assert [t["name"] for t in still] == ["class 0", "class 1"]
+    assert sorted(models) == [0, 1]
+    assert all(len(fig["data"][i]["x"]) >= 2 for i in models.values()), "each racer's boundary is drawn"
+    assert "(p = ½)<br>at the animated step" in fig["layout"]["legend2"]["title"]["text"]
 
 
 def test_batch_lesson_claims():
@@ -566,26 +583,41 @@ def test_batch_lesson_claims():
     assert mini.final_loss[0] - m.value < 0.01 < single.final_loss[0] - m.value
 
 
-def test_app_click_on_a_path_point_moves_the_data_panel():
+def test_app_click_on_a_path_point_opens_the_inspector_and_a_click_on_the_panel_is_ignored():
     import base64
     import json
 
     at = _app({**LINK, "steps": "40"})
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    start = (at.session_state["x"], at.session_state["y"])
+
+    def click(curve: int, index: int, x: float, y: float) -> None:
+        at.session_state["chart"] = {"selection": {"points": [{"x": x, "y": y, "curve_number": curve,
+                                                               "point_index": index, "point_number": index}],
+                                                   "point_indices": [index], "box": [], "lasso": []}}
+        at.run()
+        assert not at.exception
+
+    # a click on the data panel (a data point, a racer's line) is neither a start nor a step
+    still, models = _panel(fig)
+    data = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "data")
+    xs = np.frombuffer(base64.b64decode(fig["data"][data]["x"]["bdata"]), dtype=fig["data"][data]["x"]["dtype"])
+    ys = np.frombuffer(base64.b64decode(fig["data"][data]["y"]["bdata"]), dtype=fig["data"][data]["y"]["dtype"])
+    click(data, 3, float(xs[3]), float(ys[3]))
+    line = fig["data"][models[1]]
+    click(models[1], 1, line["x"][1], line["y"][1])
+    assert (at.session_state["x"], at.session_state["y"]) == start
+    assert "inspect_open" not in at.session_state or not at.session_state["inspect_open"]
+    # a click on a path point opens the step inspector at that step
     curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "gd batch=16 drop last"
                  and t.get("type", "scatter") == "scatter")
     path = fig["data"][curve]
     xs = np.frombuffer(base64.b64decode(path["x"]["bdata"]), dtype=path["x"]["dtype"])
     ys = np.frombuffer(base64.b64decode(path["y"]["bdata"]), dtype=path["y"]["dtype"])
-    at.session_state["chart"] = {"selection": {"points": [{"x": float(xs[7]), "y": float(ys[7]),
-                                                           "curve_number": curve, "point_index": 7,
-                                                           "point_number": 7}],
-                                               "point_indices": [7], "box": [], "lasso": []}}
-    at.run()
-    assert not at.exception
-    assert at.slider(key="panel_step").value == 7
-    panel = json.loads(at.get("plotly_chart")[1].proto.spec)
-    assert "step 7" in panel["layout"]["title"]["text"]
+    click(curve, 7, float(xs[7]), float(ys[7]))
+    assert at.session_state["inspect_racer"] == 1 and at.session_state["inspect_step"] == 7
+    assert at.session_state["inspect_open"]
+    assert (at.session_state["x"], at.session_state["y"]) == start
 
 
 def test_cli_list_marks_data_surfaces():

@@ -263,3 +263,189 @@ def test_typed_arrays_match_plotly(a):
         assert got == want
     else:
         assert np.array_equal(got, want)
+
+
+# --- the data panel: the data and each racer's model, moved by the race's frames -------------
+
+def panel_of(fig: dict) -> tuple[list[int], dict[int, int]]:
+    """The data panel's still traces and, per racer, its model trace's index."""
+    still, models = [], {}
+    for i, t in enumerate(fig["data"]):
+        meta = t.get("meta") or {}
+        if meta.get("role") == "panel":
+            (still.append(i) if "racer" not in meta else models.__setitem__(meta["racer"], i))
+    return still, models
+
+
+def finite_position(r: dict, step: int) -> np.ndarray:
+    """Where racer ``r`` is at ``step``: a run that stopped rests at its last finite point."""
+    ok = np.all(np.isfinite(r["positions"]), axis=1) & np.isfinite(r["losses"])
+    n = len(ok) if ok.all() else int(np.argmin(ok))
+    return r["positions"][min(step, n - 1)]
+
+
+def all_numbers_finite(fig: dict) -> None:
+    """No NaN or Infinity anywhere: neither in the JSON nor inside a base64 typed array."""
+    json.loads(pio.to_json(fig, validate=False), parse_constant=lambda c: pytest.fail(f"{c} in a figure"))
+
+    def walk(o):
+        if isinstance(o, dict):
+            if "bdata" in o:
+                assert np.all(np.isfinite(arr(o))), "a non-finite number in a typed array"
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, (list, tuple)):
+            for v in o:
+                walk(v)
+    walk(fig)
+
+
+DATA_RACES = {   # a full batch, a mini-batch and a run that diverges
+    "linear_regression": (("gd", 0.1, None), ("gd", 0.1, 4), ("gd", 1.5, None)),
+    "logistic_regression": (("gd", 2.0, None), ("adam", 0.1, 8), ("gd", 3000.0, None)),
+    "nn_slice": (("adam", 0.028, None), ("gd", 0.1, 4), ("gd", 40.0, None)),
+}
+
+
+def data_race(surface: str, steps: int = 150):
+    run = RunConfig(surface, (), tuple(Racer(OptimizerChoice.build(o, lr), batch_size=b)
+                                       for o, lr, b in DATA_RACES[surface]), steps, None, 0)
+    return run, run_results(run)
+
+
+@pytest.mark.parametrize("surface", list(DATA_RACES))
+def test_data_panel_frames_draw_each_racers_model_at_the_frames_step(surface):
+    """Every frame moves each racer's model in the panel to the model at that
+    racer's position at the frame's step (where the map's marker is), checked
+    against the model computed here from the trajectory; a diverged run's model
+    stays at its last finite position."""
+    run, res = data_race(surface)
+    s = run.get_surface()
+    assert any(r["status"] == "diverged" for r in res)
+    fig = exports.trajectory_figure_for(run, res).to_dict()
+    layout, data = fig["layout"], fig["data"]
+    still, models = panel_of(fig)
+    assert sorted(models) == [0, 1, 2] and len(still) == 2   # data (and least squares) or the two classes
+    assert all(data[i]["xaxis"] == "x3" and data[i]["yaxis"] == "y3" for i in still + list(models.values()))
+    x0, x1 = layout["xaxis3"]["range"]
+    y0, y1 = layout["yaxis3"]["range"]
+    title = layout["legend2"]["title"]["text"]
+    assert "at the animated step" in title
+    assert ("Fitted lines" in title) == (surface == "linear_regression")
+    # the panel is beside the views, which share the rest of the width
+    assert layout["xaxis3"]["domain"][0] > max(layout["xaxis"]["domain"][1], layout["scene"]["domain"]["x"][1])
+    frames = {f["name"]: f for f in fig["frames"]}
+    named = [f["name"] for f in fig["frames"] if "hold" not in f["name"]]
+    assert len(named) == len(figures.frame_steps(run.steps))
+    for name in named:
+        merged = compute_frame(frames, name)
+        assert all(i in merged for i in models.values()), "every frame moves every racer's model"
+        for r, i in models.items():
+            d = {**data[i], **merged[i]}
+            x, y = arr(d["x"]), arr(d["y"])
+            w = finite_position(res[r], int(name))
+            if surface == "linear_regression":   # the line y = w x + b across the panel
+                np.testing.assert_allclose(x, [x0, x1])
+                np.testing.assert_allclose(y, w[0] * x + w[1], rtol=1e-6, atol=1e-6)
+            elif surface == "logistic_regression":   # the segment of w·x = 0 inside the box
+                assert len(x) == 2 and np.hypot(*(np.array([x[1] - x[0], y[1] - y[0]]))) > 0
+                np.testing.assert_allclose(w[0] * x + w[1] * y, 0, atol=1e-5 * np.hypot(*w))
+                on_edge = np.isclose(x, x0) | np.isclose(x, x1) | np.isclose(y, y0) | np.isclose(y, y1)
+                assert on_edge.all() and (x0 - 1e-6 <= x).all() and (x <= x1 + 1e-6).all()
+            elif int(name) % 4 == 0 or name == named[-1]:   # the network: its boundary p = 1/2
+                near_boundary(s, w, x, y, (x0, x1), (y0, y1), f"frame {name}, racer {r}")
+    # the figure opens on the last frame: the traces hold what it holds
+    last = compute_frame(frames, named[-1])
+    for i in models.values():
+        assert {k: data[i][k] for k in last[i]} == last[i]
+    all_numbers_finite(fig)
+
+
+def class_changes(s, w, xrange, yrange, n: int = 150) -> np.ndarray:
+    """Points where the model at ``w`` changes class between neighbours of an n x n grid."""
+    gx, gy = np.linspace(*xrange, n), np.linspace(*yrange, n)
+    cls = s.predict(np.asarray(w, dtype=float), np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)).reshape(n, n) > 0.5
+    mid_x, mid_y = (gx[1:] + gx[:-1]) / 2, (gy[1:] + gy[:-1]) / 2
+    return np.concatenate([np.stack(np.meshgrid(mid_x, gy), -1)[cls[:, 1:] != cls[:, :-1]],
+                           np.stack(np.meshgrid(gx, mid_y), -1)[cls[1:] != cls[:-1]]])
+
+
+def near_boundary(s, w, x, y, xrange, yrange, what: str) -> None:
+    """Every drawn vertex lies within one cell of the tracing grid of where the
+    model at ``w`` changes class (marching squares puts each vertex on a cell
+    edge whose ends differ in class)."""
+    from figures.data_panel import BOUNDARY_GRID
+    pts = np.stack([x, y], axis=1)
+    pts = pts[np.all(np.isfinite(pts), axis=1)]   # arr() reads the None between pieces as NaN
+    assert len(pts) >= 2, what
+    change = class_changes(s, w, xrange, yrange)
+    cell = np.hypot(np.diff(xrange)[0], np.diff(yrange)[0]) * (1 / (BOUNDARY_GRID - 1) + 1 / 149)
+    dist = np.sqrt(((pts[:, None] - change[None]) ** 2).sum(-1)).min(axis=1)
+    assert dist.max() <= cell, f"{what}: a vertex {dist.max():.3f} from the boundary (one cell: {cell:.3f})"
+
+
+def test_the_network_boundary_is_complete():
+    """The traced boundary (a coarse grid, simplified) runs wherever a fine grid
+    finds the model changing class, to within a few pixels of the panel."""
+    from figures.data_panel import DataPanel
+    s = landscapes.get("nn_slice")
+    panel = DataPanel.of(s)
+    (x0, x1), (y0, y1) = panel.xrange, panel.yrange
+    diag = np.hypot(x1 - x0, y1 - y0)
+    gx, gy = np.linspace(x0, x1, 300), np.linspace(y0, y1, 300)
+    pts = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
+    for w in ([0.0, 0.0], [-0.7, 0.6], [0.4, -0.3]):
+        d = panel.models(np.array([w]))[0]
+        x = np.array([np.nan if v is None else v for v in d["x"]])
+        y = np.array([np.nan if v is None else v for v in d["y"]])
+        cls = (s.predict(np.array([w]), pts).reshape(300, 300) > 0.5)
+        change = (cls[:, 1:] != cls[:, :-1])
+        fine = np.stack(np.meshgrid(gx[:-1], gy), -1)[change]
+        # distance from each fine crossing to the polyline's segments (pieces split at None)
+        a, b = np.stack([x[:-1], y[:-1]], 1), np.stack([x[1:], y[1:]], 1)
+        seg = np.all(np.isfinite(a), 1) & np.all(np.isfinite(b), 1)
+        a, b = a[seg], b[seg]
+        ab = b - a
+        t = np.clip(((fine[:, None] - a[None]) * ab[None]).sum(-1) / (ab ** 2).sum(-1)[None], 0, 1)
+        dist = np.hypot(*(fine[:, None] - a[None] - t[..., None] * ab[None]).transpose(2, 0, 1)).min(axis=1)
+        assert dist.max() < 0.015 * diag, (w, dist.max() / diag)
+
+
+def test_data_panel_in_a_still_shows_the_last_step():
+    run, res = data_race("linear_regression", 60)
+    fig = exports.static_figure(run, res).to_dict()
+    _, models = panel_of(fig)
+    assert not fig.get("frames") and "at the last step (60)" in fig["layout"]["legend2"]["title"]["text"]
+    for r, i in models.items():
+        w = finite_position(res[r], 60)
+        np.testing.assert_allclose(arr(fig["data"][i]["y"]), w[0] * arr(fig["data"][i]["x"]) + w[1], rtol=1e-6)
+
+
+def test_no_data_panel_on_an_analytic_surface():
+    run, res = race(30)
+    fig = exports.trajectory_figure_for(run, res).to_dict()
+    assert panel_of(fig) == ([], {}) and "xaxis3" not in fig["layout"] and "legend2" not in fig["layout"]
+
+
+@pytest.mark.parametrize("surface", list(DATA_RACES))
+def test_the_largest_race_on_a_data_surface_stays_within_its_size(surface):
+    """Six racers x 10,000 steps, both views (the largest race allowed), every
+    racer wandering over the whole domain (every frame's model differs): the
+    figure's JSON stays within 1.5 MB. Trajectories made up here: the size
+    depends on the number of points drawn, not on how they were computed."""
+    from figures import prepared
+    s = landscapes.get(surface)
+    steps = 10_000
+    run = RunConfig(surface, (), tuple(Racer(OptimizerChoice.build("gd", 0.1), batch_size=1) for _ in range(6)),
+                    steps, None, 0)
+    rng = np.random.default_rng(7)
+    (a, b), (c, d) = s.domain
+    res = [{"label": f"racer {i}", "status": "max_steps", "stopped_at": -1,
+            "positions": np.stack([rng.uniform(a, b, steps + 1), rng.uniform(c, d, steps + 1)], 1),
+            "losses": rng.uniform(0.1, 5.0, steps + 1)} for i in range(6)]
+    fig = prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))
+    size = prepared.nbytes(fig)
+    assert size <= 1_500_000, f"{surface}: {size / 1e6:.3f} MB"
+    _, models = panel_of(fig.spec)
+    assert len(models) == 6
+    all_numbers_finite(fig.spec)
