@@ -20,13 +20,14 @@ from config import RunConfig
 from figures import prepared
 
 # --- cached computation and figures (shared by every session; see README "Serving a large class")
-# Each racer is cached alone, so changing one racer recomputes only that one; the
-# figures are cached as finished, JSON-ready dicts (figures.prepared), so a rerun
-# that changes nothing rebuilds and re-encodes nothing. Bounds, entries x the largest
-# entry (measured by `python bench/bench_serve.py --sizes`; the largest run allowed is
-# 6 racers x 10,000 steps): racer results 128 x 1.2 MB (0.06 MB at 500 steps) <= 154 MB;
-# main figures 40 x 3.1 MB held (1.0 MB for the default view) <= 124 MB; loss figures
-# 40 x 1.2 MB <= 49 MB. At most 327 MB in all; about 50 MB with default-sized runs.
+# Each racer is cached alone, so changing one racer recomputes only that one; so is
+# its part of the race figure; the figures are cached as finished, JSON-ready dicts
+# (figures.prepared), so a rerun that changes nothing rebuilds and re-encodes nothing.
+# Bounds, entries x the largest entry (measured by `python bench/bench_serve.py --sizes`;
+# the largest run allowed is 6 racers x 10,000 steps): racer results 128 x 1.2 MB
+# (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.45 MB <= 58 MB; main
+# figures 40 x 3.1 MB held (1.8 MB for the default view) <= 124 MB; loss figures
+# 40 x 1.8 MB <= 72 MB. At most ~410 MB in all; about 60 MB with default-sized runs.
 RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
 KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 

@@ -222,6 +222,8 @@ def sizes() -> None:
 
     import appstate
     import exports
+    import figures
+    import results
     from config import OptimizerChoice, Racer, RunConfig
     from figures import prepared
 
@@ -239,14 +241,22 @@ def sizes() -> None:
         return size, obj
 
     for name, run in (("default view", default), ("6 racers x 10,000 steps", biggest)):
-        res = exports.run_results(run)
+        res = results.run_results(run)
         per_racer = max(len(pickle.dumps(r)) for r in res)
         prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
         prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
         fig_mem, fig = held(lambda run=run, res=res: prepared.prepare(
             exports.trajectory_figure_for(run, res, raw=True)))
         loss_mem, loss = held(lambda run=run, res=res: prepared.prepare(exports.loss_figure_for(run, res)))
-        print(f"{name}: racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
+        parts = []
+
+        def keep(g, p, setup, parts=parts):
+            parts.append((g, p, setup))
+            return figures.racer_part(g, p, setup)
+        exports.trajectory_figure_for(run, res, raw=True, part=keep)
+        part_mem = max(held(lambda a=a: figures.racer_part(*a))[0] for a in parts)
+        print(f"{name}: racer figure part {part_mem / 1e6:.2f} MB held (the largest); "
+              f"racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
               f"main figure {prepared.nbytes(fig) / 1e6:.2f} MB JSON, {fig_mem / 1e6:.2f} MB held; "
               f"loss figure {prepared.nbytes(loss) / 1e6:.2f} MB JSON, {loss_mem / 1e6:.2f} MB held")
 
