@@ -399,6 +399,7 @@ def controls() -> tuple[AppState, list[str]]:
         if SS.get("lesson") not in (None, *lessons.LESSONS):
             SS["lesson"] = None
         st.selectbox("Lesson (one click)", [None, *lessons.LESSONS], key="lesson", on_change=on_lesson,
+                     placeholder="choose a classic demonstration…",   # shown while none is chosen
                      format_func=lambda k: "choose a classic demonstration…" if k is None
                      else lessons.LESSONS[k].title)
         st.selectbox("Surface", landscapes.names(), key="surface", on_change=on_surface,

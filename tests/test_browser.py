@@ -818,6 +818,10 @@ def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
                 return [r.left, r.right]; })""")
             assert outer[0] - 1 <= inner[0] and inner[1] <= outer[1] + 1, f"{name}: formula {inner} in {outer}"
             page.locator(".st-key-surface_formula").screenshot(path=str(ARTIFACTS / f"formula-{name}.png"))
+        # a link without a lesson: the sidebar's lesson menu says what it offers, not
+        # Streamlit's generic "Choose an option"
+        shown = page.locator(".st-key-lesson input").first.evaluate("i => i.value || i.placeholder")
+        assert shown == "choose a classic demonstration…", shown
     finally:
         ctx.close()
 
