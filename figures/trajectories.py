@@ -3,6 +3,10 @@
 Figures are built from arrays (no Streamlit here): ``SurfaceGrids`` holds what
 is drawn of the surface, ``PathView`` what is drawn of a racer.
 
+The race figure is assembled from one ``RacerPart`` per racer (its paths, marks,
+trail chunks, markers and its data in every frame, built from that racer alone), so
+a redraw after one racer changed can reuse the others' parts (the app caches them).
+
 The race: each racer's full path is drawn once, faint; during Play a solid
 trail grows behind its marker. The trail is split into a few chunk traces per
 racer and every frame carries only the chunk that grows (its points since the
@@ -334,8 +338,7 @@ class _Trail:
         if (j > 0 and f <= begin) or len(self.p.xy) == 0:
             return dict(x=[], y=[])
         upto = min(f, (j + 1) * CHUNK_FRAMES, len(steps) - 1)
-        last = len(self.x) - 1
-        lo, hi = min(steps[begin], last), min(steps[upto], last)
+        lo, hi = self.p.point(steps[begin]), self.p.point(steps[upto])
         if self.every:
             return dict(x=_b64(self.x[lo:hi + 1]), y=_b64(self.y[lo:hi + 1]))
         keep = self.keep
@@ -580,14 +583,12 @@ def trajectory_figure(
     # parts may be shared (cached): their traces are copied before anything is added to them
     data: list[dict] = []
     if show2d:
-        still = [_click_targets(grids)] if click_grid else []
-        still += _points(grids, _starts(start, paths), presentation)
-        for t in still:
+        click = [_click_targets(grids)] if click_grid else []
+        points = _points(grids, _starts(start, paths), presentation)
+        for t in click + points:
             t.update(xaxis="x", yaxis="y")
-        data += still[:1] if click_grid else []
-        data += [dict(t) for q in parts for t in q.map_path]
-        data += still[1:] if click_grid else still
-        data += [dict(t) for q in parts for t in q.map_end]
+        data += click + [dict(t) for q in parts for t in q.map_path]
+        data += points + [dict(t) for q in parts for t in q.map_end]
     if show3d:
         data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path]
         data += _scene_minima(grids) + [dict(t) for q in parts for t in q.scene_end]
