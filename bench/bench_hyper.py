@@ -15,7 +15,6 @@ grid's size; its end points are checked against the vectorized run's.
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -27,6 +26,9 @@ import numpy as np  # noqa: E402
 import experiments  # noqa: E402
 import landscapes  # noqa: E402
 from config import OptimizerChoice  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import py_adam, rosen_grad  # noqa: E402  (one plain-Python Adam baseline)
 
 SAMPLE = 40  # trajectories timed in the Python loop
 
@@ -59,28 +61,8 @@ def py_heavy_ball(grad, x, y, lr, mu, steps):
     return x, y
 
 
-def py_adam(grad, x, y, lr, steps, b1=0.9, b2=0.999, eps=1e-8):
-    mx = my = vx = vy = 0.0
-    for t in range(1, steps + 1):
-        gx, gy = grad(x, y)
-        mx = b1 * mx + (1 - b1) * gx
-        my = b1 * my + (1 - b1) * gy
-        vx = b2 * vx + (1 - b2) * gx * gx
-        vy = b2 * vy + (1 - b2) * gy * gy
-        bc1 = 1 - b1 ** t
-        bc2 = math.sqrt(1 - b2 ** t)
-        x -= lr / bc1 * mx / (math.sqrt(vx) / bc2 + eps)
-        y -= lr / bc1 * my / (math.sqrt(vy) / bc2 + eps)
-    return x, y
-
-
 def ravine_grad(x, y, a=0.1, b=2.0):
     return 2 * a * x, 2 * b * y
-
-
-def rosen_grad(x, y):
-    r = y - x * x
-    return -2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r
 
 
 def himmel_grad(x, y):
