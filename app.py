@@ -31,6 +31,7 @@ import results
 import theory
 from appstate import AppState, HyperView, ViewOptions
 from figures import hyper as hyper_figures
+from figures import prepared
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
 from cached import (HEATMAP_SIZE, SWEEP_COUNT, compute, compute_basins, compute_heatmap, compute_sweeps,
@@ -41,6 +42,9 @@ pio.json.config.default_engine = "auto"  # orjson when installed: 5 ms less per 
 st.set_page_config(page_title="Loss landscapes: optimizers racing", page_icon="⛰️", layout="wide")
 
 SS = st.session_state
+# The race chart carries its own light or dark look (figures.chart_theme): Streamlit's
+# chart theme would redraw it in full once more right after its first draw.
+THEME = st.context.theme.type or "light"
 
 
 # --- state <-> widgets --------------------------------------------------------
@@ -222,10 +226,10 @@ def picked(event, fig) -> tuple[str, tuple] | None:
         index = int(p.get("point_index", p.get("point_number")))
     except (KeyError, IndexError, TypeError, ValueError):
         trace, index = {}, None
-    meta = trace.get("meta")
-    if isinstance(meta, dict) and meta.get("role") == "panel":
+    meta = prepared.trace_meta(trace)
+    if meta.get("role") == "panel":
         return None
-    if isinstance(meta, dict) and meta.get("role", "path") == "path" and "racer" in meta and index is not None:
+    if meta.get("role", "path") == "path" and "racer" in meta and index is not None:
         steps = trace.get("customdata")   # the step of each drawn point (paths may be thinned)
         if isinstance(steps, dict) and "bdata" in steps:
             steps = np.frombuffer(base64.b64decode(steps["bdata"]), dtype=np.dtype(steps["dtype"]))
@@ -804,12 +808,12 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
-    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)
+    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths, THEME)
     side = lesson is not None and lesson.table
     map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
         event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config=CHART_CONFIG)
+                                width="stretch", config=CHART_CONFIG, theme=None)
     if side:
         with side_col:
             lesson_table(run, race)
@@ -823,14 +827,14 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, THEME)
         event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config=CHART_CONFIG)
+                                width="stretch", config=CHART_CONFIG, theme=None)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
         st.plotly_chart(main_figure(companion, "2d", view.speed, view.present,
-                                                  not view.full_paths), key="chart2",
-                        width="stretch", config=CHART_CONFIG)
+                                    not view.full_paths, THEME), key="chart2",
+                        width="stretch", config=CHART_CONFIG, theme=None)
 pick = picked(event, fig)
 if pick is not None and pick != SS.get("_last_pick"):
     SS["_last_pick"] = pick

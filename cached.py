@@ -57,10 +57,13 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
-    return prepared.prepare(exports.trajectory_figure_for(
+def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
+                theme: str | None = None) -> prepared.Prepared:
+    """The race figure, for ``st.plotly_chart(theme=None)`` in the look of
+    ``theme`` (see ``figures.prepared.prepare_stable``)."""
+    return prepared.prepare_stable(exports.trajectory_figure_for(
         run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part))
+        part=racer_part), theme)
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)

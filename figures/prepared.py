@@ -23,6 +23,7 @@ from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
+import orjson
 import plotly.graph_objects as go
 import plotly.io as pio
 from _plotly_utils.basevalidators import ImageUriValidator
@@ -112,6 +113,11 @@ def prepare(fig: dict | go.Figure) -> Prepared:
         return fig
     if isinstance(fig, go.Figure):
         return Prepared(fig.to_dict())
+    return Prepared(_finished(fig))
+
+
+def _finished(fig: dict) -> dict:
+    """``prepare``'s work on a plain figure dict: the finished dict itself."""
     spec = {"data": list(fig.get("data", [])), "layout": dict(fig.get("layout", {}))}
     if "frames" in fig:
         spec["frames"] = fig["frames"]
@@ -126,7 +132,108 @@ def prepare(fig: dict | go.Figure) -> Prepared:
     # the template is plotly's own JSON, and frames are JSON-ready as built (see
     # ``RaceFigure``): neither is walked
     _encode_arrays([v for k, v in layout.items() if k != "template"])
+    return spec
+
+
+PLAIN_LIMIT = 60_000   # numbers in the traces' arrays below which they are sent as JSON numbers
+
+
+def _array(v):
+    """A trace's array as a NumPy array (None if ``v`` is not one)."""
+    if isinstance(v, np.ndarray):
+        return v
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
+    return None
+
+
+def _numbers(a: np.ndarray) -> list:
+    """JSON numbers of an array: floats to 7 significant digits (shorter text
+    than a float32's 17), NaN as null (a gap)."""
+    if a.dtype.kind != "f":
+        return a.tolist()
+    a = a.astype(np.float64)
+    finite = np.isfinite(a)
+    top = float(np.abs(a[finite]).max()) if finite.any() else 1.0
+    digits = 6 - int(np.floor(np.log10(top))) if top > 0 else 6
+    out = np.round(a, max(digits, 0)).tolist()
+    if not finite.all():
+        out = np.where(finite, np.asarray(out, dtype=object), None).tolist()
+    return out
+
+
+def _plain(obj):
+    """``obj`` with its arrays as JSON lists (a copy; ``obj`` is untouched)."""
+    a = _array(obj)
+    if a is not None:
+        return _numbers(a)
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list) and obj and isinstance(obj[0], (dict, list, np.ndarray)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _size(obj) -> int:
+    a = _array(obj)
+    if a is not None:
+        return a.size
+    if isinstance(obj, dict):
+        return sum(_size(v) for v in obj.values())
+    if isinstance(obj, list):
+        return sum(_size(v) for v in obj if isinstance(v, (dict, list, np.ndarray)))
+    return 0
+
+
+def prepare_stable(fig: dict, theme: str | None) -> Prepared:
+    """The finished dict of a figure for ``st.plotly_chart(theme=None)``, built so
+    that Streamlit's second look at it right after the first draw (it parses a
+    copy of the figure and hands it to ``Plotly.react``) finds nothing changed
+    and redraws nothing:
+
+    * the look of ``theme`` in the layout and no ``layout.template``
+      (see ``chart_theme``);
+    * ``layout.datarevision``, a digest of the traces: Plotly then takes arrays
+      as unchanged unless it changes, instead of comparing them by identity;
+    * the traces' arrays as JSON numbers, not base64 (Plotly decodes base64 into
+      a new typed array each time, which counts as a change), unless there are
+      more than ``PLAIN_LIMIT`` numbers (the largest races, which stay within
+      their payload budget in base64 and are redrawn);
+    * each trace's ``meta`` as a JSON string (a dict is compared by identity);
+      read it with ``trace_meta``;
+    * the click and drag modes Streamlit sets for a chart with point selection.
+
+    Frames are not compared by ``Plotly.react`` and stay as built."""
+    from . import chart_theme
+
+    data = [_plain(t) for t in fig.get("data", [])]
+    base = _finished({k: v for k, v in fig.items() if k != "data"})
+    if sum(_size(t) for t in fig.get("data", [])) > PLAIN_LIMIT:
+        data = _finished({"data": fig["data"]})["data"]
+    data = [dict(t, meta=json.dumps(t["meta"], separators=(",", ":"))) if isinstance(t.get("meta"), dict) else t
+            for t in data]
+    layout = chart_theme.apply({k: v for k, v in base["layout"].items() if k != "template"}, theme)
+    layout.setdefault("clickmode", "event+select")
+    layout.setdefault("dragmode", "pan")
+    layout["datarevision"] = hashlib.md5(orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS),
+                                         usedforsecurity=False).hexdigest()
+    spec = {"data": data, "layout": layout}
+    if "frames" in base:
+        spec["frames"] = base["frames"]
     return Prepared(spec)
+
+
+def trace_meta(trace: dict) -> dict:
+    """A trace's ``meta`` as a dict, whether the figure carries it as a dict or
+    (``prepare_stable``) as a JSON string."""
+    meta = trace.get("meta")
+    if isinstance(meta, str):
+        try:
+            meta = json.loads(meta)
+        except ValueError:
+            return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def nbytes(fig: Prepared) -> int:

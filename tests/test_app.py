@@ -17,6 +17,7 @@ import exports
 import landscapes
 import optimizers
 import results
+from figures.prepared import prepare_stable, trace_meta
 from optimizers import schedules
 
 APP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
@@ -31,7 +32,10 @@ def new_app(query: dict | None = None) -> AppTest:
 
 
 def decode(value):
-    """plotly >= 6 sends NumPy arrays as {"dtype", "bdata", "shape"}."""
+    """plotly >= 6 sends NumPy arrays as {"dtype", "bdata", "shape"}; the race figure
+    sends them as JSON numbers (figures.prepared.prepare_stable)."""
+    if isinstance(value, list):
+        return np.asarray(value)
     if isinstance(value, dict) and "bdata" in value:
         arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
         return arr.reshape([int(s) for s in str(value.get("shape", len(arr))).split(",")]) \
@@ -78,9 +82,9 @@ def assert_healthy(at: AppTest, min_paths: int = 1) -> dict:
 
 def paths(fig: dict) -> list[dict]:
     """The 2-D path traces, in racer order (each carries its racer index in ``meta``)."""
-    found = [t for t in fig["data"] if isinstance(t.get("meta"), dict) and "racer" in t["meta"]
-             and t["meta"].get("role") == "path" and t.get("type", "scatter") == "scatter"]
-    return sorted(found, key=lambda t: t["meta"]["racer"])
+    found = [t for t in fig["data"] if "racer" in trace_meta(t)
+             and trace_meta(t).get("role") == "path" and t.get("type", "scatter") == "scatter"]
+    return sorted(found, key=lambda t: trace_meta(t)["racer"])
 
 
 def trace(fig: dict, name: str, kind: str = "scatter") -> dict:
@@ -99,10 +103,11 @@ def test_first_screen_shows_three_optimizers_racing():
     # (after the first frame) one growing trail chunk per optimizer, never whole paths
     traces = fig["data"]
     for fr in fig["frames"][1:]:
-        kinds = [traces[i]["meta"]["role"] for i in fr["traces"]]
+        kinds = [trace_meta(traces[i])["role"] for i in fr["traces"]]
         assert kinds.count("marker") in (0, 6) and kinds.count("trail") in (0, 3), kinds
         assert set(kinds) <= {"marker", "trail"}
-        assert all(len(t["x"]) == 1 for i, t in zip(fr["traces"], fr["data"]) if traces[i]["meta"]["role"] == "marker")
+        assert all(len(t["x"]) == 1 for i, t in zip(fr["traces"], fr["data"])
+                   if trace_meta(traces[i])["role"] == "marker")
     trail_points = sum(len(decode(t["x"])) for fr in fig["frames"] for t in fr["data"] if isinstance(t["x"], dict))
     naive = 3 * sum(int(fr["name"]) + 1 for fr in fig["frames"] if "hold" not in fr["name"])
     assert trail_points < naive / 5, f"{trail_points} trail points in the frames (whole growing paths: {naive})"
@@ -398,16 +403,20 @@ def test_racers_computed_alone_equal_the_whole_race():
 
 def test_the_served_figure_is_plotlys_own_json():
     """figures.prepared skips plotly's validation and deep copy; what it sends
-    must be exactly what go.Figure(...).to_dict() would have sent."""
+    must be exactly what go.Figure(...).to_dict() would have sent, carried
+    through ``prepare_stable`` (the look in the layout, arrays as numbers)."""
     at = new_app()
     run = appstate.default_state().run
-    expected = json.loads(plotly.io.to_json(
-        exports.trajectory_figure_for(run, results.run_results(run)), validate=False))
+    expected = json.loads(plotly.io.to_json(prepare_stable(json.loads(plotly.io.to_json(
+        exports.trajectory_figure_for(run, results.run_results(run)), validate=False)), "light"), validate=False))
     got = main_chart(at)
     for t_got, t_exp in zip(got["data"], expected["data"]):
         if t_got.get("type") == "surface":  # a named colorscale, which go.Figure spells out
             assert t_got["colorscale"] == "Viridis"
             t_got["colorscale"] = t_exp["colorscale"]
+    # a digest of the traces as each path built them (ints or floats alike); the
+    # traces themselves must be equal
+    assert len(got["layout"].pop("datarevision")) == len(expected["layout"].pop("datarevision")) == 32
     assert got == expected
 
 

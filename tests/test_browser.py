@@ -276,10 +276,15 @@ def figure_is_dark(page: Page) -> bool | None:
 
 
 def switch_to_dark(page: Page) -> None:
-    """Switch a light page to the dark scheme and wait for the figure to follow."""
+    """Switch a light page to the dark scheme and wait for the figure to follow.
+    The racing figure carries its own look (figures.chart_theme), which it takes
+    from the theme at each script run: a switch reaches it with the next rerun
+    (Streamlit's "r" key here)."""
     assert page.scheme == "light"
     page.emulate_media(color_scheme="dark")
     page.scheme = "dark"
+    page.mouse.click(5, 5)
+    page.keyboard.press("r")
     page.wait_for_function(JS_DARK_FIGURE, timeout=RERUN)
 
 
@@ -764,7 +769,8 @@ def test_two_racers_on_the_same_route_both_stay_visible(page):
     page.mouse.move(5, 5)
     first, second = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in figures.PALETTE[:2])
     path = page.evaluate(
-        "() => { const t = document.querySelector('%s')._fullData.find(t => t.meta && t.meta.role === 'path');"
+        "() => { const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});"
+        " const t = document.querySelector('%s')._fullData.find(t => M(t).role === 'path');"
         " return {x: Array.from(t.x), y: Array.from(t.y)}; }" % CHART)
     # a stretch in the middle of the route, away from the start and the markers
     for k in (3, 5, 8):
@@ -777,7 +783,8 @@ def test_two_racers_on_the_same_route_both_stay_visible(page):
 
 JS_TRAILS = """() => {
   const d = document.querySelector('%s');
-  const n = role => d._fullData.filter(t => t.meta && t.meta.role === role)
+  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  const n = role => d._fullData.filter(t => M(t).role === role)
                      .reduce((s, t) => s + (t.x ? t.x.length : 0), 0);
   return {trail: n('trail'), path: n('path')};
 }""" % CHART
@@ -833,10 +840,11 @@ def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
 JS_PANEL = """(sel) => {
   const d = document.querySelector(sel);
   if (!d || !d._fullData) return null;
-  const of = role => d._fullData.filter(t => t.type === 'scatter' && t.meta && t.meta.role === role
-                                            && t.meta.racer !== undefined);
-  return {lines: of('panel').map(t => ({racer: t.meta.racer, x: Array.from(t.x), y: Array.from(t.y)})),
-          markers: of('marker').map(t => ({racer: t.meta.racer, x: t.x[0], y: t.y[0]})),
+  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  const of = role => d._fullData.filter(t => t.type === 'scatter' && M(t).role === role
+                                            && M(t).racer !== undefined);
+  return {lines: of('panel').map(t => ({racer: M(t).racer, x: Array.from(t.x), y: Array.from(t.y)})),
+          markers: of('marker').map(t => ({racer: M(t).racer, x: t.x[0], y: t.y[0]})),
           d: Array.from(d.querySelectorAll('.subplot.x3y3 .scatterlayer .trace .js-line'))
                 .map(p => p.getAttribute('d')).join(' | ')};
 }"""
@@ -899,7 +907,8 @@ def test_data_panel_moves_with_play_and_the_slider(page):
     page.mouse.click(rail["x"] + 3, rail["y"] + rail["height"] / 2)
     page.wait_for_function(
         """(sel) => { const d = document.querySelector(sel);
-                      const t = d._fullData.find(t => t.meta && t.meta.role === 'panel' && t.meta.racer === 2);
+                      const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+                      const t = d._fullData.find(t => M(t).role === 'panel' && M(t).racer === 2);
                       return t && Math.abs(t.y[0] - (-1.5 * t.x[0] + 2)) < 1e-4; }""", arg=CHART, timeout=RERUN)
     start = panel_state(page)
     lines_follow_markers(start)
@@ -943,3 +952,35 @@ def test_exported_html_plays_the_data_panel(browser, tmp_path):
         assert [e for e in errors if e != "undefined"] == []
     finally:
         ctx.close()
+
+
+JS_DRAWS = """
+window.__draws = [];
+new MutationObserver(() => {
+  const d = document.querySelector('%s');
+  if (d && d.on && !d.__drawsHooked) {
+    d.__drawsHooked = true;
+    d.on('plotly_afterplot', () => window.__draws.push(
+        {calc: d.calcdata, visible: getComputedStyle(d).visibility === 'visible'}));
+  }
+}).observe(document, {childList: true, subtree: true});
+""" % CHART
+
+
+def test_the_race_figure_is_computed_once_on_load(page):
+    """Streamlit hands a freshly parsed copy of every chart to Plotly right after
+    its first draw (to apply its theme and the measured width). The race figure
+    is built so that Plotly finds nothing changed in that copy
+    (figures.prepared.prepare_stable): the second draw keeps the first one's
+    computed traces (``calcdata``) instead of recomputing and redrawing them.
+    Without that, every page load paid a second full draw, 3-D scene included."""
+    page.add_init_script(JS_DRAWS)
+    open_app(page, "")
+    page.wait_for_timeout(1500)
+    draws = page.evaluate("() => ({n: window.__draws.length,"
+                          " same: window.__draws.every(x => x.calc === window.__draws[0].calc),"
+                          " visible: window.__draws.length && window.__draws[window.__draws.length - 1].visible})")
+    assert draws["n"] >= 2, draws     # Streamlit's second look happened
+    assert draws["same"], draws       # and recomputed nothing
+    assert draws["visible"], draws
+    assert page.page_errors == []

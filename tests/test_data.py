@@ -478,9 +478,11 @@ def _app(query):
 
 def _panel(fig: dict) -> tuple[list[dict], dict[int, int]]:
     """The race figure's data panel: its still traces, and each racer's model trace's index."""
-    still = [t for t in fig["data"] if (t.get("meta") or {}).get("role") == "panel" and "racer" not in t["meta"]]
-    models = {t["meta"]["racer"]: i for i, t in enumerate(fig["data"])
-              if (t.get("meta") or {}).get("role") == "panel" and "racer" in t["meta"]}
+    from figures.prepared import trace_meta
+
+    still = [t for t in fig["data"] if trace_meta(t).get("role") == "panel" and "racer" not in trace_meta(t)]
+    models = {trace_meta(t)["racer"]: i for i, t in enumerate(fig["data"])
+              if trace_meta(t).get("role") == "panel" and "racer" in trace_meta(t)}
     return still, models
 
 
@@ -498,7 +500,7 @@ def test_app_data_surface_shows_batch_control_and_data_panel():
     fig = charts[0]
     still, models = _panel(fig)
     assert [t["name"] for t in still] == ["data", "least squares"]
-    assert len(still[0]["x"]["bdata"]) > 0 and any("N = 256" in c.value for c in at.caption)
+    assert len(still[0]["x"]) > 0 and any("N = 256" in c.value for c in at.caption)
     assert [fig["data"][models[i]]["name"] for i in range(3)] == [
         "gd full batch: model", "gd batch=16 drop last: model", "gd batch=1: model"]
     assert "Fitted lines y = w x + b<br>at the animated step" == fig["layout"]["legend2"]["title"]["text"]
@@ -584,7 +586,6 @@ def test_batch_lesson_claims():
 
 
 def test_app_click_on_a_path_point_opens_the_inspector_and_a_click_on_the_panel_is_ignored():
-    import base64
     import json
 
     at = _app({**LINK, "steps": "40"})
@@ -601,8 +602,7 @@ def test_app_click_on_a_path_point_opens_the_inspector_and_a_click_on_the_panel_
     # a click on the data panel (a data point, a racer's line) is neither a start nor a step
     still, models = _panel(fig)
     data = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "data")
-    xs = np.frombuffer(base64.b64decode(fig["data"][data]["x"]["bdata"]), dtype=fig["data"][data]["x"]["dtype"])
-    ys = np.frombuffer(base64.b64decode(fig["data"][data]["y"]["bdata"]), dtype=fig["data"][data]["y"]["dtype"])
+    xs, ys = np.asarray(fig["data"][data]["x"]), np.asarray(fig["data"][data]["y"])   # JSON numbers (prepare_stable)
     click(data, 3, float(xs[3]), float(ys[3]))
     line = fig["data"][models[1]]
     click(models[1], 1, line["x"][1], line["y"][1])
@@ -612,8 +612,7 @@ def test_app_click_on_a_path_point_opens_the_inspector_and_a_click_on_the_panel_
     curve = next(i for i, t in enumerate(fig["data"]) if t.get("name") == "gd batch=16 drop last"
                  and t.get("type", "scatter") == "scatter")
     path = fig["data"][curve]
-    xs = np.frombuffer(base64.b64decode(path["x"]["bdata"]), dtype=path["x"]["dtype"])
-    ys = np.frombuffer(base64.b64decode(path["y"]["bdata"]), dtype=path["y"]["dtype"])
+    xs, ys = np.asarray(path["x"]), np.asarray(path["y"])
     click(curve, 7, float(xs[7]), float(ys[7]))
     assert at.session_state["inspect_racer"] == 1 and at.session_state["inspect_step"] == 7
     assert at.session_state["inspect_open"]

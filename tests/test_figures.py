@@ -449,3 +449,38 @@ def test_the_largest_race_on_a_data_surface_stays_within_its_size(surface):
     _, models = panel_of(fig.spec)
     assert len(models) == 6
     all_numbers_finite(fig.spec)
+
+
+def test_prepare_stable_gives_plotly_nothing_to_redraw_in_a_copy():
+    """The race figure as served (figures.prepared.prepare_stable): no template, the
+    look in the layout, a data digest as datarevision, arrays as JSON numbers,
+    meta as JSON strings; a changed trace changes the digest."""
+    import json
+
+    from figures import chart_theme
+    from figures.prepared import PLAIN_LIMIT, prepare_stable, trace_meta
+
+    def raw(x_last: float) -> dict:
+        return {"data": [dict(type="scatter", x=np.array([0.0, 0.5, x_last]), y=np.array([1.0, np.nan, 2.0]),
+                              customdata=np.array([0, 1, 2]), meta=dict(role="path", racer=0))],
+                "layout": dict(xaxis=dict(range=[0, 1]), legend=dict(font=dict(size=12)),
+                               updatemenus=[dict(type="buttons", buttons=[])])}
+
+    light, dark = prepare_stable(raw(1.0), "light").spec, prepare_stable(raw(1.0), "dark").spec
+    t = light["data"][0]
+    assert t["x"] == [0.0, 0.5, 1.0] and t["y"] == [1.0, None, 2.0] and t["customdata"] == [0, 1, 2]
+    assert isinstance(t["meta"], str) and trace_meta(t) == {"role": "path", "racer": 0}
+    assert "template" not in light["layout"] and light["layout"]["clickmode"] == "event+select"
+    assert light["layout"]["font"]["color"] == chart_theme.LOOKS["light"]["text"]
+    assert dark["layout"]["paper_bgcolor"] == chart_theme.LOOKS["dark"]["background"]
+    assert dark["layout"]["legend"]["font"] == {"size": 12, "color": chart_theme.LOOKS["dark"]["strong"],
+                                                "family": chart_theme.FONT}
+    assert dark["layout"]["updatemenus"][0]["bgcolor"] == chart_theme.LOOKS["dark"]["background"]
+    assert light["layout"]["datarevision"] == prepare_stable(raw(1.0), "light").spec["layout"]["datarevision"]
+    assert light["layout"]["datarevision"] != prepare_stable(raw(0.9), "light").spec["layout"]["datarevision"]
+    json.dumps(light, allow_nan=False)   # strict JSON: a gap is null
+    # above the limit the arrays stay base64 (the payload budget of the largest races)
+    big = raw(1.0)
+    big["data"][0]["x"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
+    big["data"][0]["y"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
+    assert "bdata" in prepare_stable(big, "light").spec["data"][0]["x"]
