@@ -6,8 +6,12 @@ Serves this tree's ``app.py`` (and, with ``--baseline``, another checkout of the
 app, e.g. the unmodified main branch) with ``streamlit run`` on 127.0.0.1 and
 prints each figure beside the baseline's, measured in the same run:
 
-* page load to the first drawn chart on a warm server (median of 5 loads, one page
-  open at a time);
+* page load to the first chart on a warm server (median of 5 loads, one page open
+  at a time), two ways: when Chromium presented the first frame showing the map's
+  picture (the Element Timing API's ``renderTime`` of the chart's ``<image>``,
+  from the navigation's start: what a person sees), and when Playwright's
+  ``wait_for_selector`` saw the chart's SVG (what this benchmark printed before:
+  it polls, and it waits for the page's main thread, so it reads 0.4-0.6 s later);
 * Play of the default view (2-D + 3-D): median interval between animation
   frames (plotly's ``plotly_animatingframe`` event) over the first ~40 frames;
 * the largest race (6 racers x 10,000 steps, both views): server-side build
@@ -62,6 +66,18 @@ for _ in range(3):
 print(json.dumps({"build_s": best, "json_mb": len(text) / 1e6}))
 """
 
+# Tags the charts' pictures for the Element Timing API as they are inserted, and
+# keeps the entries: renderTime is when the frame that first painted one was shown.
+PAINT_TIMES = """
+window.__paints = [];
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) window.__paints.push(e.renderTime || e.loadTime);
+}).observe({type: 'element', buffered: true});
+new MutationObserver(() => document.querySelectorAll(
+    '[data-testid="stPlotlyChart"] image:not([elementtiming])').forEach(im => im.setAttribute('elementtiming', 'map')))
+  .observe(document, {childList: true, subtree: true});
+"""
+
 FRAME_TIMES = """() => new Promise(resolve => {
   const d = document.querySelector('%s');
   window.__frames = [];
@@ -96,11 +112,14 @@ class Server:
         self.log.close()
 
 
-def load_seconds(page, base: str) -> float:
+def load_seconds(page, base: str) -> tuple[float, float]:
+    """(first frame showing the map, Playwright seeing the chart), in seconds."""
     t0 = time.perf_counter()
     page.goto(base + "/", timeout=120_000)
     page.wait_for_selector(CHART + " .main-svg", timeout=120_000)
-    return time.perf_counter() - t0
+    seen = time.perf_counter() - t0
+    page.wait_for_function("() => window.__paints.length > 0", timeout=60_000)
+    return min(page.evaluate("() => window.__paints")) / 1000, seen
 
 
 def play_interval_ms(page, base: str, frames: int = 40) -> float:
@@ -130,6 +149,7 @@ def measure(app_dir: Path, port: int, browser) -> dict:
     server = Server(app_dir, port)
     try:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        ctx.add_init_script(PAINT_TIMES)
         page = ctx.new_page()
         load_seconds(page, server.base)  # warm: Streamlit's first run imports everything
         page.close()
@@ -143,7 +163,8 @@ def measure(app_dir: Path, port: int, browser) -> dict:
         ctx.close()
     finally:
         server.stop()
-    return {"load_s": statistics.median(loads), "frame_ms": interval, **largest(app_dir)}
+    return {"load_s": statistics.median(p for p, _ in loads), "seen_s": statistics.median(s for _, s in loads),
+            "frame_ms": interval, **largest(app_dir)}
 
 
 def main() -> None:
@@ -158,7 +179,8 @@ def main() -> None:
         base = measure(args.baseline, args.baseline_port, browser) if args.baseline else None
         now = measure(ROOT, args.port, browser)
         browser.close()
-    rows = [("page load to first chart (warm server)", "load_s", "s", 6.0),
+    rows = [("page load to first chart shown (warm server)", "load_s", "s", 6.0),
+            ("  the same, as Playwright sees the chart", "seen_s", "s", 6.0),
             ("Play, 2-D + 3-D: median frame interval", "frame_ms", "ms", 120.0),
             ("largest race: figure JSON", "json_mb", "MB", 1.5),
             ("largest race: server-side figure build", "build_s", "s", 3.0)]
