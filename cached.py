@@ -26,8 +26,8 @@ from figures import prepared
 # Bounds, entries x the largest entry (measured by `python bench/bench_serve.py --sizes`;
 # the largest run allowed is 6 racers x 10,000 steps): racer results 128 x 1.2 MB
 # (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.45 MB <= 58 MB; main
-# figures 40 x 3.1 MB held (1.8 MB for the default view) <= 124 MB; loss figures
-# 40 x 1.8 MB <= 72 MB. At most ~410 MB in all; about 60 MB with default-sized runs.
+# figures 40 x 3.1 MB held (2.8 MB for the default view) <= 124 MB; loss figures
+# 40 x 1.8 MB <= 72 MB. At most ~410 MB in all; about 100 MB with default-sized runs.
 RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
 KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 

@@ -245,8 +245,8 @@ def sizes() -> None:
         per_racer = max(len(pickle.dumps(r)) for r in res)
         prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
         prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
-        fig_mem, fig = held(lambda run=run, res=res: prepared.prepare(
-            exports.trajectory_figure_for(run, res, raw=True)))
+        fig_mem, fig = held(lambda run=run, res=res: prepared.prepare_stable(   # as cached.main_figure
+            exports.trajectory_figure_for(run, res, raw=True), "light"))
         loss_mem, loss = held(lambda run=run, res=res: prepared.prepare(exports.loss_figure_for(run, res)))
         parts = []
 
