@@ -207,10 +207,9 @@ def prepare_stable(fig: dict, theme: str | None) -> Prepared:
     Frames are not compared by ``Plotly.react`` and stay as built."""
     from . import chart_theme
 
-    data = [_plain(t) for t in fig.get("data", [])]
-    base = _finished({k: v for k, v in fig.items() if k != "data"})
-    if sum(_size(t) for t in fig.get("data", [])) > PLAIN_LIMIT:
-        data = _finished({"data": fig["data"]})["data"]
+    plain = sum(_size(t) for t in fig.get("data", [])) <= PLAIN_LIMIT
+    base = _finished({k: v for k, v in fig.items() if k != "data"} if plain else fig)
+    data = [_plain(t) for t in fig.get("data", [])] if plain else base["data"]
     data = [dict(t, meta=json.dumps(t["meta"], separators=(",", ":"))) if isinstance(t.get("meta"), dict) else t
             for t in data]
     layout = chart_theme.apply({k: v for k, v in base["layout"].items() if k != "template"}, theme)
