@@ -14,17 +14,20 @@ prints each figure beside the baseline's, measured in the same run:
   it polls, and it waits for the page's main thread, so it reads 0.4-0.6 s later);
 * Play of the default view (2-D + 3-D): median interval between animation
   frames (plotly's ``plotly_animatingframe`` event) over the first ~40 frames;
+* a new learning rate typed into the first racer's box: median time from Enter to
+  the redrawn map shown (3 changes, each a value no cache has seen);
 * the largest race (6 racers x 10,000 steps, both views): server-side build
   time of the figure and its JSON size as Streamlit sends it.
 
-Budgets (issue 7): load <= 6 s, frame interval <= 120 ms, JSON <= 1.5 MB,
-build <= 3 s. Needs Debian's /usr/bin/chromium and the playwright package.
+Budgets (issue 7): load <= 6 s, frame interval <= 120 ms, learning-rate change
+<= 1.2 s, JSON <= 1.5 MB, build <= 3 s. Needs Debian's /usr/bin/chromium and the playwright package.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -139,6 +142,28 @@ def play_interval_ms(page, base: str, frames: int = 40) -> float:
     return statistics.median(gaps) if gaps else float("nan")
 
 
+def lr_change_seconds(page, base: str, changes: int = 3) -> float:
+    """Median time from typing a new learning rate (Enter) to Chromium showing the
+    redrawn map (a new picture's renderTime). Every value is new to the server's
+    caches, so each change recomputes a racer and rebuilds the figure."""
+    page.goto(base + "/", timeout=120_000)
+    page.wait_for_selector(CHART + " .main-svg", timeout=120_000)
+    page.wait_for_selector(IDLE, state="attached", timeout=120_000)
+    page.wait_for_timeout(1500)
+    box = page.get_by_role("spinbutton", name=re.compile("learning rate")).first
+    times = []
+    for k in range(changes):
+        box.fill(f"0.00{k + 2}{int(time.time() * 1000) % 97:02d}")
+        shown = page.evaluate("() => window.__paints.length")
+        t0 = page.evaluate("() => performance.now()")
+        box.press("Enter")
+        page.wait_for_function(f"() => window.__paints.length > {shown}", timeout=60_000)
+        page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+        times.append((max(page.evaluate("() => window.__paints")) - t0) / 1000)
+        page.wait_for_timeout(1500)
+    return statistics.median(times)
+
+
 def largest(app_dir: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", LARGEST], cwd=app_dir, capture_output=True, text=True,
                          check=True)
@@ -160,11 +185,12 @@ def measure(app_dir: Path, port: int, browser) -> dict:
             page.wait_for_timeout(1000)   # let its 3-D scene finish before the next load
             page.close()
         interval = play_interval_ms(ctx.new_page(), server.base)
+        lr_s = lr_change_seconds(ctx.new_page(), server.base)
         ctx.close()
     finally:
         server.stop()
     return {"load_s": statistics.median(p for p, _ in loads), "seen_s": statistics.median(s for _, s in loads),
-            "frame_ms": interval, **largest(app_dir)}
+            "frame_ms": interval, "lr_s": lr_s, **largest(app_dir)}
 
 
 def main() -> None:
@@ -182,6 +208,7 @@ def main() -> None:
     rows = [("page load to first chart shown (warm server)", "load_s", "s", 6.0),
             ("  the same, as Playwright sees the chart", "seen_s", "s", 6.0),
             ("Play, 2-D + 3-D: median frame interval", "frame_ms", "ms", 120.0),
+            ("new learning rate to the redrawn map shown", "lr_s", "s", 1.2),
             ("largest race: figure JSON", "json_mb", "MB", 1.5),
             ("largest race: server-side figure build", "build_s", "s", 3.0)]
     print(f"{'':44s} {'this tree':>10s} {'baseline':>10s} {'budget':>8s}")
