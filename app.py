@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import base64
 
 import numpy as np
 import plotly.io as pio
@@ -231,8 +230,8 @@ def picked(event, fig) -> tuple[str, tuple] | None:
         return None
     if meta.get("role", "path") == "path" and "racer" in meta and index is not None:
         steps = trace.get("customdata")   # the step of each drawn point (paths may be thinned)
-        if isinstance(steps, dict) and "bdata" in steps:
-            steps = np.frombuffer(base64.b64decode(steps["bdata"]), dtype=np.dtype(steps["dtype"]))
+        if prepared.array_of(steps) is not None:
+            steps = prepared.array_of(steps)
         step = int(steps[index]) if steps is not None and 0 <= index < len(steps) else index
         return "step", (int(meta["racer"]), step)
     return "start", (round(x, 4), round(y, 4))

@@ -30,6 +30,8 @@ from _plotly_utils.basevalidators import ImageUriValidator
 from _plotly_utils.utils import to_typed_array_spec
 from PIL import Image
 
+from . import chart_theme
+
 _URIS: OrderedDict[str, str] = OrderedDict()
 MAX_URIS = 64   # PNG data URIs of contour pictures kept (about 30-60 kB each)
 
@@ -116,8 +118,9 @@ def prepare(fig: dict | go.Figure) -> Prepared:
     return Prepared(_finished(fig))
 
 
-def _finished(fig: dict) -> dict:
-    """``prepare``'s work on a plain figure dict: the finished dict itself."""
+def _finished(fig: dict, template: bool = True) -> dict:
+    """``prepare``'s work on a plain figure dict: the finished dict itself
+    (``template``: with plotly's default template filled in)."""
     spec = {"data": list(fig.get("data", [])), "layout": dict(fig.get("layout", {}))}
     if "frames" in fig:
         spec["frames"] = fig["frames"]
@@ -126,7 +129,7 @@ def _finished(fig: dict) -> dict:
         layout["images"] = [dict(im, source=_image_uri(im["source"]))
                             if isinstance(im.get("source"), Image.Image) else im
                             for im in layout["images"]]
-    if "template" not in layout and pio.templates.default:
+    if template and "template" not in layout and pio.templates.default:
         layout["template"] = _template(pio.templates.default)  # shared, read-only
     _encode_arrays(spec["data"])
     # the template is plotly's own JSON, and frames are JSON-ready as built (see
@@ -138,8 +141,9 @@ def _finished(fig: dict) -> dict:
 PLAIN_LIMIT = 60_000   # numbers in the traces' arrays below which they are sent as JSON numbers
 
 
-def _array(v):
-    """A trace's array as a NumPy array (None if ``v`` is not one)."""
+def array_of(v):
+    """A trace's array as a NumPy array, whether NumPy or a base64 typed array
+    (None if ``v`` is neither)."""
     if isinstance(v, np.ndarray):
         return v
     if isinstance(v, dict) and "bdata" in v:
@@ -165,7 +169,7 @@ def _numbers(a: np.ndarray) -> list:
 
 def _plain(obj):
     """``obj`` with its arrays as JSON lists (a copy; ``obj`` is untouched)."""
-    a = _array(obj)
+    a = array_of(obj)
     if a is not None:
         return _numbers(a)
     if isinstance(obj, dict):
@@ -176,7 +180,7 @@ def _plain(obj):
 
 
 def _size(obj) -> int:
-    a = _array(obj)
+    a = array_of(obj)
     if a is not None:
         return a.size
     if isinstance(obj, dict):
@@ -205,10 +209,8 @@ def prepare_stable(fig: dict, theme: str | None) -> Prepared:
     * the click and drag modes Streamlit sets for a chart with point selection.
 
     Frames are not compared by ``Plotly.react`` and stay as built."""
-    from . import chart_theme
-
     plain = sum(_size(t) for t in fig.get("data", [])) <= PLAIN_LIMIT
-    base = _finished({k: v for k, v in fig.items() if k != "data"} if plain else fig)
+    base = _finished({k: v for k, v in fig.items() if k != "data"} if plain else fig, template=False)
     data = [_plain(t) for t in fig.get("data", [])] if plain else base["data"]
     data = [dict(t, meta=json.dumps(t["meta"], separators=(",", ":"))) if isinstance(t.get("meta"), dict) else t
             for t in data]

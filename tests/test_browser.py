@@ -103,6 +103,10 @@ new MutationObserver(records => {
 """
 
 # JavaScript helpers evaluated on the page: the racing figure's plot div.
+# A trace's meta on the page: the race figure sends it as a JSON string
+# (figures.prepared.prepare_stable), the other figures as an object.
+JS_META = "const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});"
+
 JS_TRACE = """([name, type]) => {
   const d = document.querySelector('%s');
   const t = d && d._fullData && d._fullData.find(t => t.name === name && t.type === type);
@@ -769,9 +773,8 @@ def test_two_racers_on_the_same_route_both_stay_visible(page):
     page.mouse.move(5, 5)
     first, second = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in figures.PALETTE[:2])
     path = page.evaluate(
-        "() => { const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});"
-        " const t = document.querySelector('%s')._fullData.find(t => M(t).role === 'path');"
-        " return {x: Array.from(t.x), y: Array.from(t.y)}; }" % CHART)
+        "() => { %s const t = document.querySelector('%s')._fullData.find(t => M(t).role === 'path');"
+        " return {x: Array.from(t.x), y: Array.from(t.y)}; }" % (JS_META, CHART))
     # a stretch in the middle of the route, away from the start and the markers
     for k in (3, 5, 8):
         px, py = page.evaluate(JS_PIXEL, [path["x"][k], path["y"][k]])
@@ -783,11 +786,11 @@ def test_two_racers_on_the_same_route_both_stay_visible(page):
 
 JS_TRAILS = """() => {
   const d = document.querySelector('%s');
-  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  %s
   const n = role => d._fullData.filter(t => M(t).role === role)
                      .reduce((s, t) => s + (t.x ? t.x.length : 0), 0);
   return {trail: n('trail'), path: n('path')};
-}""" % CHART
+}""" % (CHART, JS_META)
 
 
 def test_paths_grow_behind_the_racers_during_play(page):
@@ -840,14 +843,14 @@ def test_surface_formulas_are_never_clipped(browser, warm, surfaces):
 JS_PANEL = """(sel) => {
   const d = document.querySelector(sel);
   if (!d || !d._fullData) return null;
-  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  %s
   const of = role => d._fullData.filter(t => t.type === 'scatter' && M(t).role === role
                                             && M(t).racer !== undefined);
   return {lines: of('panel').map(t => ({racer: M(t).racer, x: Array.from(t.x), y: Array.from(t.y)})),
           markers: of('marker').map(t => ({racer: M(t).racer, x: t.x[0], y: t.y[0]})),
           d: Array.from(d.querySelectorAll('.subplot.x3y3 .scatterlayer .trace .js-line'))
                 .map(p => p.getAttribute('d')).join(' | ')};
-}"""
+}""" % JS_META
 
 
 def panel_state(page: Page, selector: str = CHART) -> dict:
@@ -906,10 +909,10 @@ def test_data_panel_moves_with_play_and_the_slider(page):
     rail = chart.locator(".slider-rail-rect").first.bounding_box()
     page.mouse.click(rail["x"] + 3, rail["y"] + rail["height"] / 2)
     page.wait_for_function(
-        """(sel) => { const d = document.querySelector(sel);
-                      const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+        """(sel) => { const d = document.querySelector(sel); %s
                       const t = d._fullData.find(t => M(t).role === 'panel' && M(t).racer === 2);
-                      return t && Math.abs(t.y[0] - (-1.5 * t.x[0] + 2)) < 1e-4; }""", arg=CHART, timeout=RERUN)
+                      return t && Math.abs(t.y[0] - (-1.5 * t.x[0] + 2)) < 1e-4; }""" % JS_META,
+        arg=CHART, timeout=RERUN)
     start = panel_state(page)
     lines_follow_markers(start)
     for line in start["lines"]:
