@@ -290,6 +290,12 @@ def switch_to_dark(page: Page) -> None:
     page.mouse.click(5, 5)
     page.keyboard.press("r")
     page.wait_for_function(JS_DARK_FIGURE, timeout=RERUN)
+    # the rerun mounts the redrawn figure: first drawn hidden, then shown at its width
+    wait_idle(page)
+    page.wait_for_function("(sel) => { const d = document.querySelector(sel);"
+                           " return d && getComputedStyle(d).visibility === 'visible'; }", arg=CHART,
+                           timeout=RERUN)
+    page.wait_for_timeout(500)
 
 
 def shot_dark_too(page: Page, label: str) -> None:
