@@ -14,6 +14,8 @@ COPY requirements.txt requirements-lock.txt ./
 RUN pip install --no-cache-dir -r requirements.txt -c requirements-lock.txt
 COPY --chown=app:app . .
 USER app
+# plotly.js into the app's static/ folder (livechart.plotly_js_url), before the first visit
+RUN python -m livechart
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s \

@@ -24,6 +24,7 @@ import exports
 import figures
 import landscapes
 import lessons
+import livechart
 import optimizers
 import presets
 import results
@@ -41,9 +42,6 @@ pio.json.config.default_engine = "auto"  # orjson when installed: 5 ms less per 
 st.set_page_config(page_title="Loss landscapes: optimizers racing", page_icon="⛰️", layout="wide")
 
 SS = st.session_state
-# The race chart carries its own light or dark look (figures.chart_theme): Streamlit's
-# chart theme would redraw it in full once more right after its first draw.
-THEME = st.context.theme.type or "light"
 
 
 # --- state <-> widgets --------------------------------------------------------
@@ -508,9 +506,8 @@ def _lr_range(run: RunConfig, hv: HyperView) -> tuple[float, float]:
 
 def _handle_pick(event, fig, run: RunConfig, hm=None, racer: int = 0) -> None:
     pick = hyper_figures.pick(event, fig)
-    if pick is None or pick == SS.get("_last_hyper_pick"):
+    if pick is None:
         return
-    SS["_last_hyper_pick"] = pick
     kind, value = pick
     if kind == "sweep":
         i, lr = value
@@ -548,8 +545,7 @@ def hyper_view(state: AppState) -> None:
                    "step without converging, below / above the converging rates (with none converging: "
                    "below the first that blew up); *diverging*; *escaped* (downhill off the map). "
                    "Click a point to give that racer its rate.")
-        event = st.plotly_chart(fig, key="sweep_chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config={"displaylogo": False})
+        event = livechart.plotly_chart(fig, key="sweep_chart")
         rows = []
         for n, sw in zip(names, sweeps):
             rows.append({"optimizer": n, **{cls: ", ".join(f"{a:.3g}–{b:.3g}" for c, a, b in sw.ranges() if c == cls)
@@ -574,8 +570,7 @@ def hyper_view(state: AppState) -> None:
         st.caption(f"Final loss after {run.steps} steps over learning rate × {hm.axis} "
                    f"({HEATMAP_SIZE} × {HEATMAP_SIZE} runs at once){gd_note}. "
                    "The star is the current setting; click a cell to use it.")
-        event = st.plotly_chart(fig, key="heat_chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config={"displaylogo": False})
+        event = livechart.plotly_chart(fig, key="heat_chart")
         _hyper_downloads(f"{surface.name}-heatmap", fig, lambda: exports.heatmap_csv(hm))
         _handle_pick(event, fig, run, hm, racer)
         return
@@ -590,8 +585,7 @@ def hyper_view(state: AppState) -> None:
     st.caption(f"Where each of {res * res:,} start points ends after {run.steps} steps of {names[racer]} "
                f"(reaching a minimum = ending within {experiments.BASIN_RADIUS:.0%} of the domain's diagonal "
                "of it). Click the map to start the race there.")
-    event = st.plotly_chart(fig, key="basin_chart", on_select="rerun", selection_mode="points",
-                            width="stretch", config={"displaylogo": False})
+    event = livechart.plotly_chart(fig, key="basin_chart")
     _hyper_downloads(f"{surface.name}-basins", fig, lambda: exports.basins_csv(run, b))
     _handle_pick(event, fig, run)
 
@@ -807,12 +801,11 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
-    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths, THEME)
+    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)
     side = lesson is not None and lesson.table
     map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
-        event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config=CHART_CONFIG, theme=None)
+        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG)
     if side:
         with side_col:
             lesson_table(run, race)
@@ -826,17 +819,14 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, THEME)
-        event = st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode="points",
-                                width="stretch", config=CHART_CONFIG, theme=None)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
+        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
-        st.plotly_chart(main_figure(companion, "2d", view.speed, view.present,
-                                    not view.full_paths, THEME), key="chart2",
-                        width="stretch", config=CHART_CONFIG, theme=None)
+        livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, not view.full_paths),
+                               key="chart2", config=CHART_CONFIG)
 pick = picked(event, fig)
-if pick is not None and pick != SS.get("_last_pick"):
-    SS["_last_pick"] = pick
+if pick is not None:   # a click arrives once (livechart)
     kind, value = pick
     if kind == "step" and 0 <= value[0] < len(race):
         SS["_pending_step"] = value
@@ -848,8 +838,7 @@ if pick is not None and pick != SS.get("_last_pick"):
 if lesson is not None and view.present:
     lesson_claims(lesson)
 if lesson is not None and lesson.coordinates:
-    st.plotly_chart(coordinates_figure(run, view.present), key="coords", width="stretch",
-                    config={"displaylogo": False})
+    livechart.plotly_chart(coordinates_figure(run, view.present), key="coords")
 
 st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
              column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
@@ -860,10 +849,9 @@ for r in race:
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(loss_figure(run, view.log_loss, view.present), key="loss", width="stretch",
-                    config={"displaylogo": False,
-                            "toImageButtonOptions": {"format": "png", "scale": 3,
-                                                     "filename": f"{surface.name}-loss"}})
+    livechart.plotly_chart(loss_figure(run, view.log_loss, view.present), key="loss",
+                           config={"toImageButtonOptions": {"format": "png", "scale": 3,
+                                                            "filename": f"{surface.name}-loss"}})
 with right:
     st.markdown(f"**{surface.title}**: {surface.lesson}")
     if surface.note:

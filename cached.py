@@ -57,18 +57,18 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
-                theme: str | None = None) -> prepared.Prepared:
-    """The race figure, for ``st.plotly_chart(theme=None)`` in the look of
-    ``theme`` (see ``figures.prepared.prepare_stable``)."""
+def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
+    """The race figure, for the chart component (``livechart``; see
+    ``figures.prepared.prepare_stable``)."""
     return prepared.prepare_stable(exports.trajectory_figure_for(
         run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part), theme)
+        part=racer_part))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def loss_figure(run: RunConfig, log: bool, present: bool) -> prepared.Prepared:
-    return prepared.prepare(exports.loss_figure_with_theory(run, compute(run), log=log, presentation=present))
+    return prepared.prepare_stable(exports.loss_figure_with_theory(run, compute(run), log=log,
+                                                                   presentation=present))
 
 
 SWEEP_COUNT = 200       # learning rates per optimizer in a sweep
@@ -103,4 +103,5 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def coordinates_figure(run: RunConfig, present: bool):
-    return figures.coordinates_figure(exports.paths_for(compute(run)), presentation=present)
+    return prepared.prepare_stable(figures.coordinates_figure(exports.paths_for(compute(run)),
+                                                              presentation=present))

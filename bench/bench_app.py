@@ -86,10 +86,12 @@ class WorkCounter:
 
 
 def figure_key(at: AppTest) -> str:
-    charts = at.get("plotly_chart")
+    # the app's chart component (livechart); a baseline before it used st.plotly_chart
+    charts = [el.proto.bytes for el in at.get("bidi_component")] or \
+        [el.proto.spec.encode() for el in at.get("plotly_chart")]
     if not charts:
         raise SystemExit("the app drew no figure: nothing to time")
-    return hashlib.sha256(charts[0].proto.spec.encode()).hexdigest()
+    return hashlib.sha256(charts[0]).hexdigest()
 
 
 def fresh_changes(at: AppTest, rounds: int):

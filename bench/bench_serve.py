@@ -246,8 +246,9 @@ def sizes() -> None:
         prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
         prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
         fig_mem, fig = held(lambda run=run, res=res: prepared.prepare_stable(   # as cached.main_figure
-            exports.trajectory_figure_for(run, res, raw=True), "light"))
-        loss_mem, loss = held(lambda run=run, res=res: prepared.prepare(exports.loss_figure_for(run, res)))
+            exports.trajectory_figure_for(run, res, raw=True)))
+        loss_mem, loss = held(lambda run=run, res=res: prepared.prepare_stable(   # as cached.loss_figure
+            exports.loss_figure_with_theory(run, res)))
         parts = []
 
         def keep(g, p, setup, parts=parts):

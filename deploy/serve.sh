@@ -36,6 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+(cd "$ROOT" && python -m livechart >/dev/null)   # plotly.js into static/ once, before N processes start
 UPSTREAMS=""
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))

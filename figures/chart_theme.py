@@ -1,17 +1,14 @@
-"""The race chart's light and dark looks, set in its own layout.
+"""The charts' light and dark looks, set in their own layout.
 
-Streamlit's chart theme (``st.plotly_chart(theme="streamlit")``) recolours a
-figure in the browser by building a fresh ``layout.template`` each time it
-touches the figure, and it touches every figure once more right after the
-first draw. Plotly compares templates by identity, so that second touch is a
-full redraw: for the race figure, with its 3-D scene, about 0.7 s of a page
-load under software WebGL. The race chart is therefore drawn with
-``theme=None`` and carries these colours itself: the values Streamlit's theme
-gives the same figure (read off the served app in Chromium, light and dark),
-so the chart looks as it did.
+The app's charts are drawn by its own chart component (``livechart``), not by
+``st.plotly_chart``, so Streamlit's chart theme does not colour them. They
+carry these colours themselves: the values Streamlit's theme gave the same
+figures (read off the served app in Chromium, light and dark), so the charts
+look as they did under ``st.plotly_chart``.
 
-Which look a page gets comes from ``st.context.theme.type``, read on every
-rerun: a theme switched in the ⋮ menu reaches the chart with the next rerun.
+A figure is served in its light look with the few layout entries that differ
+in the dark look beside it (``themed``); the browser picks one from the page's
+theme, and again whenever the theme is switched.
 """
 from __future__ import annotations
 
@@ -19,9 +16,9 @@ FONT = '"Source Sans", sans-serif'
 
 LOOKS = {
     "light": dict(text="#808495", strong="#262730", background="#FFFFFF", hover_border="#DCD8D4",
-                  button_border="#BEC8D9"),
+                  button_border="#BEC8D9", grid="#e6eaf1"),
     "dark": dict(text="#e6eaf1", strong="#fafafa", background="#171614", hover_border="#4A4742",
-                 button_border="#BEC8D9"),
+                 button_border="#BEC8D9", grid="#31333F"),
 }
 
 
@@ -59,5 +56,15 @@ def apply(layout: dict, theme: str | None) -> dict:
             axis["title"] = {"standoff": 20 if key.startswith("xaxis") else 24, **axis["title"]}
         if key.startswith("xaxis"):
             axis.setdefault("showgrid", False)
+            axis.setdefault("zeroline", False)
+        axis.setdefault("gridcolor", c["grid"])
+        axis.setdefault("zerolinecolor", c["grid"])
         out[key] = axis
     return out
+
+
+def themed(layout: dict) -> tuple[dict, dict]:
+    """``layout`` in the light look, and the top-level entries that differ in
+    the dark look (to be laid over the light layout)."""
+    light, dark = apply(layout, "light"), apply(layout, "dark")
+    return light, {k: v for k, v in dark.items() if light.get(k) != v}

@@ -40,9 +40,10 @@ class Prepared(go.Figure):
     """A figure whose ``to_dict()`` is a stored, finished dict (not a copy:
     do not change it)."""
 
-    def __init__(self, spec: dict):
+    def __init__(self, spec: dict, dark: dict | None = None):
         super().__init__()
         self._spec = spec
+        self._dark = dark
 
     def to_dict(self) -> dict:
         return self._spec
@@ -53,6 +54,16 @@ class Prepared(go.Figure):
     @property
     def spec(self) -> dict:
         return self._spec
+
+    @property
+    def dark(self) -> dict:
+        """The layout entries that differ in the dark look (``prepare_stable``)."""
+        return self._dark or {}
+
+    @property
+    def stable(self) -> bool:
+        """Built by ``prepare_stable`` (for the chart component)."""
+        return self._dark is not None
 
 
 @lru_cache(maxsize=4)
@@ -190,39 +201,51 @@ def _size(obj) -> int:
     return 0
 
 
-def prepare_stable(fig: dict, theme: str | None) -> Prepared:
-    """The finished dict of a figure for ``st.plotly_chart(theme=None)``, built so
-    that Streamlit's second look at it right after the first draw (it parses a
-    copy of the figure and hands it to ``Plotly.react``) finds nothing changed
-    and redraws nothing:
+def prepare_stable(fig: dict | go.Figure) -> Prepared:
+    """The finished dict of a figure for the app's chart component
+    (``livechart``), which keeps a mounted chart and updates it with
+    ``Plotly.react``, built so that Plotly redraws only what changed:
 
-    * the look of ``theme`` in the layout and no ``layout.template``
-      (see ``chart_theme``);
-    * ``layout.datarevision``, a digest of the traces: Plotly then takes arrays
-      as unchanged unless it changes, instead of comparing them by identity;
-    * the traces' arrays as JSON numbers, not base64 (Plotly decodes base64 into
-      a new typed array each time, which counts as a change), unless there are
-      more than ``PLAIN_LIMIT`` numbers (the largest races, which stay within
-      their payload budget in base64 and are redrawn);
-    * each trace's ``meta`` as a JSON string (a dict is compared by identity);
-      read it with ``trace_meta``;
-    * the click and drag modes Streamlit sets for a chart with point selection.
+    * each trace has a ``uid``, a digest of the trace: the browser hands an
+      unchanged trace back to Plotly as the object it already holds, so Plotly
+      finds it unchanged (it compares arrays by identity);
+    * ``layout.datarevision``, a digest of all the traces;
+    * the light look in the layout and no ``layout.template``, with the dark
+      look's differences in ``Prepared.dark`` (see ``chart_theme.themed``);
+    * the traces' arrays as JSON numbers, not base64, unless there are more than
+      ``PLAIN_LIMIT`` numbers (the largest races, which stay within their
+      payload budget in base64);
+    * each trace's ``meta`` as a JSON string; read it with ``trace_meta``;
+    * point clicks as events (``clickmode``) and dragging as panning.
 
-    Frames are not compared by ``Plotly.react`` and stay as built."""
+    ``fig`` is a plain figure dict (as ``prepare`` takes it), a finished dict
+    or a ``go.Figure``."""
+    if isinstance(fig, go.Figure):
+        fig = fig.to_dict()
     plain = sum(_size(t) for t in fig.get("data", [])) <= PLAIN_LIMIT
     base = _finished({k: v for k, v in fig.items() if k != "data"} if plain else fig, template=False)
     data = [_plain(t) for t in fig.get("data", [])] if plain else base["data"]
     data = [dict(t, meta=json.dumps(t["meta"], separators=(",", ":"))) if isinstance(t.get("meta"), dict) else t
             for t in data]
-    layout = chart_theme.apply({k: v for k, v in base["layout"].items() if k != "template"}, theme)
-    layout.setdefault("clickmode", "event+select")
+    data = [dict(t, uid=f"{i}-{_digest(t)[:16]}") for i, t in enumerate(data)]
+    layout, dark = chart_theme.themed({k: v for k, v in base["layout"].items() if k != "template"})
+    layout.setdefault("clickmode", "event")
     layout.setdefault("dragmode", "pan")
-    layout["datarevision"] = hashlib.md5(orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS),
-                                         usedforsecurity=False).hexdigest()
+    layout["datarevision"] = hashlib.md5("".join(t["uid"] for t in data).encode(), usedforsecurity=False).hexdigest()
     spec = {"data": data, "layout": layout}
     if "frames" in base:
         spec["frames"] = base["frames"]
-    return Prepared(spec)
+    return Prepared(spec, dark)
+
+
+def _digest(trace: dict) -> str:
+    return hashlib.md5(orjson.dumps({k: v for k, v in trace.items() if k != "uid"}, default=_jsonable,
+                                    option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY),
+                       usedforsecurity=False).hexdigest()
+
+
+def _jsonable(v):
+    return np.asarray(v).tolist() if isinstance(v, (np.ndarray, np.generic)) else str(v)
 
 
 def trace_meta(trace: dict) -> dict:

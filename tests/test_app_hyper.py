@@ -1,7 +1,6 @@
 """The sweep, heat-map and basin views and the theory panel in the real app (AppTest)."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -10,6 +9,8 @@ from streamlit.testing.v1 import AppTest
 import theory
 import landscapes
 from tests.test_app import APP, TIMEOUT, all_numbers, decode
+import livechart
+from figures.prepared import trace_meta
 
 RAVINE = {"surface": "ravine", "r1": "gd", "r1.lr": "0.1", "r2": "momentum", "r2.lr": "0.1", "steps": "150"}
 
@@ -22,7 +23,7 @@ def new_app(query: dict) -> AppTest:
 
 
 def figs(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return livechart.figures_in(at.get("bidi_component"))
 
 
 def healthy(at: AppTest) -> dict:
@@ -56,7 +57,7 @@ def test_sweep_view_draws_every_racer_and_is_in_the_link():
     assert qp(at, "tab") == "sweep"
     per_racer = {0: 0, 1: 0}
     for t in fig["data"]:
-        meta = t.get("meta") or {}
+        meta = trace_meta(t)
         if meta.get("kind") == "sweep" and t.get("yaxis") == "y":
             per_racer[meta["racer"]] += len(decode(t["x"]))
     assert per_racer == {0: 200, 1: 200}, "every rate of both sweeps, diverged ones on the ceiling"
@@ -71,7 +72,7 @@ def test_sweep_view_draws_every_racer_and_is_in_the_link():
 def test_click_on_a_sweep_point_sets_that_racers_rate():
     at = new_app({**RAVINE, "tab": "sweep"})
     fig = figs(at)[0]
-    c = curve_of(fig, lambda t: (t.get("meta") or {}) == {"racer": 1, "kind": "sweep"} and t.get("yaxis") == "y")
+    c = curve_of(fig, lambda t: trace_meta(t) == {"racer": 1, "kind": "sweep"} and t.get("yaxis") == "y")
     x = float(decode(fig["data"][c]["x"])[40])
     select(at, "sweep_chart", {"x": x, "y": 1.0, "curve_number": c, "point_index": 40})
     assert not at.exception
@@ -91,7 +92,7 @@ def test_heatmap_view_and_click_sets_lr_and_momentum():
     assert decode(fig["data"][1]["z"]).sum() > 0, "some settings diverge on the ravine"
     star = next(t for t in fig["data"] if t.get("name") == "current setting")
     assert star["x"] == [pytest.approx(0.1)] and star["y"] == [0.0]  # gd = momentum 0
-    grid = curve_of(fig, lambda t: (t.get("meta") or {}).get("kind") == "heatmap")
+    grid = curve_of(fig, lambda t: trace_meta(t).get("kind") == "heatmap")
     select(at, "heat_chart", {"x": 0.3, "y": 0.5, "curve_number": grid, "point_index": 0})
     assert not at.exception
     # gd at momentum 0.5 becomes momentum: the map is momentum's
@@ -107,7 +108,7 @@ def test_heatmap_for_adam_uses_beta1_and_says_so_for_adagrad():
     fig = healthy(at)
     assert fig["layout"]["yaxis"]["title"]["text"] == "beta1"
     at.selectbox(key="hr").set_value(1).run()
-    assert not at.get("plotly_chart") and "neither momentum nor β₁" in at.info[0].value
+    assert not livechart.figures_in(at.get("bidi_component")) and "neither momentum nor β₁" in at.info[0].value
     assert qp(at, "hr") == "2"
 
 
@@ -118,7 +119,7 @@ def test_basin_view_and_click_starts_the_race_there():
     assert z.shape == (200, 200)
     assert set(np.unique(z)) == {2, 3, 4, 5}, "four basins, none diverged"
     assert len(decode(next(t for t in fig["data"] if t.get("name") == "minima")["x"])) == 4
-    grid = curve_of(fig, lambda t: (t.get("meta") or {}).get("kind") == "basin")
+    grid = curve_of(fig, lambda t: trace_meta(t).get("kind") == "basin")
     select(at, "basin_chart", {"x": 2.5, "y": -1.5, "curve_number": grid, "point_index": 0})
     assert not at.exception
     assert at.radio(key="tab").value == "race"
@@ -147,7 +148,7 @@ def test_manual_lr_range_goes_into_the_link():
     at = new_app({**RAVINE, "tab": "sweep", "lrmin": "0.01", "lrmax": "1"})
     fig = healthy(at)
     lrs = np.concatenate([decode(t["x"]) for t in fig["data"]
-                          if (t.get("meta") or {}).get("kind") == "sweep" and t.get("yaxis") == "y"])
+                          if trace_meta(t).get("kind") == "sweep" and t.get("yaxis") == "y"])
     assert lrs.min() == pytest.approx(0.01) and lrs.max() == pytest.approx(1.0)
     assert qp(at, "lrmin") == "0.01" and qp(at, "lrmax") == "1"
 

@@ -82,7 +82,7 @@ RERUN = 30_000
 EXPORT = 120_000   # kaleido (SVG/PNG) and the GIF render on the server
 
 CHART = ".st-key-chart .js-plotly-plot"            # the racing figure (key="chart")
-ANY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+ANY_CHART = ".livechart.js-plotly-plot"             # any chart of the app (livechart)
 EXCEPTION = '[data-testid="stException"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -281,21 +281,15 @@ def figure_is_dark(page: Page) -> bool | None:
 
 def switch_to_dark(page: Page) -> None:
     """Switch a light page to the dark scheme and wait for the figure to follow.
-    The racing figure carries its own look (figures.chart_theme), which it takes
-    from the theme at each script run: a switch reaches it with the next rerun
-    (Streamlit's "r" key here)."""
+    The chart (livechart) lays the figure's dark look over its light one as soon
+    as Streamlit's theme changes: no script run is needed."""
     assert page.scheme == "light"
+    before = runs(page)
     page.emulate_media(color_scheme="dark")
     page.scheme = "dark"
-    page.mouse.click(5, 5)
-    page.keyboard.press("r")
     page.wait_for_function(JS_DARK_FIGURE, timeout=RERUN)
-    # the rerun mounts the redrawn figure: first drawn hidden, then shown at its width
-    wait_idle(page)
-    page.wait_for_function("(sel) => { const d = document.querySelector(sel);"
-                           " return d && getComputedStyle(d).visibility === 'visible'; }", arg=CHART,
-                           timeout=RERUN)
-    page.wait_for_timeout(500)
+    assert runs(page) == before, "the figure followed the theme without a script run"
+    page.wait_for_timeout(300)
 
 
 def shot_dark_too(page: Page, label: str) -> None:
@@ -651,7 +645,9 @@ def test_presentation_mode(page):
 
     # turning it off brings the controls back and the normal font size
     page.get_by_text("Presentation mode", exact=True).click()
-    page.wait_for_function("(big) => document.querySelector('%s')._fullLayout.font.size < big" % CHART,
+    # the chart is mounted anew where the page's layout changes: wait for it
+    page.wait_for_function("(big) => { const d = document.querySelector('%s');"
+                           " return d && d._fullLayout && d._fullLayout.font.size < big; }" % CHART,
                            arg=size, timeout=RERUN)
     normal = page.evaluate("() => document.querySelector('%s')._fullLayout.font.size" % CHART)
     assert size >= 18 and size > normal, (size, normal)
@@ -970,26 +966,45 @@ new MutationObserver(() => {
   if (d && d.on && !d.__drawsHooked) {
     d.__drawsHooked = true;
     d.on('plotly_afterplot', () => window.__draws.push(
-        {calc: d.calcdata, visible: getComputedStyle(d).visibility === 'visible'}));
+        {rev: d._fullLayout.datarevision, visible: getComputedStyle(d).visibility === 'visible'}));
   }
 }).observe(document, {childList: true, subtree: true});
 """ % CHART
 
+JS_KEEP = """(sel) => {
+  const d = document.querySelector(sel);
+  window.__kept = {div: d, canvas: d.querySelector('canvas'),
+                   surface: d.data.find(t => t.type === 'surface'), path: d.data.find(t => t.name === 'gd')};
+  return d._fullLayout.datarevision;
+}"""
+JS_KEPT = """(sel) => {
+  const d = document.querySelector(sel), k = window.__kept;
+  return {div: d === k.div, canvas: d.querySelector('canvas') === k.canvas,
+          surface: d.data.find(t => t.type === 'surface') === k.surface,
+          path: d.data.find(t => t.name === 'gd') === k.path};
+}"""
 
-def test_the_race_figure_is_computed_once_on_load(page):
-    """Streamlit hands a freshly parsed copy of every chart to Plotly right after
-    its first draw (to apply its theme and the measured width). The race figure
-    is built so that Plotly finds nothing changed in that copy
-    (figures.prepared.prepare_stable): the second draw keeps the first one's
-    computed traces (``calcdata``) instead of recomputing and redrawing them.
-    Without that, every page load paid a second full draw, 3-D scene included."""
+
+def test_a_new_learning_rate_redraws_only_what_changed(page):
+    """The chart stays mounted (livechart): a page load draws the race figure
+    once, shown; a new learning rate updates that same chart, with its 3-D
+    scene's canvas, and hands the unchanged surface back to Plotly as the same
+    object, while the changed racer's path is new. ``st.plotly_chart`` mounted a
+    new chart for every changed figure, drawn hidden first."""
     page.add_init_script(JS_DRAWS)
-    open_app(page, "")
+    open_app(page, "?surface=bowl&r1=gd&r1.lr=0.1&steps=50&x=-1.5&y=1.5&view=both")
     page.wait_for_timeout(1500)
-    draws = page.evaluate("() => ({n: window.__draws.length,"
-                          " same: window.__draws.every(x => x.calc === window.__draws[0].calc),"
-                          " visible: window.__draws.length && window.__draws[window.__draws.length - 1].visible})")
-    assert draws["n"] >= 2, draws     # Streamlit's second look happened
-    assert draws["same"], draws       # and recomputed nothing
-    assert draws["visible"], draws
+    draws = page.evaluate("() => window.__draws")
+    assert len({d["rev"] for d in draws}) == 1 and all(d["visible"] for d in draws), draws
+    revision = page.evaluate(JS_KEEP, CHART)
+    assert page.evaluate(JS_KEPT, CHART) == {"div": True, "canvas": True, "surface": True, "path": True}
+    box = page.get_by_role("spinbutton", name="learning rate (lr)").first
+    box.fill("0.05")
+    box.press("Enter")
+    page.wait_for_function("([sel, rev]) => document.querySelector(sel)._fullLayout.datarevision !== rev",
+                           arg=[CHART, revision], timeout=RERUN)
+    wait_idle(page)
+    assert page.evaluate(JS_KEPT, CHART) == {"div": True, "canvas": True, "surface": True, "path": False}
+    assert trace(page, "gd") is not None
+    no_exception(page)
     assert page.page_errors == []

@@ -15,6 +15,7 @@ import landscapes
 import optimizers
 from config import OptimizerChoice
 from landscapes import nn
+import livechart
 
 DATA = list(landscapes.DATA_SURFACES)
 
@@ -487,7 +488,6 @@ def _panel(fig: dict) -> tuple[list[dict], dict[int, int]]:
 
 
 def test_app_data_surface_shows_batch_control_and_data_panel():
-    import json
 
     at = _app(LINK)
     assert not at.exception and not at.error and not at.warning
@@ -495,7 +495,7 @@ def test_app_data_surface_shows_batch_control_and_data_panel():
     assert labels.count("batch size (1 … N = 256)") == 3
     assert "gradient noise σ" not in labels
     assert [at.number_input(key=f"batch.{i}").value for i in range(3)] == [256, 16, 1]
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    charts = livechart.figures_in(at.get("bidi_component"))
     assert len(charts) == 2, "one race figure (the panel is part of it) and the loss plot"
     fig = charts[0]
     still, models = _panel(fig)
@@ -516,8 +516,8 @@ def test_app_data_surface_shows_batch_control_and_data_panel():
     at.selectbox(key="surface").set_value("bowl").run()
     labels = [n.label for n in at.number_input]
     assert "gradient noise σ" in labels and not any(lb.startswith("batch size") for lb in labels)
-    assert len(at.get("plotly_chart")) == 2  # the map and the loss plot
-    assert _panel(json.loads(at.get("plotly_chart")[0].proto.spec)) == ([], {})
+    assert len(livechart.figures_in(at.get("bidi_component"))) == 2  # the map and the loss plot
+    assert _panel(livechart.figures_in(at.get("bidi_component"))[0]) == ([], {})
 
 
 @pytest.mark.parametrize("value", [0, 300])
@@ -549,12 +549,11 @@ def test_app_bad_batch_link_warns():
 
 @pytest.mark.parametrize("name", ["logistic_regression", "nn_slice"])
 def test_app_classification_panel_draws_boundaries(name):
-    import json
 
     at = _app({"surface": name, "r1": "adam", "r1.lr": "0.05", "r2": "adam", "r2.lr": "0.05",
                "r2.batch": "16", "steps": "100"})
     assert not at.exception and not at.error
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = livechart.figures_in(at.get("bidi_component"))[0]
     still, models = _panel(fig)
     assert [t["name"] for t in still] == ["class 0", "class 1"]
     assert sorted(models) == [0, 1]
@@ -586,10 +585,9 @@ def test_batch_lesson_claims():
 
 
 def test_app_click_on_a_path_point_opens_the_inspector_and_a_click_on_the_panel_is_ignored():
-    import json
 
     at = _app({**LINK, "steps": "40"})
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = livechart.figures_in(at.get("bidi_component"))[0]
     start = (at.session_state["x"], at.session_state["y"])
 
     def click(curve: int, index: int, x: float, y: float) -> None:

@@ -451,10 +451,12 @@ def test_the_largest_race_on_a_data_surface_stays_within_its_size(surface):
     all_numbers_finite(fig.spec)
 
 
-def test_prepare_stable_gives_plotly_nothing_to_redraw_in_a_copy():
-    """The race figure as served (figures.prepared.prepare_stable): no template, the
-    look in the layout, a data digest as datarevision, arrays as JSON numbers,
-    meta as JSON strings; a changed trace changes the digest."""
+def test_prepare_stable_lets_the_chart_keep_what_did_not_change():
+    """A figure as served to the chart component (figures.prepared.prepare_stable):
+    each trace's uid is a digest of that trace alone, so a changed racer changes
+    its own uid and no other; no template; the light look in the layout and the
+    dark look's differences beside it; a digest of the traces as datarevision;
+    arrays as JSON numbers (base64 above the limit); meta as JSON strings."""
     import json
 
     from figures import chart_theme
@@ -462,25 +464,35 @@ def test_prepare_stable_gives_plotly_nothing_to_redraw_in_a_copy():
 
     def raw(x_last: float) -> dict:
         return {"data": [dict(type="scatter", x=np.array([0.0, 0.5, x_last]), y=np.array([1.0, np.nan, 2.0]),
-                              customdata=np.array([0, 1, 2]), meta=dict(role="path", racer=0))],
-                "layout": dict(xaxis=dict(range=[0, 1]), legend=dict(font=dict(size=12)),
+                              customdata=np.array([0, 1, 2]), meta=dict(role="path", racer=0)),
+                         dict(type="scatter", x=np.array([0.0, 1.0]), y=np.array([0.0, 1.0]),
+                              meta=dict(role="path", racer=1))],
+                "layout": dict(xaxis=dict(range=[0, 1]), yaxis=dict(range=[0, 2]), legend=dict(font=dict(size=12)),
                                updatemenus=[dict(type="buttons", buttons=[])])}
 
-    light, dark = prepare_stable(raw(1.0), "light").spec, prepare_stable(raw(1.0), "dark").spec
+    fig = prepare_stable(raw(1.0))
+    light, dark = fig.spec, fig.dark
     t = light["data"][0]
     assert t["x"] == [0.0, 0.5, 1.0] and t["y"] == [1.0, None, 2.0] and t["customdata"] == [0, 1, 2]
     assert isinstance(t["meta"], str) and trace_meta(t) == {"role": "path", "racer": 0}
-    assert "template" not in light["layout"] and light["layout"]["clickmode"] == "event+select"
+    assert "template" not in light["layout"] and light["layout"]["clickmode"] == "event"
     assert light["layout"]["font"]["color"] == chart_theme.LOOKS["light"]["text"]
-    assert dark["layout"]["paper_bgcolor"] == chart_theme.LOOKS["dark"]["background"]
-    assert dark["layout"]["legend"]["font"] == {"size": 12, "color": chart_theme.LOOKS["dark"]["strong"],
-                                                "family": chart_theme.FONT}
-    assert dark["layout"]["updatemenus"][0]["bgcolor"] == chart_theme.LOOKS["dark"]["background"]
-    assert light["layout"]["datarevision"] == prepare_stable(raw(1.0), "light").spec["layout"]["datarevision"]
-    assert light["layout"]["datarevision"] != prepare_stable(raw(0.9), "light").spec["layout"]["datarevision"]
+    assert light["layout"]["yaxis"]["gridcolor"] == chart_theme.LOOKS["light"]["grid"]
+    assert dark["paper_bgcolor"] == chart_theme.LOOKS["dark"]["background"]
+    assert dark["yaxis"]["gridcolor"] == chart_theme.LOOKS["dark"]["grid"]
+    assert dark["legend"]["font"] == {"size": 12, "color": chart_theme.LOOKS["dark"]["strong"],
+                                      "family": chart_theme.FONT}
+    assert dark["updatemenus"][0]["bgcolor"] == chart_theme.LOOKS["dark"]["background"]
+    assert "datarevision" not in dark and "clickmode" not in dark, "only the look differs"
+    again, moved = prepare_stable(raw(1.0)).spec, prepare_stable(raw(0.9)).spec
+    assert [t["uid"] for t in again["data"]] == [t["uid"] for t in light["data"]]
+    assert again["layout"]["datarevision"] == light["layout"]["datarevision"]
+    assert moved["data"][0]["uid"] != light["data"][0]["uid"], "the changed racer is redrawn"
+    assert moved["data"][1]["uid"] == light["data"][1]["uid"], "the other racer is kept"
+    assert moved["layout"]["datarevision"] != light["layout"]["datarevision"]
     json.dumps(light, allow_nan=False)   # strict JSON: a gap is null
     # above the limit the arrays stay base64 (the payload budget of the largest races)
     big = raw(1.0)
     big["data"][0]["x"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
     big["data"][0]["y"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
-    assert "bdata" in prepare_stable(big, "light").spec["data"][0]["x"]
+    assert "bdata" in prepare_stable(big).spec["data"][0]["x"]

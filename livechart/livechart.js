@@ -1,0 +1,98 @@
+// The app's Plotly chart (see livechart/__init__.py). Streamlit calls this
+// module's default export when the chart is mounted and again whenever its
+// data (the figure) or the page's theme changes, with the same parentElement:
+// the chart stays mounted and is updated with Plotly.react, which keeps its
+// DOM, its WebGL context and 3-D scene. A trace whose uid is unchanged is
+// handed back as the object Plotly already holds, so Plotly finds it unchanged.
+const loading = {};
+
+function loadPlotly(url) {
+  if (!loading[url]) {
+    loading[url] = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = new URL(url, document.baseURI).href;
+      s.async = true;
+      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
+      s.onerror = () => { delete loading[url]; reject(new Error("plotly.js could not be loaded from " + url)); };
+      document.head.appendChild(s);
+    });
+  }
+  return loading[url];
+}
+
+// Streamlit sets its theme's colours as CSS variables around the component.
+function isDark(el) {
+  const bg = getComputedStyle(el).getPropertyValue("--st-background-color").trim();
+  const m = /^#([0-9a-f]{6})/i.exec(bg);
+  if (!m) return false;
+  const n = parseInt(m[1], 16);
+  return 0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255) < 128;
+}
+
+function first(v) {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function clickedPoints(ev) {
+  return (ev.points || []).map((p) => ({
+    x: p.x, y: p.y, curve_number: p.curveNumber, point_index: first(p.pointIndex),
+  }));
+}
+
+function width(host) {
+  return Math.max(Math.round(host.getBoundingClientRect().width), 100);
+}
+
+export default async function livechart({ data, parentElement: host, setStateValue }) {
+  let st = host.__livechart;
+  if (!st) {
+    const gd = document.createElement("div");
+    gd.className = "livechart";
+    host.appendChild(gd);
+    st = host.__livechart = { gd, seq: 0, msg: null, width: 0, ro: null };
+  }
+  const seq = ++st.seq;
+  if (data) st.msg = JSON.parse(new TextDecoder().decode(data));
+  const msg = st.msg;
+  if (!msg) return cleanup(host, st);
+  let Plotly;
+  try {
+    Plotly = await loadPlotly(msg.plotly);
+  } catch (e) {
+    st.gd.textContent = "The chart cannot be drawn: " + (e.message || e);
+    return cleanup(host, st);
+  }
+  if (seq !== st.seq) return cleanup(host, st);   // a newer figure arrived meanwhile
+  const gd = st.gd;
+  const held = new Map((gd.data || []).map((t) => [t.uid, t]));
+  const traces = msg.figure.data.map((t) => held.get(t.uid) || t);
+  st.width = width(host);
+  const layout = Object.assign({}, msg.figure.layout, isDark(host) ? msg.dark : {}, { width: st.width });
+  gd.style.height = (layout.height || 450) + "px";
+  await Plotly.react(gd, { data: traces, layout, frames: msg.figure.frames || [], config: msg.config });
+  if (!st.ro) {
+    gd.on("plotly_click", (ev) => setStateValue("selection", { points: clickedPoints(ev), at: Date.now() }));
+    st.ro = new ResizeObserver(() => {
+      const w = width(host);
+      if (Math.abs(w - st.width) > 1 && gd._fullLayout) {
+        st.width = w;
+        Plotly.relayout(gd, { width: w });
+      }
+    });
+    st.ro.observe(host);
+  }
+  gd.dispatchEvent(new CustomEvent("livechart:drawn", { detail: { revision: layout.datarevision } }));
+  return cleanup(host, st);
+}
+
+// Streamlit keeps the cleanup of the latest call and runs it when the element
+// is unmounted; a superseded call's cleanup it runs straight away. Only a chart
+// no longer in the page is purged.
+function cleanup(host, st) {
+  return () => setTimeout(() => {
+    if (host.isConnected || host.__livechart !== st) return;
+    if (st.ro) st.ro.disconnect();
+    if (window.Plotly) window.Plotly.purge(st.gd);
+    delete host.__livechart;
+  }, 0);
+}
