@@ -44,6 +44,7 @@ function width(host) {
 }
 
 export default async function livechart({ data, parentElement: host, setStateValue }) {
+  const sent = data ? JSON.parse(new TextDecoder().decode(data)) : null;
   let st = host.__livechart;
   if (!st) {
     const gd = document.createElement("div");
@@ -52,7 +53,7 @@ export default async function livechart({ data, parentElement: host, setStateVal
     st = host.__livechart = { gd, seq: 0, msg: null, width: 0, ro: null };
   }
   const seq = ++st.seq;
-  if (data) st.msg = JSON.parse(new TextDecoder().decode(data));
+  if (sent) st.msg = sent;   // a theme switch calls again with the same data
   const msg = st.msg;
   if (!msg) return cleanup(host, st);
   let Plotly;
@@ -81,7 +82,6 @@ export default async function livechart({ data, parentElement: host, setStateVal
     });
     st.ro.observe(host);
   }
-  gd.dispatchEvent(new CustomEvent("livechart:drawn", { detail: { revision: layout.datarevision } }));
   return cleanup(host, st);
 }
 

@@ -239,6 +239,28 @@ def test_click_on_the_map_sets_the_start_point():
     assert start["x"] == [pytest.approx(0.75)] and start["y"] == [pytest.approx(-1.25)]
 
 
+def test_a_click_takes_once_and_the_same_spot_takes_again_later():
+    """The chart (livechart) keeps its last click as its state, with the time of
+    the click: the app acts on a click in the first run after it, not again on
+    later runs, and a second click on the same spot (a new time) takes again."""
+    at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "30"})
+
+    def click(at_ms: int) -> None:
+        at.session_state["chart"] = {"selection": {"points": [{"x": 0.75, "y": -1.25, "curve_number": 0,
+                                                               "point_index": 0}], "at": at_ms}}
+        at.run()
+        at.run()
+
+    click(1)
+    assert (at.number_input(key="x").value, at.number_input(key="y").value) == (0.75, -1.25)
+    at.number_input(key="x").set_value(0.5).run()
+    at.run()
+    assert at.number_input(key="x").value == 0.5, "the old click is not applied again"
+    click(2)
+    assert (at.number_input(key="x").value, at.number_input(key="y").value) == (0.75, -1.25)
+    assert not at.exception
+
+
 def test_click_on_a_path_point_opens_that_step_in_the_inspector():
     at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "r2": "momentum", "r2.lr": "0.1",
                   "steps": "30", "x": "1", "y": "1"})
