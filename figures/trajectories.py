@@ -518,11 +518,26 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
             domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
             xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
             yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
-            zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3), **tick3),
+            zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3),
+                       tickvals=z_ticks(scale.lo, scale.top), tickfont=tick3["tickfont"]),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=-1.1, y=-1.5, z=2.0)),   # from above: walls hide less of a path
         )
     return layout
+
+
+def z_ticks(lo: float, top: float) -> list[float]:
+    """The 3-D z axis's ticks. Seen from above (the camera), the axis is short on
+    screen: more than two labels overlap, and one at its foot overlaps the x and
+    y labels in the corner. So: multiples of a round step (1, 2 or 5 times a
+    power of ten, at least 40 % of the range) in the upper two thirds of the axis."""
+    span = top - lo
+    if not (np.isfinite(span) and span > 0):
+        return [float(top)] if np.isfinite(top) else []
+    power = 10.0 ** np.floor(np.log10(span / 2.5))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= span / 2.5)
+    ticks = [_short(v) for v in np.arange(np.ceil((lo + span / 3) / step), np.floor(top / step) + 1) * step]
+    return ticks or [float(_short(lo + span * 2 / 3))]
 
 
 def contour_trace(grids: SurfaceGrids) -> dict:

@@ -496,3 +496,25 @@ def test_prepare_stable_lets_the_chart_keep_what_did_not_change():
     big["data"][0]["x"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
     big["data"][0]["y"] = np.linspace(0, 1, PLAIN_LIMIT + 1)
     assert "bdata" in prepare_stable(big).spec["data"][0]["x"]
+
+
+@pytest.mark.parametrize("lo, top", [(0, 8), (0, 15), (-1, 3.5), (0, 20), (0, 1e-3), (-8, -2), (0, 0.37),
+                                     (0, 1), (-3.2, 11.7), (1e-3, 2e5)])
+def test_3d_z_ticks_are_few_round_and_clear_of_the_corner(lo, top):
+    """Seen from above the z axis is short on screen: one or two round ticks,
+    none in the lower third (where they overlapped the x and y labels)."""
+    from figures.trajectories import z_ticks
+    ticks = z_ticks(lo, top)
+    assert 1 <= len(ticks) <= 2, ticks
+    for t in ticks:
+        assert lo + (top - lo) / 3 - 1e-12 <= t <= top + 1e-12, (t, ticks)
+        mantissa = abs(t) / 10 ** np.floor(np.log10(abs(t))) if t else 1
+        assert round(mantissa, 6) in (1, 2, 3, 4, 5, 6, 7, 8, 9, 2.5, 1.5, 7.5), t
+
+
+def test_the_race_figures_z_axis_uses_those_ticks():
+    from figures.trajectories import z_ticks
+    run = appstate.default_state().run
+    fig = exports.trajectory_figure_for(run, run_results(run), view="both", raw=True)
+    z = fig["layout"]["scene"]["zaxis"]
+    assert z["tickvals"] == z_ticks(*z["range"])
