@@ -29,6 +29,10 @@ function isDark(el) {
   return 0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255) < 128;
 }
 
+function in3d(trace) {
+  return Boolean(trace.scene) || /3d$|^surface$|^mesh3d$|^cone$|^streamtube$|^isosurface$|^volume$/.test(trace.type || "");
+}
+
 function first(v) {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -70,7 +74,16 @@ export default async function livechart({ data, parentElement: host, setStateVal
   st.width = width(host);
   const layout = Object.assign({}, msg.figure.layout, isDark(host) ? msg.dark : {}, { width: st.width });
   gd.style.height = (layout.height || 450) + "px";
+  if (!gd._fullLayout && traces.some(in3d) && !traces.every(in3d)) {
+    // A new chart with a 3-D scene: the map first, shown, then the scene (under
+    // software WebGL the scene is most of a first draw).
+    gd.dataset.drawn = "map";
+    await Plotly.react(gd, { data: traces.filter((t) => !in3d(t)), layout, frames: [], config: msg.config });
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    if (seq !== st.seq) return cleanup(host, st);
+  }
   await Plotly.react(gd, { data: traces, layout, frames: msg.figure.frames || [], config: msg.config });
+  gd.dataset.drawn = "all";
   if (!st.ro) {
     gd.on("plotly_click", (ev) => setStateValue("selection", { points: clickedPoints(ev), at: Date.now() }));
     st.ro = new ResizeObserver(() => {

@@ -304,7 +304,15 @@ def open_app(page: Page, query: str = LINK) -> None:
     page.goto(page.base_url + "/" + query, timeout=LOAD)
     page.wait_for_selector(CHART + " .main-svg", timeout=LOAD)
     page.wait_for_selector(CHART + " .layer-subplot .imagelayer image", state="attached", timeout=LOAD)
+    wait_drawn(page)
     wait_idle(page)
+
+
+def wait_drawn(page: Page) -> None:
+    """Until the race chart shows both views: a new chart shows the map first and
+    adds the 3-D scene right after (livechart)."""
+    page.wait_for_function("(sel) => { const d = document.querySelector(sel);"
+                           " return d && d.dataset.drawn === 'all'; }", arg=CHART, timeout=LOAD)
 
 
 def wait_idle(page: Page, timeout: float = RERUN) -> None:
