@@ -969,6 +969,10 @@ def test_exported_html_plays_the_data_panel(browser, tmp_path):
 
 JS_DRAWS = """
 window.__draws = [];
+window.__steps = [];
+new MutationObserver(records => {
+  for (const r of records) if (r.attributeName === 'data-drawn') window.__steps.push(r.target.dataset.drawn);
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-drawn']});
 new MutationObserver(() => {
   const d = document.querySelector('%s');
   if (d && d.on && !d.__drawsHooked) {
@@ -995,7 +999,8 @@ JS_KEPT = """(sel) => {
 
 def test_a_new_learning_rate_redraws_only_what_changed(page):
     """The chart stays mounted (livechart): a page load draws the race figure
-    once, shown; a new learning rate updates that same chart, with its 3-D
+    shown, the map first and then the 3-D scene; a new learning rate updates
+    that same chart in one step, with its 3-D
     scene's canvas, and hands the unchanged surface back to Plotly as the same
     object, while the changed racer's path is new. ``st.plotly_chart`` mounted a
     new chart for every changed figure, drawn hidden first."""
@@ -1004,6 +1009,9 @@ def test_a_new_learning_rate_redraws_only_what_changed(page):
     page.wait_for_timeout(1500)
     draws = page.evaluate("() => window.__draws")
     assert len({d["rev"] for d in draws}) == 1 and all(d["visible"] for d in draws), draws
+    # the map first, then both views (two charts: the race and the loss plot, which has no scene)
+    assert page.evaluate("() => window.__steps.filter(s => s === 'map').length") == 1
+    assert page.evaluate("() => window.__steps[window.__steps.length - 1]") == "all"
     revision = page.evaluate(JS_KEEP, CHART)
     assert page.evaluate(JS_KEPT, CHART) == {"div": True, "canvas": True, "surface": True, "path": True}
     box = page.get_by_role("spinbutton", name="learning rate (lr)").first
@@ -1013,6 +1021,7 @@ def test_a_new_learning_rate_redraws_only_what_changed(page):
                            arg=[CHART, revision], timeout=RERUN)
     wait_idle(page)
     assert page.evaluate(JS_KEPT, CHART) == {"div": True, "canvas": True, "surface": True, "path": False}
+    assert page.evaluate("() => window.__steps.filter(s => s === 'map').length") == 1, "one step on a change"
     assert trace(page, "gd") is not None
     no_exception(page)
     assert page.page_errors == []
