@@ -208,9 +208,8 @@ def picked(event, fig) -> tuple[str, tuple] | None:
     """What a click on the map picked: ``("step", (racer, step))`` for a point
     of a drawn path (the trace's ``meta`` names the racer, its ``customdata``
     the step of each drawn point), ``("start", (x, y))`` for anything else on
-    the map (the invisible grid of click targets); None for an empty selection
-    (a click right after a rerun can come back empty: then nothing changes)
-    and for a point of the data panel (its own axes: not a place on the map)."""
+    the map (the invisible grid of click targets); None for no click, an empty
+    selection and a point of the data panel (its own axes: not a place on the map)."""
     try:
         p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])

@@ -274,8 +274,8 @@ def predicted_rate_trace(n_steps: int, gap0: float, rate: float, *, colour_: str
 
 def pick(event, fig) -> tuple[str, object] | None:
     """What a selection on one of these figures picked: ``("sweep", (racer, lr))``,
-    ``("heatmap", (lr, value))`` or ``("basin", (x, y))``; None for an empty or
-    unusable selection (a click right after a rerun can come back empty)."""
+    ``("heatmap", (lr, value))`` or ``("basin", (x, y))``; None for no click and
+    for an empty or unusable selection."""
     try:
         p = event["selection"]["points"][0]
         x, y = float(p["x"]), float(p["y"])

@@ -87,7 +87,7 @@ def plotly_chart(fig, *, key: str, config: dict | None = None) -> dict | None:
         fig = prepared.prepare_stable(fig.to_dict() if hasattr(fig, "to_dict") else fig)
     result = _component(key=key, data=payload(fig, config), default={"selection": None},
                         on_selection_change=_ignore)
-    selection = result.get("selection") if hasattr(result, "get") else getattr(result, "selection", None)
+    selection = result.get("selection")
     seen = f"_livechart_seen.{key}"
     if selection is None or selection == st.session_state.get(seen):
         return None
