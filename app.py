@@ -797,7 +797,7 @@ try:
 except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's total_steps >= steps
     st.error(str(exc))
     st.stop()
-CHART_CONFIG = {"displaylogo": False, "scrollZoom": False,
+CHART_CONFIG = {"scrollZoom": False,   # livechart adds displaylogo: False
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
     fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)

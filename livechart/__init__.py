@@ -16,6 +16,7 @@ figures are written for), served as a static file of the app (see
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -60,13 +61,9 @@ def plotly_js_url(app_dir: Path = APP_DIR) -> str:
         return f"component/{assets.name}/plotly.min.js"
 
 
-_URL: list[str] = []
-
-
+@functools.cache
 def _url() -> str:
-    if not _URL:
-        _URL.append(plotly_js_url())
-    return _URL[0]
+    return plotly_js_url()
 
 
 def payload(fig: prepared.Prepared, config: dict | None = None) -> bytes:

@@ -103,8 +103,8 @@ new MutationObserver(records => {
 """
 
 # JavaScript helpers evaluated on the page: the racing figure's plot div.
-# A trace's meta on the page: the race figure sends it as a JSON string
-# (figures.prepared.prepare_stable), the other figures as an object.
+# A trace's meta on the page: every chart sends it as a JSON string
+# (figures.prepared.prepare_stable).
 JS_META = "const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});"
 
 JS_TRACE = """([name, type]) => {

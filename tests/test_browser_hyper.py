@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
-from tests.test_browser import CHROMIUM, IDLE, LAUNCH_ARGS, UNAVAILABLE, VIEWPORT
+from tests.test_browser import CHROMIUM, IDLE, JS_META, LAUNCH_ARGS, UNAVAILABLE, VIEWPORT
 
 if UNAVAILABLE:  # tests/test_browser.py says why (and fails in CI)
     pytest.skip(UNAVAILABLE, allow_module_level=True)
@@ -35,14 +35,13 @@ JS_PIXEL = """([key, x, y, yaxis]) => {
   const L = d._fullLayout, r = d.getBoundingClientRect(), ya = L[yaxis];
   return [r.left + L.xaxis._offset + L.xaxis.d2p(x), r.top + ya._offset + ya.d2p(y)];
 }"""
-# A trace's meta arrives as a JSON string (figures.prepared.prepare_stable).
 JS_POINTS = """([key, kind, racer, yaxis]) => {
   const d = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  %s
   const t = d._fullData.find(t => M(t).kind === kind && (racer < 0 || M(t).racer === racer)
                                   && (!yaxis || t.yaxis === yaxis));
   return {x: Array.from(t.x), y: Array.from(t.y)};
-}"""
+}""" % JS_META
 
 
 def _port() -> int:
