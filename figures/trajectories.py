@@ -529,15 +529,19 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
 def z_ticks(lo: float, top: float) -> list[float]:
     """The 3-D z axis's ticks. Seen from above (the camera), the axis is short on
     screen: more than two labels overlap, and one at its foot overlaps the x and
-    y labels in the corner. So: multiples of a round step (1, 2 or 5 times a
-    power of ten, at least 40 % of the range) in the upper two thirds of the axis."""
+    y labels in the corner. So: multiples of the largest round step (1, 2 or 5
+    times a power of ten, not above the range) that has a multiple in the upper
+    two thirds of the axis; at most the top two of them."""
     span = top - lo
     if not (np.isfinite(span) and span > 0):
         return [float(top)] if np.isfinite(top) else []
-    power = 10.0 ** np.floor(np.log10(span / 2.5))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= span / 2.5)
-    ticks = [_short(v) for v in np.arange(np.ceil((lo + span / 3) / step), np.floor(top / step) + 1) * step]
-    return ticks or [float(_short(lo + span * 2 / 3))]
+    power = 10.0 ** np.floor(np.log10(span))
+    for step in (m * p for p in (power, power / 10, power / 100) for m in (5, 2, 1)):
+        if step <= span:
+            ticks = [_short(v) for v in np.arange(np.ceil((lo + span / 3) / step), np.floor(top / step) + 1) * step]
+            if ticks:
+                return ticks[-2:]
+    return [_short(top)]   # not reached: a step of at most a third of the range has a multiple there
 
 
 def contour_trace(grids: SurfaceGrids) -> dict:

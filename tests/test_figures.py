@@ -499,7 +499,7 @@ def test_prepare_stable_lets_the_chart_keep_what_did_not_change():
 
 
 @pytest.mark.parametrize("lo, top", [(0, 8), (0, 15), (-1, 3.5), (0, 20), (0, 1e-3), (-8, -2), (0, 0.37),
-                                     (0, 1), (-3.2, 11.7), (1e-3, 2e5)])
+                                     (0, 1), (-3.2, 11.7), (1e-3, 2e5), (-1.5992701146959152, 3.5548231490081363)])
 def test_3d_z_ticks_are_few_round_and_clear_of_the_corner(lo, top):
     """Seen from above the z axis is short on screen: one or two round ticks,
     none in the lower third (where they overlapped the x and y labels)."""
