@@ -80,11 +80,9 @@ def load_into_widgets(state: AppState) -> None:
 
 def _load_racer(i: int, r: Racer) -> None:
     SS[f"opt.{i}"] = r.choice.name
+    SS[f"lr.{i}"] = float(r.choice.lr)
     for k, v in r.choice.hp:
-        if k == "lr":
-            SS[f"lr.{i}"] = float(v)
-        else:
-            SS[f"hp.{i}.{r.choice.name}.{k}"] = v if isinstance(v, bool) else float(v)
+        SS[f"hp.{i}.{r.choice.name}.{k}"] = v if isinstance(v, bool) else float(v)
     SS[f"sched.{i}"] = r.schedule.name
     for k, v in r.schedule.params:
         kind = r.schedule.schedule.params[k].kind

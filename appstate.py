@@ -97,8 +97,9 @@ def to_query(state: AppState) -> dict[str, str]:
     for i, r in enumerate(run.racers, start=1):
         opt = r.choice.optimizer
         q[f"r{i}"] = r.choice.name
+        q[f"r{i}.lr"] = _fmt(r.choice.lr)
         for k, v in r.choice.hp:
-            if k == "lr" or v != opt.hyperparameters[k].default:
+            if v != opt.hyperparameters[k].default:
                 q[f"r{i}.{k}"] = _fmt(v)
         if r.schedule.name != "constant":
             q[f"r{i}.sched"] = r.schedule.name

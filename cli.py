@@ -188,7 +188,7 @@ def cmd_run(args) -> dict:
         "surface": surface.name, "surface_params": dict(surface.params),
         **{k: list(v) if k == "domain" else v for k, v in _formula_fields(surface).items()},
         "optimizer": choice.name, "lr": choice.lr,
-        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
+        "hyperparameters": _hp_json(choice.hyperparameters()),
         "schedule": kw["schedule"].name, "schedule_params": dict(kw["schedule"].params),
         "noise": kw["noise"], "seed": kw["seed"], "steps": steps, "start": list(start),
         "points": _points(r["positions"]),
@@ -247,7 +247,7 @@ def _sweep_json(choice, sw) -> dict:
     best = sw.best_index
     return {
         "optimizer": choice.name,
-        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != "lr"}),
+        "hyperparameters": _hp_json(choice.hyperparameters()),
         "lrs": [float(v) for v in sw.lrs],
         "final_loss": [_num(v) for v in sw.final_loss],
         "status": [str(s) for s in sw.status],
@@ -300,7 +300,7 @@ def cmd_heatmap(args) -> dict:
     return {
         "surface": surface.name, "optimizer": choice.name, "run_as": hm.optimizer, "axis": hm.axis,
         "steps": steps, "start": list(start),
-        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k not in ("lr", hm.axis)}),
+        "hyperparameters": _hp_json({k: v for k, v in choice.hp if k != hm.axis}),
         "lrs": [float(v) for v in hm.lrs], "values": [float(v) for v in hm.values],
         "final_loss": [[_num(v) for v in row] for row in hm.final_loss],
         "status": [[str(s) for s in row] for row in hm.status],

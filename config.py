@@ -134,21 +134,32 @@ def parse_start(x, y) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class OptimizerChoice:
-    """An optimizer with its validated learning rate and hyperparameters."""
+    """An optimizer with its validated learning rate and hyperparameters.
+
+    The learning rate is kept apart from the hyperparameters (as optax keeps the
+    schedule apart from the transform): a schedule scales it step by step, while
+    ``hp`` (every factory argument, defaults filled in, sorted as the optimizer
+    lists them) is what the factory closes over."""
 
     name: str
-    hp: tuple[tuple[str, float | bool], ...]  # includes "lr", all filled in
-
-    @property
-    def lr(self) -> float:
-        return float(dict(self.hp)["lr"])
+    lr: float
+    hp: tuple[tuple[str, float | bool], ...] = ()
 
     @property
     def optimizer(self) -> optimizers.Optimizer:
         return optimizers.get(self.name)
 
     def hyperparameters(self) -> dict:
+        """The factory's arguments (no learning rate)."""
         return dict(self.hp)
+
+    def engine_hp(self) -> dict:
+        """What ``engine.run`` takes: ``optimizer.validate``'s form, the rate and the factory's arguments."""
+        return {"lr": self.lr, **dict(self.hp)}
+
+    def with_values(self, lr=None, **hp) -> "OptimizerChoice":
+        """The same optimizer with another rate and/or some hyperparameters changed (validated)."""
+        return OptimizerChoice.build(self.name, self.lr if lr is None else lr, **{**dict(self.hp), **hp})
 
     @classmethod
     def build(cls, name: str, lr=None, **hp) -> "OptimizerChoice":
@@ -156,7 +167,8 @@ class OptimizerChoice:
         if lr is not None:
             lr = parse_lr(lr, f"{name}.lr")
         values = opt.validate(lr, **check_numeric_hp(opt, hp))
-        return cls(name, tuple(values.items()))
+        lr = float(values.pop("lr"))
+        return cls(name, lr, tuple(values.items()))
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
     """One vectorized run. With ``record_batches`` (a batch size given) the
     trajectory gets ``batches``: one (B, b_t) array of sample indices per step."""
     schedule = schedule or ScheduleChoice()
-    hp = choice.hyperparameters()
+    hp = choice.engine_hp()
     if hp_override:
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
@@ -290,7 +290,7 @@ def heatmap(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_
     values = np.linspace(lo, hi, n_values)
     L, V = np.meshgrid(lrs, values)
     opt = config.optimizers.get(run_name)
-    base = {k: v for k, v in choice.hp if k != "lr" and k in opt.hyperparameters and k != key}
+    base = {k: v for k, v in choice.hp if k in opt.hyperparameters and k != key}
     grid_hp = {"lr": L.ravel(), key: V.ravel()}
     opt.validate(grid_hp["lr"], **base, **{key: grid_hp[key]})  # ValueError for a bad range
     run_as = OptimizerChoice.build(run_name, choice.lr, **base)

@@ -317,8 +317,7 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
             lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name,
             title=r.choice.optimizer.title, label=label,
             noise=f"{r.noise:g}", batch="full" if r.batch_size is None else f"{r.batch_size}",
-            **{k: (f"{v:g}" if not isinstance(v, bool) else v)
-                                      for k, v in hp.items() if k != "lr"},
+            **{k: (f"{v:g}" if not isinstance(v, bool) else v) for k, v in hp.items()},
             **{f"sched_{k}": (f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool)
                               else schedules.format_value(v)) for k, v in r.schedule.params})
     return fields

@@ -53,7 +53,7 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
             parts.append(f"lr={r.choice.lr:.3g}")
         same = [o for o in racers if o.choice.name == r.choice.name]
         for k, v in r.choice.hp:
-            if k != "lr" and len({dict(o.choice.hp)[k] for o in same}) > 1:
+            if len({dict(o.choice.hp)[k] for o in same}) > 1:
                 parts.append(_hp_text(k, v))
         label = " ".join(parts)
         if len(scheds) > 1 and r.schedule.name != "constant":
@@ -132,7 +132,8 @@ def config_dict(run: RunConfig) -> dict:
         "start": list(run.start_point()), "seed": run.seed,
         **_formula_dict(run),
         "optimizers": [{"optimizer": r.choice.name,
-                        "hyperparameters": {k: (v if isinstance(v, bool) else float(v)) for k, v in r.choice.hp},
+                        "hyperparameters": {k: (v if isinstance(v, bool) else float(v))
+                                            for k, v in r.choice.engine_hp().items()},
                         "schedule": r.schedule.name, "schedule_params": dict(r.schedule.params),
                         "noise": r.noise, "start": list(run.racer_start(i)),
                         "batch_size": r.batch_size, "drop_last": r.drop_last}

@@ -67,7 +67,7 @@ def best_of(fn, repeat=3):
 def main() -> None:
     surface = landscapes.get("rosenbrock")
     choice = OptimizerChoice.build("adam", 1e-3)
-    hp = choice.hyperparameters()
+    hp = choice.engine_hp()
     opt = choice.optimizer
     rng = np.random.default_rng(0)
 

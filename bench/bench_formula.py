@@ -50,7 +50,7 @@ def main() -> None:
         print(f"build {text[:40]}…: {best_of(b) * 1000:.0f} ms")
     typed, builtin = build(), landscapes.get("rosenbrock")
     choice = OptimizerChoice.build("adam", 1e-3)
-    opt, hp = choice.optimizer, choice.hyperparameters()
+    opt, hp = choice.optimizer, choice.engine_hp()
     rng = np.random.default_rng(0)
     for B in (1, 100, 10_000):
         starts = rng.uniform([-2, -1], [2, 3], (B, 2))
