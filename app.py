@@ -19,6 +19,7 @@ import streamlit as st
 
 import appstate
 import config
+import engine
 import experiments
 import exports
 import figures
@@ -557,7 +558,7 @@ def hyper_view(state: AppState) -> None:
     if hv.tab == "heatmap":
         if experiments.heatmap_axis(r.choice.name) is None:
             st.info(f"{r.choice.name} has neither momentum nor β₁: a heat map needs one of "
-                    f"{', '.join(sorted(experiments.HEATMAP_AXES))}. Pick another optimizer.")
+                    f"{', '.join(sorted(experiments.heatmap_optimizers()))}. Pick another optimizer.")
             return
         lo, hi = _lr_range(run, hv)
         with st.spinner(f"running {HEATMAP_SIZE} × {HEATMAP_SIZE} settings…", show_time=True):
@@ -841,7 +842,7 @@ st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
              column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
                             "noise σ": st.column_config.NumberColumn(format="%.4g")})
 for r in race:
-    if r["status"] in ("diverged", "escaped"):
+    if engine.stopped(r["status"]):
         (st.warning if r["status"] == "diverged" else st.info)(f"**{r['label']}** {r['message']}.")
 
 left, right = st.columns([3, 2])

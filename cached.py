@@ -82,17 +82,14 @@ def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
-    r = run.racers[i]
-    return experiments.heatmap(run.get_surface(), r.choice, run.racer_start(i), lo, hi, HEATMAP_SIZE, run.steps,
-                               schedule=r.schedule, noise=r.noise, seed=run.seed + i,
-                               batch_size=r.batch_size, drop_last=r.drop_last)
+    return experiments.heatmap(run.get_surface(), run.racers[i].choice, run.racer_start(i), lo, hi, HEATMAP_SIZE,
+                               run.steps, **experiments.racer_args(run, i))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def compute_basins(run: RunConfig, i: int, resolution: int):
-    r = run.racers[i]
-    return experiments.basins(run.get_surface(), r.choice, run.steps, resolution, schedule=r.schedule,
-                              noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
+    return experiments.basins(run.get_surface(), run.racers[i].choice, run.steps, resolution,
+                              **experiments.racer_args(run, i))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

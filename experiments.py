@@ -25,6 +25,26 @@ def basin_radius(surface: Surface) -> float:
     return BASIN_RADIUS * float(np.hypot(x1 - x0, y1 - y0))
 
 
+def reached(surface: Surface, nearest, distance, status):
+    """Whether a run ended in a known minimum (scalars or arrays alike): it did not
+    stop early (``engine.STOPPED``), it has a nearest minimum (``nearest >= 0``) and
+    it ended within ``basin_radius(surface)`` of it. The results table, the lessons'
+    claims and the basin maps all ask this one question."""
+    out = ~np.asarray(engine.stopped(status)) & (np.asarray(nearest) >= 0)
+    out &= np.asarray(distance) <= basin_radius(surface)
+    return bool(out) if out.ndim == 0 else out
+
+
+def racer_args(run: RunConfig, i: int) -> dict:
+    """Racer ``i``'s run as ``run_choice``'s keyword arguments: its schedule, its
+    gradient noise or mini-batches, and its seed ``run.seed + i`` (so adding a racer
+    does not change the others' draws). Races, sweeps, heat maps and basin maps
+    of racer ``i`` all take these."""
+    r = run.racers[i]
+    return dict(schedule=r.schedule, noise=r.noise, seed=run.seed + i, batch_size=r.batch_size,
+                drop_last=r.drop_last)
+
+
 @lru_cache(maxsize=256)
 def stop_rule(surface: Surface) -> engine.StopRule:
     """The surface's stop rule (one per surface object; surfaces are cached)."""
@@ -152,18 +172,11 @@ def run_racer(cfg: RunConfig, i: int, record_state: bool = False,
               record_batches: bool = False) -> engine.Trajectory:
     """Racer ``i`` of ``cfg`` alone: the same trajectory as ``run_config(cfg)[i]``
     (the app caches racers one by one, so changing one recomputes only that one)."""
-    r = cfg.racers[i]
-    return run_choice(cfg.get_surface(), r.choice, cfg.racer_start(i), cfg.steps, schedule=r.schedule,
-                      noise=r.noise, seed=cfg.seed + i, record_state=record_state,
-                      batch_size=getattr(r, "batch_size", None), drop_last=getattr(r, "drop_last", False),
-                      record_batches=record_batches)
+    return run_choice(cfg.get_surface(), cfg.racers[i].choice, cfg.racer_start(i), cfg.steps,
+                      record_state=record_state, record_batches=record_batches, **racer_args(cfg, i))
 
 
 SWEEP_CLASSES = ("too small", "good", "too large", "diverging", "escaped")
-
-
-def _blew_up(tr: engine.Trajectory) -> np.ndarray:
-    return (tr.status_code == engine.DIVERGED) | (tr.status_code == engine.ESCAPED)
 
 
 @dataclass
@@ -230,7 +243,7 @@ def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_ma
     in ``choice``/``kw``."""
     lrs = np.geomspace(lr_min, lr_max, count)
     tr = run_choice(surface, choice, start, steps, history="final", hp_override={"lr": lrs}, **kw)
-    final = np.where(_blew_up(tr), np.nan, tr.final_loss)
+    final = np.where(engine.stopped(tr.status_code), np.nan, tr.final_loss)
     best = None if np.all(np.isnan(final)) else int(np.nanargmin(final))
     return Sweep(lrs, final, tr.status, best, tr.converged_at.copy(), classify(lrs, tr.status),
                  choice.name)
@@ -240,26 +253,21 @@ def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> li
     """One sweep per racer of ``run`` (one vectorized run each), each from the
     racer's start with its hyperparameters, schedule and noise (seed ``run.seed + i``)."""
     surface = run.get_surface()
-    return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, schedule=r.schedule,
-                  noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
+    return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, **racer_args(run, i))
             for i, r in enumerate(run.racers)]
 
 
-# The second axis of a heat map, per optimizer: the optimizer actually run, the
-# hyperparameter and its range. Gradient descent is momentum at momentum 0, so
-# its map is momentum's (the bottom row is plain gradient descent).
-HEATMAP_AXES = {
-    "gd": ("momentum", "momentum", 0.0, 0.99),
-    "momentum": ("momentum", "momentum", 0.0, 0.99),
-    "nesterov": ("nesterov", "momentum", 0.01, 0.99),
-    "rmsprop": ("rmsprop", "momentum", 0.0, 0.99),
-    **{name: (name, "beta1", 0.0, 0.99) for name in ("adam", "adamw", "adamax", "nadam", "radam", "lion")},
-}
-
-
 def heatmap_axis(optimizer: str) -> tuple[str, str, float, float] | None:
-    """``(optimizer to run, hyperparameter, low, high)`` or None (no second axis)."""
-    return HEATMAP_AXES.get(optimizer)
+    """``(optimizer to run, hyperparameter, low, high)`` or None (no second axis):
+    the optimizer's registry entry says (``Optimizer.heatmap``). Gradient descent
+    is momentum at momentum 0, so its map is momentum's (the bottom row is plain
+    gradient descent)."""
+    return config.optimizers.get(optimizer).heatmap
+
+
+def heatmap_optimizers() -> list[str]:
+    """The optimizers that have a heat map (a momentum or β₁ axis)."""
+    return [n for n in config.optimizers.names() if heatmap_axis(n) is not None]
 
 
 @dataclass
@@ -280,7 +288,7 @@ def heatmap(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_
     and the noise are ``choice``'s and ``kw``'s."""
     axis = heatmap_axis(choice.name)
     if axis is None:
-        have = ", ".join(sorted(HEATMAP_AXES))
+        have = ", ".join(sorted(heatmap_optimizers()))
         raise ValueError(f"{choice.name} has no momentum or beta1 for a heat map (optimizers with one: {have})")
     run_name, key, lo, hi = axis
     if value_range is not None:
@@ -296,7 +304,7 @@ def heatmap(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_
     run_as = OptimizerChoice.build(run_name, choice.lr, **base)
     tr = run_choice(surface, run_as, start, steps, history="final", hp_override=grid_hp, **kw)
     shape = V.shape
-    final = np.where(_blew_up(tr), np.nan, tr.final_loss).reshape(shape)
+    final = np.where(engine.stopped(tr.status_code), np.nan, tr.final_loss).reshape(shape)
     return HeatMap(run_name, key, lrs, values, final, tr.status.reshape(shape),
                    tr.converged_at.reshape(shape).copy())
 
@@ -317,10 +325,7 @@ def basins(surface: Surface, choice: OptimizerChoice, steps: int, resolution: in
     starts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     final, code = _final_in_chunks(surface, choice, starts, steps, **kw)
     idx, dist = surface.nearest_minimum(final)
-    radius = basin_radius(surface)
-    blew_up = (code == engine.DIVERGED) | (code == engine.ESCAPED)
-    reached = ~blew_up & (dist <= radius)
-    basin = np.where(reached, idx, -1).reshape(resolution, resolution)
+    basin = np.where(reached(surface, idx, dist, code), idx, -1).reshape(resolution, resolution)
     status = np.array(engine.STATUS_NAMES, dtype=object)[code]
     return Basins(xs, ys, basin, status.reshape(resolution, resolution),
                   final.reshape(resolution, resolution, 2))
@@ -362,4 +367,4 @@ def default_lr_range(run: RunConfig) -> tuple[float, float]:
 
 
 def basin_blew_up(b: Basins) -> np.ndarray:
-    return np.isin(np.asarray(b.status).astype(str), ("diverged", "escaped"))
+    return engine.stopped(b.status)

@@ -124,7 +124,7 @@ def _bound_for(th, racer) -> float | None:
 
 def _linear_case(racer) -> bool:
     hp = racer.choice.hyperparameters()
-    return (racer.choice.name in theory.LINEAR_OPTIMIZERS and not hp.get("weight_decay", 0.0)
+    return (racer.choice.optimizer.linear_theory and not hp.get("weight_decay", 0.0)
             and not hp.get("dampening", 0.0) and racer.noise == 0)
 
 

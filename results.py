@@ -82,17 +82,6 @@ def racer_labels(racers: tuple[Racer, ...] | list[Racer],
 
 # --- runs -----------------------------------------------------------------------
 
-# Why a run of each kind of optimizer blows up, in a sentence a student can act on.
-_CURVATURE_HINT = "its learning rate is too large for this curvature (each step overshoots by more than it gains)"
-_WHY = {
-    **dict.fromkeys(("gd", "momentum", "nesterov", "nesterov_textbook"), _CURVATURE_HINT),
-    **dict.fromkeys(("adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "lion"),
-                    "its steps are about lr long in each coordinate whatever the slope: lr is too large "
-                    "for the distances on this surface"),
-    "adadelta": "its step sizes grew with its running averages: try a larger rho or a smaller lr",
-    "newton": "the Newton step overshot where the quadratic model of the surface is poor: "
-              "try more damping or a smaller lr",
-}
 
 
 def run_results(run: RunConfig) -> list[dict]:
@@ -103,8 +92,8 @@ def run_results(run: RunConfig) -> list[dict]:
     out = []
     for i, (label, racer, tr) in enumerate(zip(labels, run.racers, experiments.run_config(run, record_state=True))):
         r = {"label": label, "index": i, **experiments.summary(tr, surface)}
-        if r["status"] == "diverged" and racer.choice.name in _WHY:
-            r["message"] += f" ({_WHY[racer.choice.name]})"
+        if r["status"] == "diverged" and racer.choice.optimizer.blowup_hint:
+            r["message"] += f" ({racer.choice.optimizer.blowup_hint})"
         out.append(r)
     return out
 
@@ -159,9 +148,7 @@ def minimum_reached(run: RunConfig, r: dict) -> str:
     """Which minimum a run ended in: within ``experiments.BASIN_RADIUS`` of the
     domain's diagonal of a known minimum, without diverging."""
     surface = run.get_surface()
-    if r["status"] in ("diverged", "escaped") or r["nearest_minimum"] < 0:
-        return "no minimum"
-    if r["distance"] > experiments.basin_radius(surface):
+    if not experiments.reached(surface, r["nearest_minimum"], r["distance"], r["status"]):
         return "no minimum"
     m = surface.minima[r["nearest_minimum"]]
     text = "global minimum" if m.kind == "global" else f"local minimum (f = {m.value:.4g})"

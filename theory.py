@@ -31,10 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import optimizers
 from landscapes import Surface
 
-# Optimizers whose update is linear on a quadratic (the theory applies).
-LINEAR_OPTIMIZERS = ("gd", "momentum", "nesterov")
+
+def linear_optimizers() -> list[str]:
+    """Optimizers whose update is linear on a quadratic, so the theory applies
+    (``Optimizer.linear_theory`` on the registry)."""
+    return [n for n in optimizers.names() if optimizers.get(n).linear_theory]
+
+
 MEASURE_FROM, MEASURE_TO = 60, 120
 
 
@@ -161,7 +167,7 @@ def iteration_matrix(optimizer: str, h: float, momentum: float = 0.0,
         return np.array([[1.0 - d * h, -mu], [d * h, mu]])
     if optimizer == "nesterov":  # u ← μu + hθ; θ ← θ − hθ − μ(μu + hθ)
         return np.array([[1.0 - h * (1.0 + mu), -mu * mu], [h, mu]])
-    raise ValueError(f"no linear theory for optimizer {optimizer!r} (valid: {', '.join(LINEAR_OPTIMIZERS)})")
+    raise ValueError(f"no linear theory for optimizer {optimizer!r} (valid: {', '.join(linear_optimizers())})")
 
 
 def predicted_rate(th: QuadraticTheory, optimizer: str, lr: float, momentum: float = 0.0,

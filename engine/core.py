@@ -42,6 +42,16 @@ DEFAULT_TOL = 1e-5
 
 STATUS_NAMES = ("max_steps", "converged", "diverged", "escaped")
 MAX_STEPS_CODE, CONVERGED, DIVERGED, ESCAPED = range(4)
+STOPPED = ("diverged", "escaped")   # the statuses of a run that stopped before its last step
+
+
+def stopped(status):
+    """True where a status (a name, an array of names or of status codes) is one of ``STOPPED``."""
+    a = np.asarray(status)
+    if a.dtype.kind in "iu":
+        return (a == DIVERGED) | (a == ESCAPED)
+    out = np.isin(a.astype(str), STOPPED)
+    return bool(out) if out.ndim == 0 else out
 
 
 @dataclass

@@ -5,7 +5,7 @@ import numpy as np
 
 from ._common import (AMSGRAD, DECOUPLED, WEIGHT_DECAY, beta, column, decay_params_or_grad, eps, l2,
                       lerp, second_moment, widen, zeros_init)
-from .base import Hyper, Optimizer, Transform, check_batch, rate
+from .base import SPAN_HINT, Hyper, Optimizer, Transform, check_batch, rate
 from .registry import register
 
 _B1 = beta(0.9, "decay β₁ of the first-moment (mean) average")
@@ -108,6 +108,9 @@ ADAM = register(Optimizer(
     factory=adam,
     default_lr=1e-3,
     state_names=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    suggest=("span", 0.01),
+    blowup_hint=SPAN_HINT,
+    heatmap=("adam", "beta1", 0.0, 0.99),
     reference="Kingma & Ba (2015), Adam: A Method for Stochastic Optimization; "
     "Reddi et al. (2018), On the Convergence of Adam and Beyond; torch.optim.Adam",
 ))
@@ -141,6 +144,9 @@ ADAMW = register(Optimizer(
     factory=adamw,
     default_lr=1e-3,
     state_names=("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    suggest=("span", 0.01),
+    blowup_hint=SPAN_HINT,
+    heatmap=("adamw", "beta1", 0.0, 0.99),
     reference="Loshchilov & Hutter (2019), Decoupled Weight Decay Regularization; torch.optim.AdamW",
 ))
 
@@ -197,6 +203,9 @@ ADAMAX = register(Optimizer(
     factory=adamax,
     default_lr=2e-3,
     state_names=("exp_avg", "exp_inf"),
+    suggest=("span", 0.01),
+    blowup_hint=SPAN_HINT,
+    heatmap=("adamax", "beta1", 0.0, 0.99),
     reference="Kingma & Ba (2015), section 7.1; torch.optim.Adamax",
 ))
 
@@ -279,6 +288,9 @@ NADAM = register(Optimizer(
     factory=nadam,
     default_lr=2e-3,
     state_names=("exp_avg", "exp_avg_sq", "mu_product"),
+    suggest=("span", 0.01),
+    blowup_hint=SPAN_HINT,
+    heatmap=("nadam", "beta1", 0.0, 0.99),
     reference="Dozat (2016), Incorporating Nesterov Momentum into Adam; torch.optim.NAdam",
 ))
 
@@ -359,5 +371,9 @@ RADAM = register(Optimizer(
     factory=radam,
     default_lr=1e-3,
     state_names=("exp_avg", "exp_avg_sq"),
+    suggest=("span", 0.02),
+    suggest_curvature_cap=True,  # its first steps are plain momentum-SGD steps (ρ_t ≤ 5)
+    blowup_hint=SPAN_HINT,
+    heatmap=("radam", "beta1", 0.0, 0.99),
     reference="Liu et al. (2020), On the Variance of the Adaptive Learning Rate and Beyond; torch.optim.RAdam",
 ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import WEIGHT_DECAY, eps, l2, lerp, second_moment, widen, zeros_init
-from .base import Hyper, Optimizer, Transform, check_batch, nonzero, rate
+from .base import SPAN_HINT, Hyper, Optimizer, Transform, check_batch, nonzero, rate
 from .registry import register
 
 # --------------------------------------------------------------------------- Adagrad
@@ -70,6 +70,8 @@ ADAGRAD = register(Optimizer(
     factory=adagrad,
     default_lr=1e-2,
     state_names=("sum",),
+    suggest=("span", 0.1),
+    blowup_hint=SPAN_HINT,
     reference="Duchi, Hazan & Singer (2011), Adaptive Subgradient Methods; torch.optim.Adagrad",
 ))
 
@@ -154,6 +156,9 @@ RMSPROP = register(Optimizer(
     factory=rmsprop,
     default_lr=1e-2,
     state_names=("square_avg", "grad_avg", "momentum_buffer"),
+    suggest=("span", 0.001),
+    blowup_hint=SPAN_HINT,
+    heatmap=("rmsprop", "momentum", 0.0, 0.99),
     reference="Hinton, Srivastava & Swersky (2012), Neural Networks for Machine Learning, "
     "lecture 6e; Graves (2013) for the centered form; torch.optim.RMSprop",
 ))
@@ -216,5 +221,7 @@ ADADELTA = register(Optimizer(
     factory=adadelta,
     default_lr=1.0,
     state_names=("square_avg", "acc_delta"),
+    suggest=("fixed", 1.0),
+    blowup_hint="its step sizes grew with its running averages: try a larger rho or a smaller lr",
     reference="Zeiler (2012), ADADELTA: An Adaptive Learning Rate Method; torch.optim.Adadelta",
 ))

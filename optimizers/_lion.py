@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import beta, widen, zeros_init
-from .base import Hyper, Optimizer, Transform, nonzero, rate
+from .base import SPAN_HINT, Hyper, Optimizer, Transform, nonzero, rate
 from .registry import register
 
 _B1 = beta(0.9, "β₁: interpolation between momentum and gradient for the step direction")
@@ -60,5 +60,8 @@ LION = register(Optimizer(
     factory=lion,
     default_lr=1e-4,
     state_names=("exp_avg",),
+    suggest=("span", 0.004),
+    blowup_hint=SPAN_HINT,
+    heatmap=("lion", "beta1", 0.0, 0.99),
     reference="Chen et al. (2023), Symbolic Discovery of Optimization Algorithms, arXiv:2302.06675",
 ))

@@ -97,6 +97,9 @@ NEWTON = register(Optimizer(
     default_lr=1.0,
     needs_hessian=True,
     state_names=(),
+    suggest=("fixed", 1.0),
+    blowup_hint=("the Newton step overshot where the quadratic model of the surface is poor: "
+                 "try more damping or a smaller lr"),
     reference="Newton–Raphson; Levenberg (1944) for damping; Dauphin et al. (2014), "
     "Identifying and attacking the saddle point problem in high-dimensional non-convex "
     "optimization (saddle-free Newton)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Hyper, Optimizer, Transform, check_batch, nonzero, rate
+from .base import CURVATURE_HINT, Hyper, Optimizer, Transform, check_batch, nonzero, rate
 from .registry import register
 
 _WD = Hyper(0.0, 0.0, doc="L2 penalty added to the gradient: g + weight_decay * θ")
@@ -133,6 +133,10 @@ GD = register(Optimizer(
     hyperparameters={"weight_decay": _WD},
     factory=gd,
     default_lr=1e-3,
+    suggest=("curvature", 1.6),
+    blowup_hint=CURVATURE_HINT,
+    heatmap=("momentum", "momentum", 0.0, 0.99),
+    linear_theory=True,
     reference="Cauchy (1847); torch.optim.SGD",
 ))
 
@@ -151,6 +155,10 @@ MOMENTUM = register(Optimizer(
     factory=momentum,
     default_lr=1e-3,
     state_names=("momentum_buffer",),
+    suggest=("curvature", 0.2),
+    blowup_hint=CURVATURE_HINT,
+    heatmap=("momentum", "momentum", 0.0, 0.99),
+    linear_theory=True,
     reference="Polyak (1964); torch.optim.SGD",
 ))
 
@@ -170,6 +178,10 @@ NESTEROV = register(Optimizer(
     factory=nesterov,
     default_lr=1e-3,
     state_names=("momentum_buffer",),
+    suggest=("curvature", 0.2),
+    blowup_hint=CURVATURE_HINT,
+    heatmap=("nesterov", "momentum", 0.01, 0.99),
+    linear_theory=True,
     reference="Nesterov (1983); Sutskever et al. (2013); torch.optim.SGD",
     checks=(_no_dampening,),
 ))
@@ -196,6 +208,8 @@ NESTEROV_TEXTBOOK = register(Optimizer(
     factory=nesterov_textbook,
     default_lr=1e-3,
     state_names=("velocity",),
+    suggest=("curvature", 0.2),
+    blowup_hint=CURVATURE_HINT,
     reference="Nesterov (1983), A method for solving the convex programming problem with "
     "convergence rate O(1/k²); Sutskever, Martens, Dahl & Hinton (2013), On the importance "
     "of initialization and momentum in deep learning",

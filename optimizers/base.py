@@ -90,6 +90,12 @@ class Hyper:
 
 
 LR = Hyper(1e-3, 0.0, math.inf, doc="learning rate")
+SUGGEST_KINDS = ("curvature", "span", "fixed")
+
+# Why a run blows up, shared by the optimizers of one kind.
+CURVATURE_HINT = "its learning rate is too large for this curvature (each step overshoots by more than it gains)"
+SPAN_HINT = ("its steps are about lr long in each coordinate whatever the slope: lr is too large "
+             "for the distances on this surface")
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +124,17 @@ class Optimizer:
     # Constraints across hyperparameters (e.g. nesterov needs dampening = 0):
     # each returns an error message or None, given the filled-in hp dict.
     checks: tuple[Callable[[Mapping], str | None], ...] = field(default=())
+    # Facts the app, the lessons and the views use, kept with the optimizer so that a
+    # new optimizer is one entry (tests/test_registries.py checks every entry has them):
+    # how ``presets.suggested_lr`` picks a first rate worth watching: ("curvature", c) is
+    # c / λmax (a step of about lr·gradient must fit the curvature), ("span", c) is c times
+    # the domain's diagonal (steps of about lr in each coordinate), ("fixed", lr) a constant;
+    suggest: tuple[str, float] | None = None   # None: ("fixed", default_lr)
+    suggest_curvature_cap: bool = False   # ("span") and at most 1/λmax too
+    blowup_hint: str = ""                 # why a run of it diverges, in a sentence a student can act on
+    # the heat map's second axis: (the optimizer run, its hyperparameter, low, high), or None
+    heatmap: tuple[str, str, float, float] | None = None
+    linear_theory: bool = False           # its update is linear on a quadratic (theory.py covers it)
 
     def __call__(self, **hp) -> Transform:
         return self.factory(**hp)

@@ -58,7 +58,7 @@ def test_sweep_cells_equal_single_runs(surface, name, lo, span, count, steps, sc
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(surface=st.sampled_from(SURFACES), name=st.sampled_from(sorted(experiments.HEATMAP_AXES)),
+@given(surface=st.sampled_from(SURFACES), name=st.sampled_from(sorted(experiments.heatmap_optimizers())),
        lo=st.floats(-4, -1), span=st.floats(0.5, 3), n=st.integers(2, 5), m=st.integers(2, 5),
        steps=st.integers(1, 25), sched=st.sampled_from(SCHEDULES), data=st.data())
 def test_heatmap_cells_equal_single_runs(surface, name, lo, span, n, m, steps, sched, data):
