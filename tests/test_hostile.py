@@ -113,6 +113,8 @@ def test_any_cli_flags_exit_0_or_2_with_one_line(flags, command):
     ("surface", "no_such_surface"), ("opt.0", "no_such_optimizer"), ("steps", "many"), ("steps", 0),
     ("lr.0", "fast"), ("lr.0", float("nan")), ("lr.0", 1e300), ("n_racers", 99), ("view", "4d"),
     ("sched.0", "zig"), ("x", float("inf")), ("noise.0", -1.0), ("seed", True),
+    ("hp.0.gd.weight_decay", "heavy"), ("hp.0.gd.weight_decay", float("nan")), ("hp.0.adam.amsgrad", "yes"),
+    ("schedp.0.step.gamma", [0.5]), ("schedp.0.plateau.mode", "sideways"),
 ])
 def test_a_modified_client_cannot_break_a_widget(key, value):
     """What a modified client could put in a widget's state is reset, with a message."""
