@@ -51,6 +51,8 @@ def naive_size_mb(run, results) -> float:
     xs, ys, z = s.grid(120)
     frames = []
     for f in fig.frames:
+        if "hold" in f.name:   # the frames that hold the last step add nothing to the naive size
+            continue
         k = int(f.name)
         data = [dict(type="contour", x=xs, y=ys, z=z)]
         data += [dict(type="scatter", x=r["positions"][:k + 1, 0], y=r["positions"][:k + 1, 1]) for r in results]
@@ -116,14 +118,14 @@ def fresh_changes(at: AppTest, rounds: int):
         views = [v for v in config.VIEWS if v != at.radio(key="view").value]
         at.radio(key="view").set_value(views[0])  # ... then the timed change: the other view
 
-    used_steps = {int(at.slider(key="steps").value)}
+    used_steps = {int(at.number_input(key="steps").value)}
 
     def new_steps():
-        v = int(at.slider(key="steps").value) + 7
+        v = int(at.number_input(key="steps").value) + 7
         while v in used_steps:
             v += 7
         used_steps.add(v)
-        at.slider(key="steps").set_value(v)
+        at.number_input(key="steps").set_value(v)
 
     for i in range(rounds):
         yield "learning rate", new_lr, True
