@@ -5,7 +5,7 @@ from its descriptor; ``setup`` loads a state into the widgets (first visit, less
 clicks); ``sidebar`` and ``racer`` draw the controls and return a RunConfig;
 ``stage`` the title, presentation mode and view tabs; ``lesson_panel``,
 ``race_view``, ``hyper_views``, ``inspector`` and ``downloads`` the rest of the
-page; ``sanitize`` resets what a modified client put in a widget. Only the
-drawing modules import Streamlit; ``keys``, ``params``' value helpers and
-``sanitize`` are plain Python (tests import them).
+page; ``sanitize`` says what a widget may hold and resets what a modified client
+put in one. ``keys`` and ``sanitize`` are plain Python (no Streamlit; tests import
+them); the other modules draw.
 """

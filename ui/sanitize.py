@@ -1,8 +1,10 @@
-"""What a modified client put in a widget: each invalid value is reset, with a message.
+"""What a widget may hold, and what a modified client put in one (no Streamlit here).
 
 A browser can send any value for any widget; Streamlit checks few of them. Before
 the widgets are drawn, ``sanitize_widget_state`` resets each invalid one to a valid
-value and says so (never an exception from a widget or a callback).
+value and says so (never an exception from a widget or a callback). ``widget_value``
+and ``holds`` are a parameter's value as its widget keeps it and the check of one,
+from the parameter's descriptor (``ui.params`` draws the widget).
 """
 from __future__ import annotations
 
@@ -15,7 +17,36 @@ from optimizers import schedules
 from optimizers.base import LR
 from state import BASIN_RESOLUTIONS, DEFAULT, TABS
 from ui import keys
-from ui.params import holds, number_ok, widget_value
+
+MAX_LIST_CHARS = 400   # a milestone list's text field
+
+
+def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
+    """A widget's number: a finite int or float (not a bool) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+
+
+def widget_value(h, value):
+    """``value`` as the widget of descriptor ``h`` holds it: a list as its text, a word or
+    flag as it is, a number as a float."""
+    if h.kind == "int_list":
+        return schedules.format_value(value)
+    return value if h.kind in ("choice", "bool") else float(value)
+
+
+def holds(h, value) -> bool:
+    """Whether ``value`` can be the state of the widget of descriptor ``h`` (a list's
+    text is checked by its schedule, with a message, not here)."""
+    if h.kind == "choice":
+        return isinstance(value, str) and value in h.choices
+    if h.kind == "bool":
+        return isinstance(value, bool)
+    if h.kind == "int_list":
+        return isinstance(value, str) and len(value) <= MAX_LIST_CHARS
+    return number_ok(value, -math.inf, math.inf)
+
 
 
 def _descriptor(part: str, owner: str, k: str):

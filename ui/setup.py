@@ -11,7 +11,7 @@ import links
 from config import Racer, RunConfig
 from state import AppState, ViewOptions
 from ui import keys
-from ui.params import widget_value
+from ui.sanitize import widget_value
 from ui.sanitize import sanitize_widget_state
 
 SS = st.session_state

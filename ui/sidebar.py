@@ -14,7 +14,7 @@ import presets
 from config import RunConfig
 from state import ViewOptions
 from ui import keys
-from ui.params import number_ok
+from ui.sanitize import number_ok
 from ui.racer import on_data_size, racer_controls
 from ui.setup import load_formula, on_lesson, surface_params_now
 
