@@ -385,10 +385,11 @@ def _export_run(args):
         given += [f"--{k.replace('_', '-')}" for k in _RUN_LISTS if getattr(args, k)]
         if given:
             raise UsageError(f"--link already sets the run; drop {', '.join(given)} or drop --link")
-        import appstate
+        import lessons
+        import links
 
         query = _link_query(args.link)
-        state, warnings = appstate.from_query(query)
+        state, warnings = links.from_query(query, lessons.LESSONS)
         if not query:
             warnings.insert(0, "the link has no parameters; exporting the default race")
         for w in warnings:

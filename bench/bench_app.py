@@ -30,7 +30,8 @@ import numpy as np  # noqa: E402
 import plotly.io as pio  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import appstate  # noqa: E402
+import config  # noqa: E402
+from state import DEFAULT_RUN  # noqa: E402
 import engine  # noqa: E402
 import landscapes  # noqa: E402
 import optimizers  # noqa: E402
@@ -50,6 +51,8 @@ def naive_size_mb(run, results) -> float:
     xs, ys, z = s.grid(120)
     frames = []
     for f in fig.frames:
+        if "hold" in f.name:   # the frames that hold the last step add nothing to the naive size
+            continue
         k = int(f.name)
         data = [dict(type="contour", x=xs, y=ys, z=z)]
         data += [dict(type="scatter", x=r["positions"][:k + 1, 0], y=r["positions"][:k + 1, 1]) for r in results]
@@ -97,7 +100,7 @@ def figure_key(at: AppTest) -> str:
 def fresh_changes(at: AppTest, rounds: int):
     """Per kind of change, ``rounds`` changes to values never computed before in
     this session, interleaved (so load drift touches every kind alike)."""
-    default = appstate.default_state().run
+    default = DEFAULT_RUN
     first = default.racers[0].choice.name
     opts = [n for n in optimizers.names() if n != first]
     surfaces = [n for n in landscapes.names() if n != default.surface]
@@ -112,17 +115,17 @@ def fresh_changes(at: AppTest, rounds: int):
     def new_view():
         new_lr()
         at.run()  # untimed: a new run in the current view ...
-        views = [v for v in appstate.VIEWS if v != at.radio(key="view").value]
+        views = [v for v in config.VIEWS if v != at.radio(key="view").value]
         at.radio(key="view").set_value(views[0])  # ... then the timed change: the other view
 
-    used_steps = {int(at.slider(key="steps").value)}
+    used_steps = {int(at.number_input(key="steps").value)}
 
     def new_steps():
-        v = int(at.slider(key="steps").value) + 7
+        v = int(at.number_input(key="steps").value) + 7
         while v in used_steps:
             v += 7
         used_steps.add(v)
-        at.slider(key="steps").set_value(v)
+        at.number_input(key="steps").set_value(v)
 
     for i in range(rounds):
         yield "learning rate", new_lr, True
@@ -168,7 +171,7 @@ def rerun_times(rounds: int = 7) -> dict[str, list[tuple[float, float]]]:
 
 
 def main() -> None:
-    default = appstate.default_state().run
+    default = DEFAULT_RUN
     res = results_mod.run_results(default)
     fig = exports.trajectory_figure_for(default, res)
     mb = size_mb(fig)

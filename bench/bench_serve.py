@@ -220,14 +220,14 @@ def sizes() -> None:
     import pickle
     import tracemalloc
 
-    import appstate
+    from state import DEFAULT_RUN
     import exports
     import figures
     import results
     from config import OptimizerChoice, Racer, RunConfig
     from figures import prepared
 
-    default = appstate.default_state().run
+    default = DEFAULT_RUN
     racers = tuple(Racer(OptimizerChoice.build(n, lr)) for n, lr in
                    (("gd", 1e-3), ("momentum", 1e-3), ("adam", 0.05), ("rmsprop", 0.01), ("adamw", 0.05),
                     ("nadam", 0.05)))

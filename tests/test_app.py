@@ -12,12 +12,13 @@ import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import appstate
 import experiments
 import exports
 import landscapes
 import optimizers
 import results
+from lessons import LESSONS
+from state import AppState
 from figures.prepared import prepare_stable, trace_meta
 from optimizers import schedules
 import livechart
@@ -407,7 +408,7 @@ def test_a_class_opening_one_link_computes_it_once(monkeypatch):
 
 def test_racers_computed_alone_equal_the_whole_race():
     """The app caches racers one by one: each must be the race's own result."""
-    race = appstate.lesson_state("first").run
+    race = LESSONS["first"].run_config()
     run = dataclasses.replace(race, seed=3, racers=tuple(
         dataclasses.replace(r, noise=0.5) for r in race.racers))
     whole = results.run_results(run)
@@ -430,7 +431,7 @@ def test_the_served_figure_is_plotlys_own_json():
     must be exactly what go.Figure(...).to_dict() would have sent, carried
     through ``prepare_stable`` (the look in the layout, arrays as numbers)."""
     at = new_app()
-    run = appstate.default_state().run
+    run = AppState().run
     expected = json.loads(plotly.io.to_json(prepare_stable(json.loads(plotly.io.to_json(
         exports.trajectory_figure_for(run, results.run_results(run)), validate=False))), validate=False))
     got = main_chart(at)
@@ -458,5 +459,5 @@ def test_step_inspector_shows_gradient_update_and_state():
 
 
 def test_default_state_helpers_agree_with_the_app():
-    st = appstate.default_state()
+    st = AppState()
     assert len(st.run.racers) == 3 and st.run.surface == "rosenbrock"

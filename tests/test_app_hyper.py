@@ -182,12 +182,12 @@ def test_theory_panel_predicted_line_and_optimal_button():
 @pytest.mark.parametrize("key, value", [("tab", "nope"), ("res", 333), ("hr", 99), ("hr", "x"),
                                         ("lrmin", -1.0), ("lrmax", float("nan")), ("lr_auto", "yes")])
 def test_a_modified_client_cannot_break_the_hyper_controls(key, value):
-    import appstate
+    from ui.sanitize import sanitize_widget_state
     at = new_app({**RAVINE, "tab": "sweep"})
     state = {k: at.session_state[k] for k in ("surface", "steps", "n_racers", "seed", "x", "y", "view", "speed",
                                                 "opt.0", "lr.0", "sched.0", "noise.0", "tab", "hr", "lr_auto")}
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []
     state[key] = value
-    messages = appstate.sanitize_widget_state(state)
+    messages = sanitize_widget_state(state)
     assert len(messages) == 1 and "held an invalid value" in messages[0]
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []

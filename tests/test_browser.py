@@ -937,12 +937,12 @@ def test_data_panel_moves_with_play_and_the_slider(page):
 def test_exported_html_plays_the_data_panel(browser, tmp_path):
     """The standalone HTML export (plotly.js inlined) plays: the panel's lines
     move with the markers, offline, without the app."""
-    import appstate
+    import lessons
     import exports
     import results
     from dataclasses import replace
 
-    run = replace(appstate.lesson_state("batch").run, steps=80)
+    run = replace(lessons.LESSONS["batch"].run_config(), steps=80)
     html = exports.figure_html(exports.trajectory_figure_for(run, results.run_results(run)))
     path = tmp_path / "race.html"
     path.write_text(html, encoding="utf-8")

@@ -429,15 +429,15 @@ LINK = {"surface": "linear_regression", "r1": "gd", "r1.lr": "0.1", "r2": "gd", 
 
 
 def test_link_round_trip_keeps_batch_sizes():
-    import appstate
+    import links
 
-    state, warnings = appstate.from_query(LINK)
+    state, warnings = links.from_query(LINK)
     assert not warnings
     assert [r.batch_size for r in state.run.racers] == [None, 16, 1]
     assert [r.drop_last for r in state.run.racers] == [False, True, False]
-    q = appstate.to_query(state)
+    q = links.to_query(state)
     assert q["r2.batch"] == "16" and q["r2.droplast"] == "1" and "r1.batch" not in q
-    again = appstate.from_query(q)[0]
+    again = links.from_query(q)[0]
     assert again.run.racers == state.run.racers and again.run.surface_params == state.run.surface_params
 
 
@@ -450,17 +450,17 @@ def test_link_round_trip_keeps_batch_sizes():
     ({"r1.droplast": "1"}, "needs r1.batch"),
 ])
 def test_link_bad_batch_input_warns(extra, words):
-    import appstate
+    import links
 
-    state, warnings = appstate.from_query({"surface": "linear_regression", "r1": "gd", **extra})
+    state, warnings = links.from_query({"surface": "linear_regression", "r1": "gd", **extra})
     assert any(words in w for w in warnings), warnings
     assert state.run.racers[0].batch_size is None and state.run.racers[0].noise == 0
 
 
 def test_link_batch_on_an_analytic_surface_warns():
-    import appstate
+    import links
 
-    state, warnings = appstate.from_query({"surface": "bowl", "r1": "gd", "r1.batch": "4"})
+    state, warnings = links.from_query({"surface": "bowl", "r1": "gd", "r1.batch": "4"})
     assert any("needs a data surface" in w for w in warnings)
     assert state.run.racers[0].batch_size is None
 
@@ -564,10 +564,9 @@ def test_app_classification_panel_draws_boundaries(name):
 def test_batch_lesson_claims():
     """The batch lesson's text: the full batch reaches the least-squares fit; a
     mini-batch of 16 jitters around it; single examples jitter most."""
-    import appstate
+    import lessons
 
-    state = appstate.lesson_state("batch")
-    run_ = state.run
+    run_ = lessons.LESSONS["batch"].run_config()
     assert run_.surface == "linear_regression"
     assert [r.batch_size for r in run_.racers] == [None, 16, 1]
     assert len({r.choice.lr for r in run_.racers}) == 1
@@ -632,12 +631,12 @@ def test_cli_list_marks_data_surfaces():
 
 @pytest.mark.parametrize("key,value", [("batch.1", "sixteen"), ("batch.1", float("nan")), ("droplast.1", "yes")])
 def test_app_modified_client_batch_widgets_are_reset(key, value):
-    import appstate
+    from ui.sanitize import sanitize_widget_state
 
     at = _app(LINK)
     state = {k: at.session_state[k] for k in ("surface", "batch.0", "batch.1", "droplast.1")}
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []
     state[key] = value
-    messages = appstate.sanitize_widget_state(state)
+    messages = sanitize_widget_state(state)
     assert len(messages) == 1 and "held an invalid value" in messages[0]
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []

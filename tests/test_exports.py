@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import appstate
+import links
+from lessons import LESSONS
 import cli
 import exports
 import results as results_mod
@@ -36,7 +37,7 @@ BIG_RACE_LINK = ("surface=rosenbrock&r1=gd&r1.lr=0.001&r2=momentum&r2.lr=0.001"
 # --- fixtures -----------------------------------------------------------------
 
 def run_from_link(link: str) -> RunConfig:
-    state, warnings = appstate.from_query(parse_qs(link))
+    state, warnings = links.from_query(parse_qs(link), LESSONS)
     assert warnings == []
     return state.run
 

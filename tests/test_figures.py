@@ -8,7 +8,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-import appstate
+from state import DEFAULT_RUN
 import exports
 import figures
 import landscapes
@@ -171,7 +171,7 @@ def test_static_export_draws_a_vector_contour_without_animation():
 
 
 def test_default_view_payload():
-    run = appstate.default_state().run
+    run = DEFAULT_RUN
     fig = exports.trajectory_figure_for(run, run_results(run))
     assert len(pio.to_json(fig, validate=False)) < 1_000_000
 
@@ -514,7 +514,7 @@ def test_3d_z_ticks_are_few_round_and_clear_of_the_corner(lo, top):
 
 def test_the_race_figures_z_axis_uses_those_ticks():
     from figures.trajectories import z_ticks
-    run = appstate.default_state().run
+    run = DEFAULT_RUN
     fig = exports.trajectory_figure_for(run, run_results(run), view="both", raw=True)
     z = fig["layout"]["scene"]["zaxis"]
     assert z["tickvals"] == z_ticks(*z["range"])

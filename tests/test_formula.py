@@ -14,7 +14,8 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import appstate
+import links
+from state import AppState
 import config
 import engine
 import experiments
@@ -576,14 +577,14 @@ def test_run_config_builds_and_caches_the_formula_surface():
 def test_share_link_round_trip_keeps_the_formula():
     q = {"surface": "formula", "f": "sin(x)*y + x**2/4", "domain": "-2,3,-1.5,1.5", "r1": "adam",
          "r1.lr": "0.05", "x": "1", "y": "1"}
-    state, warnings_ = appstate.from_query(q)
+    state, warnings_ = links.from_query(q)
     assert warnings_ == []
     assert state.run.formula == q["f"] and state.run.domain == (-2.0, 3.0, -1.5, 1.5)
-    written = appstate.to_query(state)
+    written = links.to_query(state)
     assert written["f"] == q["f"] and written["domain"] == "-2,3,-1.5,1.5"
-    again, w2 = appstate.from_query(written)
+    again, w2 = links.from_query(written)
     assert again == state and w2 == []
-    assert "f" not in appstate.to_query(appstate.default_state())
+    assert "f" not in links.to_query(AppState())
 
 
 @pytest.mark.parametrize("query,needle", [
@@ -597,7 +598,7 @@ def test_share_link_round_trip_keeps_the_formula():
     ({"domain": "-1e9,1,0,1"}, "within"),
 ])
 def test_tampered_formula_links_warn_and_fall_back(query, needle):
-    state, warnings_ = appstate.from_query({"surface": "formula", **query})
+    state, warnings_ = links.from_query({"surface": "formula", **query})
     assert any(needle in w for w in warnings_), warnings_
     run = state.run
     assert run.surface == "formula"

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-import appstate
+import links
+from lessons import LESSONS
+from ui.sanitize import sanitize_widget_state
 import cli
 from test_app import APP, assert_healthy, new_app
 
@@ -31,20 +33,20 @@ NASTY = st.one_of(
 
 def test_link_learning_rate_above_the_bound_warns():
     for value in ("1e7", "1e308"):
-        state, warnings = appstate.from_query({"r1": "gd", "r1.lr": value})
+        state, warnings = links.from_query({"r1": "gd", "r1.lr": value})
         assert state.run.racers[0].choice.lr > 0
         assert any("r1.lr must be between 0 and 1e+06" in w for w in warnings), warnings
 
 
 def test_racer_key_with_thousands_of_digits():
-    state, warnings = appstate.from_query({"r" + "1" * 5000: "gd", "r1": "adam"})
+    state, warnings = links.from_query({"r" + "1" * 5000: "gd", "r1": "adam"})
     assert [r.choice.name for r in state.run.racers] == ["adam"]
     assert any("ignored unknown link parameter" in w for w in warnings)
     assert all(len(w) < 500 for w in warnings)
 
 
 def test_long_values_are_quoted_short():
-    state, warnings = appstate.from_query({"surface": "x" * 200_000, "r1": "y" * 100_000,
+    state, warnings = links.from_query({"surface": "x" * 200_000, "r1": "y" * 100_000,
                                            "r2": "gd", "r2.lr": "z" * 300_000})
     assert len(warnings) >= 3 and all(len(w) < 500 for w in warnings)
     assert any("200,000 characters" in w for w in warnings)
@@ -56,7 +58,7 @@ def _same(a: str, b: str) -> bool:
         return float(a) == float(b)
     except ValueError:
         pass
-    flag_a, flag_b = appstate._flag(a), appstate._flag(b)
+    flag_a, flag_b = links.flag(a), links.flag(b)
     if flag_a is not None and flag_a == flag_b:
         return True
     return a.strip().lower() == b.strip().lower()
@@ -65,9 +67,9 @@ def _same(a: str, b: str) -> bool:
 @settings(max_examples=150, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), NASTY, max_size=8))
 def test_any_link_opens_and_nothing_changes_silently(q):
-    state, warnings = appstate.from_query(q)
-    out = appstate.to_query(state)
-    again, w2 = appstate.from_query(out)
+    state, warnings = links.from_query(q, LESSONS)
+    out = links.to_query(state)
+    again, w2 = links.from_query(out, LESSONS)
     assert again == state and w2 == [], "what the page writes back is a clean link of the same view"
     if warnings:
         return
@@ -80,7 +82,7 @@ def test_any_link_opens_and_nothing_changes_silently(q):
                    and (ok.split(".", 1)[1] if "." in ok else "") == suffix):
                 continue
         without = {kk: vv for kk, vv in q.items() if kk != k}
-        assert appstate.from_query(without)[0] == state, f"{k}={v!r} changed the view silently"
+        assert links.from_query(without, LESSONS)[0] == state, f"{k}={v!r} changed the view silently"
 
 
 @settings(max_examples=60, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
@@ -111,17 +113,19 @@ def test_any_cli_flags_exit_0_or_2_with_one_line(flags, command):
     ("surface", "no_such_surface"), ("opt.0", "no_such_optimizer"), ("steps", "many"), ("steps", 0),
     ("lr.0", "fast"), ("lr.0", float("nan")), ("lr.0", 1e300), ("n_racers", 99), ("view", "4d"),
     ("sched.0", "zig"), ("x", float("inf")), ("noise.0", -1.0), ("seed", True),
+    ("hp.0.gd.weight_decay", "heavy"), ("hp.0.gd.weight_decay", float("nan")), ("hp.0.adam.amsgrad", "yes"),
+    ("schedp.0.step.gamma", [0.5]), ("schedp.0.plateau.mode", "sideways"),
 ])
 def test_a_modified_client_cannot_break_a_widget(key, value):
     """What a modified client could put in a widget's state is reset, with a message."""
     at = new_app({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "30"})
     state = {k: at.session_state[k] for k in ("surface", "steps", "n_racers", "seed", "x", "y", "view",
                                                 "speed", "opt.0", "lr.0", "sched.0", "noise.0")}
-    assert appstate.sanitize_widget_state(dict(state)) == [], "a healthy state is left alone"
+    assert sanitize_widget_state(dict(state)) == [], "a healthy state is left alone"
     state[key] = value
-    messages = appstate.sanitize_widget_state(state)
+    messages = sanitize_widget_state(state)
     assert len(messages) == 1 and "held an invalid value" in messages[0] and len(messages[0]) < 300
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # the real app, end to end
         at.session_state[key] = value  # (Streamlit clamps numbers before the script sees them)
         at.run()

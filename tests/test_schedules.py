@@ -413,7 +413,7 @@ def test_cli_and_link_carry_lists_and_words():
     import io
     import json as _json
 
-    import appstate
+    import links
     import cli
 
     out = io.StringIO()
@@ -429,19 +429,19 @@ def test_cli_and_link_carry_lists_and_words():
          "r1.sched.mode": "max", "r1.sched.threshold_mode": "abs", "r1.sched.patience": "3",
          "r2": "gd", "r2.sched": "multistep", "r2.sched.milestones": "10,30",
          "r3": "gd", "r3.sched": "one_cycle", "r3.sched.three_phase": "true", "r3.sched.anneal_strategy": "linear"}
-    state, warnings_ = appstate.from_query(q)
+    state, warnings_ = links.from_query(q)
     assert not warnings_
     r1, r2, r3 = state.run.racers
     assert dict(r1.schedule.params)["mode"] == "max" and dict(r1.schedule.params)["patience"] == 3
     assert dict(r2.schedule.params)["milestones"] == (10, 30)
     assert dict(r3.schedule.params)["three_phase"] is True
-    back = appstate.to_query(state)
+    back = links.to_query(state)
     assert back["r2.sched.milestones"] == "10,30" and back["r1.sched.mode"] == "max"
     assert back["r3.sched.three_phase"] == "true" and back["r3.sched.anneal_strategy"] == "linear"
-    assert appstate.from_query(back)[0].run.racers == state.run.racers
+    assert links.from_query(back)[0].run.racers == state.run.racers
 
     bad = dict(q, **{"r2.sched.milestones": "30,10", "r1.sched.mode": "sideways"})
-    state, warnings_ = appstate.from_query(bad)
+    state, warnings_ = links.from_query(bad)
     assert any("milestones" in w for w in warnings_) and any("mode" in w for w in warnings_)
     assert dict(state.run.racers[1].schedule.params)["milestones"] == (100, 200)
 
@@ -515,17 +515,17 @@ def test_app_one_cycle_shorter_than_the_run_is_a_message():
     ("schedp.0.plateau.patience", float("nan")),
 ])
 def test_a_modified_client_cannot_break_a_schedule_widget(key, value):
-    import appstate
+    from ui.sanitize import sanitize_widget_state
 
     state = {"surface": "bowl", "schedp.0.plateau.mode": "min", "schedp.0.plateau.factor": 0.1,
              "schedp.0.plateau.patience": 10.0, "schedp.0.one_cycle.three_phase": False,
              "schedp.0.one_cycle.anneal_strategy": "cos", "schedp.0.multistep.milestones": "100,200",
              "schedp.0.nosuch.x": "left alone"}
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []
     state[key] = value
-    messages = appstate.sanitize_widget_state(state)
+    messages = sanitize_widget_state(state)
     assert len(messages) == 1 and "held an invalid value" in messages[0] and len(messages[0]) < 300
-    assert appstate.sanitize_widget_state(dict(state)) == []
+    assert sanitize_widget_state(dict(state)) == []
     _, _, sname, pname = key.split(".")
     want = S.get(sname).params[pname].default
     assert state[key] == (S.format_value(want) if pname == "milestones" else want)

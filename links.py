@@ -1,71 +1,38 @@
-"""The app's whole state as plain values, and its share-link form.
+"""The share link: the app's state as query parameters, and back.
 
 A share link is the state in query parameters, readable by a person::
 
     ?surface=rosenbrock&steps=500&x=-1.2&y=1&r1=gd&r1.lr=0.001&r2=adam&r2.lr=0.05
 
 ``from_query`` never raises: each bad or unknown part falls back to its default
-and adds a warning the app shows. No Streamlit here.
+and adds a warning the app shows. The codec knows no lesson content: a link's
+``lesson=KEY`` is looked up in the lessons the caller passes (the app and the
+command line pass ``lessons.LESSONS``). No Streamlit here.
 """
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field, replace
-from typing import Mapping
+from dataclasses import replace
+from typing import Mapping, Protocol
 
 import config
 import landscapes
-import lessons
 import optimizers
 import presets
 from config import MAX_RACERS, SPEED_NAMES, VIEWS, OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
+from state import BASIN_RESOLUTIONS, DEFAULT, DEFAULT_RACERS, TABS, AppState, HyperView, ViewOptions
+
+# The words a link's flags (present, logloss, fullpaths, rN.droplast) accept, any case,
+# spaces around ignored; anything else is refused with a warning.
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False}
 
 
+class Lesson(Protocol):
+    """What the codec needs of a lesson a link names: its run (the link's defaults)."""
 
-
-@dataclass(frozen=True)
-class ViewOptions:
-    view: str = "both"
-    speed: str = "normal"
-    present: bool = False
-    log_loss: bool = True
-    full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
-
-
-TABS = ("race", "sweep", "heatmap", "basins")
-BASIN_RESOLUTIONS = (100, 200, 400)
-
-
-@dataclass(frozen=True)
-class HyperView:
-    """Which view is shown beside the race and its own settings: ``racer`` is
-    the optimizer the heat map and basin map use (0-based); ``lr_min``/``lr_max``
-    the sweep's and heat map's learning-rate range (None: chosen from the
-    racers' rates); ``resolution`` the basin map's start points per axis."""
-
-    tab: str = "race"
-    racer: int = 0
-    lr_min: float | None = None
-    lr_max: float | None = None
-    resolution: int = 200
-
-
-@dataclass(frozen=True)
-class AppState:
-    run: RunConfig
-    view: ViewOptions = field(default_factory=ViewOptions)
-    lesson: str | None = None   # the lesson whose text is shown (``lesson=KEY`` in a link)
-    hyper: HyperView = field(default_factory=HyperView)
-
-
-def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
-    return AppState(lessons.LESSONS[key].run_config(), view or ViewOptions(), key)
-
-
-def default_state() -> AppState:
-    return lesson_state("first")
+    def run_config(self) -> RunConfig: ...
 
 
 # --- to query ---------------------------------------------------------------
@@ -75,6 +42,15 @@ def _fmt(v) -> str:
         return "true" if v else "false"
     text = repr(float(v))  # the shortest text that reads back as exactly this float
     return text[:-2] if text.endswith(".0") else text
+
+
+_FLAGS = {"present": "present", "logloss": "log_loss", "fullpaths": "full_paths"}  # link key: view field
+
+
+def _flags_query(view: ViewOptions, keys) -> dict[str, str]:
+    """The view's flags among ``keys`` that differ from their defaults, as 1 or 0."""
+    return {k: "1" if getattr(view, _FLAGS[k]) else "0" for k in keys
+            if getattr(view, _FLAGS[k]) != getattr(DEFAULT.view, _FLAGS[k])}
 
 
 def to_query(state: AppState) -> dict[str, str]:
@@ -115,25 +91,22 @@ def to_query(state: AppState) -> dict[str, str]:
             q[f"r{i}.batch"] = str(int(r.batch_size))
         if r.drop_last:
             q[f"r{i}.droplast"] = "1"
-    if view.view != "both":
+    default = DEFAULT.view
+    if view.view != default.view:
         q["view"] = view.view
-    if view.speed != "normal":
+    if view.speed != default.speed:
         q["speed"] = view.speed
-    if view.present:
-        q["present"] = "1"
-    if not view.log_loss:
-        q["logloss"] = "0"
+    q.update(_flags_query(view, ("present", "logloss")))
     h = state.hyper
-    if h.tab != "race":
+    if h.tab != DEFAULT.hyper.tab:
         q["tab"] = h.tab
-        if h.racer:
+        if h.racer != DEFAULT.hyper.racer:
             q["hr"] = str(h.racer + 1)
         if h.lr_min is not None and h.lr_max is not None and h.tab != "basins":
             q["lrmin"], q["lrmax"] = _fmt(h.lr_min), _fmt(h.lr_max)
-        if h.resolution != 200 and h.tab == "basins":
+        if h.resolution != DEFAULT.hyper.resolution and h.tab == "basins":
             q["res"] = str(h.resolution)
-    if view.full_paths:
-        q["fullpaths"] = "1"
+    q.update(_flags_query(view, ("fullpaths",)))
     return q
 
 
@@ -169,7 +142,7 @@ def _hyper_from_query(q: dict, used: set, n_racers: int, warn) -> HyperView:
                 raise ValueError(f"res must be one of {', '.join(map(str, BASIN_RESOLUTIONS))}, got {res}")
             h = replace(h, resolution=res)
         except ValueError as exc:
-            warn(f"{exc} (from the link); using 200")
+            warn(f"{exc} (from the link); using {h.resolution}")
     return h
 
 
@@ -178,22 +151,19 @@ def _hyper_from_query(q: dict, used: set, n_racers: int, warn) -> HyperView:
 _RACER_KEY = re.compile(r"^r([1-9]\d{0,2})(?:\.(.+))?$")  # r1 … r999: digits are length-checked
 
 
-def _flag(text: str) -> bool | None:
-    t = str(text).strip().lower()
-    if t in ("1", "true", "yes", "on"):
-        return True
-    if t in ("0", "false", "no", "off"):
-        return False
-    return None
+def flag(text) -> bool | None:
+    """A link's flag word (``FLAG_WORDS``) as a bool; None for any other text."""
+    return FLAG_WORDS.get(str(text).strip().lower())
 
 
 class _LinkReader:
     """Reads a link's query parameters, remembering which were used and what was wrong."""
 
-    def __init__(self, qp: Mapping[str, object]):
+    def __init__(self, qp: Mapping[str, object], lessons: Mapping[str, Lesson]):
         q = {str(k): (v[-1] if isinstance(v, (list, tuple)) and v else v) for k, v in qp.items()}
         self.q = {k: str(v) for k, v in q.items() if v is not None}
         self.used: set[str] = {"lesson"}
+        self.lessons = lessons
         self.warnings: list[str] = []
 
     def warn(self, msg: str) -> None:  # a message quotes at most a short piece of any value
@@ -210,15 +180,15 @@ class _LinkReader:
             return default
 
     def base(self) -> AppState:
-        """The lesson the link names (its settings are the defaults), or the first screen."""
+        """The lesson the link names (its settings are the defaults), or the default state."""
         key = self.q.get("lesson")
         if key is None:
-            return replace(default_state(), lesson=None)
-        if key in lessons.LESSONS:
-            return lesson_state(key)
-        self.warn(f"unknown lesson {config.quote(key)} in the link (valid: {', '.join(lessons.LESSONS)}); "
+            return AppState()
+        if key in self.lessons:
+            return AppState(self.lessons[key].run_config(), lesson=key)
+        self.warn(f"unknown lesson {config.quote(key)} in the link (valid: {', '.join(self.lessons)}); "
                   "showing no lesson")
-        return replace(default_state(), lesson=None)
+        return AppState()
 
     def surface(self, base: RunConfig) -> tuple[str, tuple]:
         q, surface = self.q, base.surface
@@ -269,7 +239,7 @@ class _LinkReader:
             return list(base.racers)
         if slots and not racers:
             self.warn("no valid optimizer in the link; showing the default race")
-        return racers or [p.build(surface, sp) for p in lessons.LESSONS["first"].racers]
+        return racers or list(DEFAULT_RACERS)
 
     def view(self) -> ViewOptions:
         view = ViewOptions()
@@ -281,20 +251,22 @@ class _LinkReader:
                 else:
                     self.warn(f"unknown {key} {config.quote(self.q[key])} in the link "
                               f"(valid: {', '.join(valid)})")
-        for key, attr in (("present", "present"), ("logloss", "log_loss"), ("fullpaths", "full_paths")):
+        for key, attr in _FLAGS.items():
             if key in self.q:
                 self.used.add(key)
-                flag = _flag(self.q[key])
-                if flag is None:
+                value = flag(self.q[key])
+                if value is None:
                     self.warn(f"{key} must be 0 or 1 in the link, got {config.quote(self.q[key])}")
                 else:
-                    view = replace(view, **{attr: flag})
+                    view = replace(view, **{attr: value})
         return view
 
 
-def from_query(qp: Mapping[str, object]) -> tuple[AppState, list[str]]:
-    """Rebuild a state from query parameters; each bad part falls back with a warning."""
-    link = _LinkReader(qp)
+def from_query(qp: Mapping[str, object], lessons: Mapping[str, Lesson] | None = None
+               ) -> tuple[AppState, list[str]]:
+    """Rebuild a state from query parameters; each bad part falls back with a warning.
+    ``lessons``: the lessons a link may open by key (none given: ``lesson=`` is unknown)."""
+    link = _LinkReader(qp, lessons or {})
     base = link.base()
     surface, sp = link.surface(base.run)
     steps = link.number("steps", lambda t: config.parse_int(t, "steps", config.MIN_RACE_STEPS, config.MAX_STEPS),
@@ -455,98 +427,9 @@ def _batch_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
         return None, False
     drop_last = False
     if "droplast" in parts:
-        flag = _flag(parts["droplast"])
-        if flag is None:
+        value = flag(parts["droplast"])
+        if value is None:
             warn(f"r{i}.droplast must be 0 or 1 in the link, got {parts['droplast']!r}")
         else:
-            drop_last = flag
+            drop_last = value
     return batch_size, drop_last
-
-
-# --- widget state from a client ---------------------------------------------
-
-def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
-
-
-def sanitize_widget_state(SS) -> list[str]:
-    """A modified client can send any value for a widget: each invalid one in the widget
-    state ``SS`` (a mutable mapping: Streamlit's session state) is reset to a valid value,
-    with a message (never an exception from a widget or a callback)."""
-    fixed: list[str] = []
-
-    def reset(key: str, value, what: str) -> None:
-        fixed.append(f"the control {what} held an invalid value {config.quote(SS.get(key))}; "
-                     f"reset to {value!r}")
-        SS[key] = value
-
-    if SS.get("surface") not in landscapes.names():
-        reset("surface", "rosenbrock", "Surface")
-    for key, low, high, whole, default in (
-            ("steps", config.MIN_RACE_STEPS, config.MAX_STEPS, True, config.DEFAULT_STEPS),
-            ("n_racers", 1, config.MAX_RACERS, True, 1), ("seed", 0, config.MAX_SEED, True, 0),
-            ("x", -config.MAX_ABS_COORD, config.MAX_ABS_COORD, False, 0.0),
-            ("y", -config.MAX_ABS_COORD, config.MAX_ABS_COORD, False, 0.0)):
-        if key in SS and not number_ok(SS[key], low, high, whole):
-            reset(key, default, key)
-    from landscapes import formula  # the typed formula's text is checked by its parser; its domain here
-
-    if "formula" in SS and not isinstance(SS["formula"], str):
-        reset("formula", formula.DEFAULT_FORMULA, "f(x, y)")
-    for key, default in zip(("dom.x0", "dom.x1", "dom.y0", "dom.y1"), formula.DEFAULT_DOMAIN):
-        if key in SS and not number_ok(SS[key], -formula.MAX_ABS_DOMAIN, formula.MAX_ABS_DOMAIN):
-            reset(key, default, "domain " + key[4:])
-    for key, valid, default in (("view", config.VIEWS, "both"), ("speed", config.SPEED_NAMES, "normal")):
-        if key in SS and SS[key] not in valid:
-            reset(key, default, key)
-    for i in range(config.MAX_RACERS):
-        if f"opt.{i}" in SS and SS[f"opt.{i}"] not in optimizers.names():
-            reset(f"opt.{i}", "gd", f"optimizer {i + 1}")
-        if f"sched.{i}" in SS and SS[f"sched.{i}"] not in schedules.names():
-            reset(f"sched.{i}", "constant", f"schedule {i + 1}")
-        if f"lr.{i}" in SS and not number_ok(SS[f"lr.{i}"], 0.0, config.MAX_LR):
-            reset(f"lr.{i}", 1e-3, f"learning rate {i + 1}")
-        if f"noise.{i}" in SS and not number_ok(SS[f"noise.{i}"], 0.0, config.MAX_NOISE):
-            reset(f"noise.{i}", 0.0, f"noise {i + 1}")
-        # a batch size outside 1..N is the batch control's own error message; a non-number is reset
-        if f"batch.{i}" in SS and not number_ok(SS[f"batch.{i}"], -math.inf, math.inf):
-            fixed.append(f"the control batch size {i + 1} held an invalid value "
-                         f"{config.quote(SS.get(f'batch.{i}'))}; reset to the full batch")
-            del SS[f"batch.{i}"]
-        if f"droplast.{i}" in SS and not isinstance(SS[f"droplast.{i}"], bool):
-            reset(f"droplast.{i}", False, f"drop last {i + 1}")
-    for key in [k for k in list(SS.keys()) if isinstance(k, str) and k.startswith("schedp.")]:
-        _, _, rest = key.partition(".")
-        _, _, rest = rest.partition(".")  # the racer's number
-        sname, _, pname = rest.partition(".")
-        h = schedules.REGISTRY[sname].params.get(pname) if sname in schedules.REGISTRY else None
-        if h is None:
-            continue
-        value = SS[key]
-        if h.kind == "choice":
-            ok = isinstance(value, str) and value in h.choices
-        elif h.kind == "bool":
-            ok = isinstance(value, bool)
-        elif h.kind == "int_list":  # its text is checked by the schedule, with a message
-            ok = isinstance(value, str) and len(value) <= 400
-        else:
-            ok = number_ok(value, -math.inf, math.inf)
-        if not ok:
-            default = schedules.format_value(h.default) if h.kind == "int_list" else h.default
-            reset(key, default if h.kind in ("choice", "bool", "int_list") else float(default),
-                  f"{sname}.{pname}")
-    # the hyperparameter views
-    if "tab" in SS and SS["tab"] not in TABS:
-        reset("tab", "race", "View")
-    if "res" in SS and SS["res"] not in BASIN_RESOLUTIONS:
-        reset("res", 200, "start points per axis")
-    if "hr" in SS and not number_ok(SS["hr"], 0, config.MAX_RACERS - 1, True):
-        reset("hr", 0, "optimizer of the heat map/basins")
-    for key in ("lrmin", "lrmax"):
-        if key in SS and not number_ok(SS[key], 1e-12, config.MAX_LR):
-            reset(key, 1e-3 if key == "lrmin" else 1.0, key)
-    if "lr_auto" in SS and not isinstance(SS["lr_auto"], bool):
-        reset("lr_auto", True, "automatic lr range")
-    return fixed

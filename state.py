@@ -1,0 +1,58 @@
+"""The app's state as plain records: what the page shows, every default written once here.
+
+``AppState()`` is the race a share link without ``lesson=`` starts from
+(``links.from_query``); which lesson a visit without any link opens is the
+app's decision (``ui.setup``). No Streamlit, no lesson content here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from config import OptimizerChoice, Racer, RunConfig
+
+# The first screen's race: gradient descent, momentum and Adam on Rosenbrock from its classic
+# start (the lesson "first" races the same three: tests/test_app.py checks they agree).
+DEFAULT_RACERS = (Racer(OptimizerChoice.build("gd", 1e-3)), Racer(OptimizerChoice.build("momentum", 1e-3)),
+                  Racer(OptimizerChoice.build("adam", 0.05)))
+DEFAULT_RUN = RunConfig(racers=DEFAULT_RACERS)
+
+TABS = ("race", "sweep", "heatmap", "basins")
+BASIN_RESOLUTIONS = (100, 200, 400)
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    view: str = "both"
+    speed: str = "normal"
+    present: bool = False
+    log_loss: bool = True
+    full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
+
+
+@dataclass(frozen=True)
+class HyperView:
+    """Which view is shown beside the race and its own settings: ``racer`` is
+    the optimizer the heat map and basin map use (0-based); ``lr_min``/``lr_max``
+    the sweep's and heat map's learning-rate range (None: chosen from the
+    racers' rates); ``resolution`` the basin map's start points per axis."""
+
+    tab: str = "race"
+    racer: int = 0
+    lr_min: float | None = None
+    lr_max: float | None = None
+    resolution: int = 200
+
+    @property
+    def auto_range(self) -> bool:
+        return self.lr_min is None
+
+
+@dataclass(frozen=True)
+class AppState:
+    run: RunConfig = DEFAULT_RUN
+    view: ViewOptions = field(default_factory=ViewOptions)
+    lesson: str | None = None   # the lesson whose text is shown (``lesson=KEY`` in a link)
+    hyper: HyperView = field(default_factory=HyperView)
+
+
+DEFAULT = AppState()   # every default at hand: DEFAULT.hyper.resolution, DEFAULT.view.speed, …

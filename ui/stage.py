@@ -1,0 +1,91 @@
+"""The top of the page: the title, presentation mode and its lesson navigation, the
+link's warnings, and the choice of view (race, sweep, heat map, basins)."""
+from __future__ import annotations
+
+import streamlit as st
+
+import config
+import lessons
+from config import RunConfig
+from state import DEFAULT, TABS, HyperView
+from ui.setup import on_lesson
+
+SS = st.session_state
+
+PRESENTATION_CSS = """<style>
+[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stHeader'] {display: none}
+[data-testid='stMainBlockContainer'] {padding-top: 0.6rem; padding-bottom: 0.5rem}
+[data-testid='stMainBlockContainer'] h1 {font-size: 1.45rem; padding: 0.1rem 0}
+[data-testid='stAlert'] p {font-size: 1.15rem; line-height: 1.3}
+[data-testid='stAlert'] > div {padding: 0.6rem 1rem}
+</style>"""
+TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
+
+
+def stage_header(title: str, present: bool) -> None:
+    """The title, in presentation mode the lesson navigation, and the toggle."""
+    if present:
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        head, nav, toggle_col = st.columns([5, 4, 2], vertical_alignment="center")
+        with nav:
+            lesson_nav()
+    else:
+        head, toggle_col = st.columns([5, 2], vertical_alignment="center")
+    with head:
+        st.title(title)
+    with toggle_col:
+        st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
+                  "for a projector. Also in the link as present=1.")
+
+
+def step_lesson(delta: int) -> None:
+    """Previous / next lesson in ``lessons.LESSONS`` order (wrapping)."""
+    keys = list(lessons.LESSONS)
+    now = SS.get("lesson_text") or SS.get("lesson")
+    i = keys.index(now) if now in keys else -1 if delta > 0 else 0
+    on_lesson(keys[(i + delta) % len(keys)])
+
+
+def on_stage_lesson() -> None:
+    on_lesson(SS.get("stage_lesson"))
+
+
+def lesson_nav() -> None:
+    """Previous, a lesson menu and next, on the stage (presentation mode)."""
+    keys = list(lessons.LESSONS)
+    now = SS.get("lesson_text")
+    SS["stage_lesson"] = now if now in keys else None
+    c1, c2, c3 = st.columns([1, 5, 1], vertical_alignment="center")
+    c1.button("◀", key="lesson_prev", on_click=step_lesson, args=(-1,), help="previous lesson",
+              width="stretch")
+    c2.selectbox("Lesson", keys, key="stage_lesson", on_change=on_stage_lesson, label_visibility="collapsed",
+                 placeholder="choose a lesson…", format_func=lambda k: lessons.LESSONS[k].title)
+    c3.button("▶", key="lesson_next", on_click=step_lesson, args=(1,), help="next lesson", width="stretch")
+
+
+def link_warnings() -> None:
+    """The link's (and the sanitizer's) warnings, shown once: the next change of a control clears them."""
+    for w in SS.pop("link_warnings", []):
+        st.warning(w)
+
+
+def view_tabs(run: RunConfig) -> HyperView:
+    """The race or one of the hyperparameter views, with their settings kept in the page."""
+    if SS.get("tab") not in TABS:
+        SS["tab"] = DEFAULT.hyper.tab
+    tab = st.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
+                   label_visibility="collapsed",
+                   help="Same surface, start and optimizers: the race, or every learning rate at once, "
+                   "or learning rate × momentum/β₁, or where every start point ends up.")
+    if SS.get("hr") not in range(len(run.racers)):
+        SS["hr"] = DEFAULT.hyper.racer
+    auto = SS.get("lr_auto", DEFAULT.hyper.auto_range)
+    hyper = HyperView(tab, int(SS["hr"]), None if auto else float(SS.get("lrmin", 0)),
+                      None if auto else float(SS.get("lrmax", 0)), int(SS.get("res", DEFAULT.hyper.resolution)))
+    if not hyper.auto_range:
+        try:
+            config.check_lr_range(hyper.lr_min, hyper.lr_max)
+        except ValueError as exc:
+            st.warning(f"{exc}; using the automatic range")
+            hyper = HyperView(tab, hyper.racer, None, None, hyper.resolution)
+    return hyper
