@@ -123,6 +123,19 @@ def test_sweep_racers_one_sweep_each_with_its_settings():
     assert_same_cell(tr, sws[1].status[77], sws[1].final_loss[77], sws[1].converged_at[77])
 
 
+def test_sweep_racers_draw_seed_plus_racer_number():
+    """Two identical noisy racers: racer i's sweep is the sweep drawn from seed ``run.seed + i``,
+    so the two differ (one seed for all would make them equal)."""
+    racer = Racer(OptimizerChoice.build("gd", 0.1), noise=1.0)
+    run = RunConfig("bowl", (), (racer, racer), 20, (1.0, 1.0), seed=5)
+    sws = experiments.sweep_racers(run, 0.01, 0.3, 4)
+    for i, sw in enumerate(sws):
+        own = experiments.sweep(run.get_surface(), racer.choice, (1.0, 1.0), 0.01, 0.3, 4, 20,
+                                schedule=racer.schedule, noise=1.0, seed=5 + i)
+        np.testing.assert_array_equal(sw.final_loss, own.final_loss)
+    assert not np.array_equal(sws[0].final_loss, sws[1].final_loss)
+
+
 @pytest.mark.parametrize("name,n_minima", [("himmelblau", 4), ("two_minima", 2)])
 def test_basins_count_and_own_start(name, n_minima):
     s = landscapes.get(name)
