@@ -110,6 +110,26 @@ def test_classify_too_large_and_escaped():
                                                    "diverging", "escaped"]
 
 
+def test_classify_splits_a_gap_in_the_good_range_at_its_geometric_middle():
+    """Rates between two converged ones that ran every step without converging: those in the
+    lower half (log scale) are "too small", those in the upper half "too large"."""
+    lrs = np.geomspace(1e-3, 1.0, 8)  # the geometric middle, 10^-1.5, lies between lrs[3] and lrs[4]
+    st_ = np.array(["converged"] + ["max_steps"] * 6 + ["converged"])
+    assert list(experiments.classify(lrs, st_)) == ["good"] + ["too small"] * 3 + ["too large"] * 3 + ["good"]
+    st_ = np.array(["max_steps", "converged", "max_steps", "max_steps", "max_steps", "max_steps", "converged",
+                    "diverged"])  # the gap lrs[2..5]; its middle, 10^-1.5 again, between lrs[3] and lrs[4]
+    assert list(experiments.classify(lrs, st_)) == ["too small", "good", "too small", "too small", "too large",
+                                                    "too large", "good", "diverging"]
+
+
+def test_class_ranges_meet_halfway_between_neighbouring_rates():
+    """A range ends at the geometric mean of its last rate and the next range's first."""
+    lrs = np.array([1.0, 4.0, 16.0, 64.0, 256.0])
+    classes = np.array(["too small", "good", "good", "good", "diverging"], dtype=object)
+    assert experiments.class_ranges(lrs, classes) == [("too small", 1.0, 2.0), ("good", 2.0, 128.0),
+                                                      ("diverging", 128.0, 256.0)]
+
+
 def test_sweep_racers_one_sweep_each_with_its_settings():
     run = RunConfig("ravine", (("a", 0.1), ("b", 2.0)),
                     (Racer(OptimizerChoice.build("gd", 0.1)),
