@@ -31,6 +31,7 @@ numbers or as text ``"10,30"``; choices (``mode``, ``anneal_strategy``,
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import dataclass
@@ -415,10 +416,28 @@ step = register(Schedule(
     fn=lambda k, lr, step_size, gamma: lr * gamma ** np.floor(k / step_size),
 ))
 
-def _multistep(k, lr, milestones, gamma):
-    # torch's closed form: gamma ** bisect_right(milestones, k)
-    n = np.searchsorted(np.asarray(milestones, dtype=np.float64), k, side="right")
-    return lr * gamma ** n
+def _multistep(k, lr, milestones, gamma, powers):
+    # torch's closed form: lr * gamma ** bisect_right(milestones, k), the power looked up
+    n = np.searchsorted(np.asarray(milestones, dtype=np.float64), k[:, 0], side="right")
+    return lr * powers[n]
+
+
+def _multistep_prepare(steps, lr, p):
+    """``powers[n]`` = gamma ** n for every count n of milestones the run can pass, each a Python
+    float power (C ``pow``) as torch's closed form computes it. NumPy's vectorized ``gamma ** n``
+    can round differently (by 1 ulp) depending on the array's shape and the machine's SIMD
+    path, which made a chunk of 3 rows differ from the whole table on some machines; a lookup
+    gives every row the same value whatever the chunk. Each distinct gamma is raised once."""
+    p = dict(p)
+    top = bisect.bisect_right(p["milestones"], max(steps - 1, 0))  # the most milestones passed
+    gamma = p["gamma"]
+    if isinstance(gamma, np.ndarray):  # one per trajectory, shape (1, W)
+        distinct, index = np.unique(gamma.reshape(-1), return_inverse=True)
+        table = np.array([[float(g) ** n for g in distinct] for n in range(top + 1)])
+        p["powers"] = table[:, index]
+    else:
+        p["powers"] = np.array([[float(gamma) ** n] for n in range(top + 1)])
+    return p
 
 
 multistep = register(Schedule(
@@ -434,6 +453,7 @@ multistep = register(Schedule(
         "gamma": Hyper(0.1, 0.0, 1.0, low_open=True, doc="factor applied at each milestone"),
     },
     fn=_multistep,
+    prepare=_multistep_prepare,
 ))
 
 exponential = register(Schedule(

@@ -289,7 +289,7 @@ def switch_to_dark(page: Page) -> None:
     page.scheme = "dark"
     page.wait_for_function(JS_DARK_FIGURE, timeout=RERUN)
     assert runs(page) == before, "the figure followed the theme without a script run"
-    page.wait_for_timeout(300)
+    page.wait_for_function(JS_PAGE_DARK, timeout=RERUN)
 
 
 def shot_dark_too(page: Page, label: str) -> None:
@@ -345,6 +345,85 @@ def start_inputs(page: Page) -> tuple[str, str]:
 
 def query(page: Page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+# Waits on what a test waits for, never a fixed sleep.
+
+# The page in the dark scheme: Streamlit's background, every chart's paper, and no CSS
+# transition of the theme change still running (a screenshot would catch it half-way).
+JS_PAGE_DARK = """() => {
+  const dark = c => { const m = String(c).match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i)
+                                || String(c).match(/(\\d+)\\D+(\\d+)\\D+(\\d+)/);
+                      if (!m) return false;
+                      const v = m.slice(1, 4).map(x => String(c).startsWith('#') ? parseInt(x, 16) : Number(x));
+                      return (0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]) / 255 < 0.5; };
+  const app = document.querySelector('[data-testid="stApp"]');
+  return Boolean(app && dark(getComputedStyle(app).backgroundColor)
+    && Array.from(document.querySelectorAll('.livechart.js-plotly-plot'))
+            .every(d => d._fullLayout && dark(d._fullLayout.paper_bgcolor))
+    && document.getAnimations().every(a => !(a instanceof CSSTransition)));
+}"""
+
+# Plotly's hover has picked a point within ``r`` px of the mouse at (px, py): a click there now
+# selects that point (plotly's click reads the hover's points).
+JS_HOVERED = """([sel, px, py, r]) => {
+  const d = document.querySelector(sel);
+  if (!d || !d._hoverdata || !d._hoverdata.length) return false;
+  const b = d.getBoundingClientRect();
+  return d._hoverdata.some(p => p.xaxis && p.yaxis && p.xaxis.d2p && Math.hypot(
+      b.left + p.xaxis._offset + p.xaxis.d2p(p.x) - px, b.top + p.yaxis._offset + p.yaxis.d2p(p.y) - py) <= r);
+}"""
+
+# The figure's animation loop has stopped (plotly.js clears _animationRaf when it stops).
+JS_STOPPED = """(sel) => { const d = document.querySelector(sel);
+                           return Boolean(d && d._fullLayout && !(d._transitionData || {})._animationRaf); }"""
+
+# The longest frame duration of the figure's Play button (ms).
+JS_FRAME_MS = """(sel) => {
+  const d = document.querySelector(sel);
+  const b = d._fullLayout.updatemenus.flatMap(m => m.buttons).find(b => String(b.label).includes('Play'));
+  const f = b.args[1].frame;
+  return Math.max(...(Array.isArray(f) ? f : [f]).map(x => x.duration || 0));
+}"""
+
+
+def hover(page: Page, selector: str, px: float, py: float, radius: float = 12, timeout: float = 5_000) -> bool:
+    """Move the mouse to (px, py) and wait until plotly's hover has picked a point under it
+    (False if it did not within ``timeout`` ms: the caller's click then tries anyway)."""
+    page.mouse.move(px, py)
+    try:
+        page.wait_for_function(JS_HOVERED, arg=[selector, px, py, radius], timeout=timeout)
+        return True
+    except PlaywrightTimeoutError:
+        return False
+
+
+def changes(page: Page, js: str, seconds: float, arg=None) -> list:
+    """For ``seconds``, each new value of the page function ``js(arg)``, read when it changes
+    (a wait on the next change, not a sampling sleep)."""
+    last = page.evaluate("(arg) => JSON.stringify((%s)(arg))" % js, arg)
+    seen = []
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        try:
+            handle = page.wait_for_function(
+                "([arg, last]) => { const v = JSON.stringify((%s)(arg)); return v !== last && v; }" % js,
+                arg=[arg, last], timeout=left * 1000)
+        except PlaywrightTimeoutError:
+            break
+        last = handle.json_value()
+        seen.append(json.loads(last))
+    return seen
+
+
+def wait_stopped(page: Page, selector: str = CHART) -> None:
+    """Until the figure's animation loop has stopped, then two of its frame durations more (in
+    which a playing figure would have moved twice)."""
+    page.wait_for_function(JS_STOPPED, arg=selector, timeout=RERUN)
+    ms = 2 * page.evaluate(JS_FRAME_MS, selector)
+    page.evaluate("(ms) => new Promise(done => { const t0 = performance.now();"
+                  " const tick = () => performance.now() - t0 >= ms ? done() : requestAnimationFrame(tick);"
+                  " requestAnimationFrame(tick); })", ms)
 
 
 # --- tests ---------------------------------------------------------------------
@@ -421,8 +500,7 @@ def test_click_on_map_moves_start(page):
                        return v[0] !== undefined && (v[0] !== '-1.5' || v[1] !== '1.5'); }"""
     for attempt in range(2):  # a click within ~200 ms of a rerun can come back empty
         wait_idle(page)
-        page.mouse.move(px, py)
-        page.wait_for_timeout(200)  # let plotly's hover pick the nearest click target
+        hover(page, CHART, px, py)  # plotly's hover picks the nearest click target
         n = runs(page)
         page.mouse.click(px, py)
         # the start point moves, or the click's rerun ends without moving it
@@ -469,8 +547,7 @@ def test_click_on_a_path_point_opens_the_step_inspector(page):
     slider = page.locator('input[type=range][aria-label="step"]')  # the inspector's step slider
     for attempt in range(2):  # a click within ~200 ms of a rerun can come back empty
         wait_idle(page)
-        page.mouse.move(px, py)
-        page.wait_for_timeout(200)
+        hover(page, CHART, px, py)
         page.mouse.click(px, py)
         try:
             slider.wait_for(state="visible", timeout=15_000)
@@ -505,11 +582,7 @@ def _play_and_sample(page: Page, play: tuple[float, float], seconds: float) -> l
     """Click Play; the x of the first moving 2-D marker, sampled while it plays."""
     page.mouse.click(*play)
     seen = [marker(page)["x"][0]]
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        page.wait_for_timeout(150)
-        seen.append(marker(page)["x"][0])
-    return seen
+    return seen + [m["x"][0] for m in changes(page, JS_MARKER, seconds)]
 
 
 def test_play_animates_and_keeps_background(page):
@@ -530,9 +603,9 @@ def test_play_animates_and_keeps_background(page):
     assert image.count() == 1
 
     page.mouse.click(*pause)
-    page.wait_for_timeout(300)
+    page.wait_for_function(JS_STOPPED, arg=CHART, timeout=RERUN)
     paused = marker(page)["x"][0]
-    page.wait_for_timeout(400)
+    wait_stopped(page)
     assert marker(page)["x"][0] == paused, "Pause did not stop the marker"
     box = image.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100, box
@@ -808,11 +881,7 @@ def test_paths_grow_behind_the_racers_during_play(page):
     full = page.evaluate(JS_TRAILS)
     assert full["trail"] >= full["path"] > 100, full    # opens on the last frame: whole trails
     page.mouse.click(*_button(page, "Play"))
-    seen = []
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 2.5:
-        page.wait_for_timeout(200)
-        seen.append(page.evaluate(JS_TRAILS))
+    seen = changes(page, JS_TRAILS, 2.5)
     page.mouse.click(*_button(page, "Pause"))
     trails = [s["trail"] for s in seen]
     assert min(trails) < full["trail"] / 2, f"no short trail early in the race: {trails}"
@@ -882,11 +951,7 @@ def _play_panel(page: Page, selector: str, seconds: float) -> list[dict]:
     play.scroll_into_view_if_needed()   # below a lesson's text: the mouse clicks what is on screen
     box = play.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    seen = []
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        page.wait_for_timeout(150)
-        seen.append(panel_state(page, selector))
+    seen = changes(page, JS_PANEL, seconds, selector)
     box = page.locator(selector).locator(".updatemenu-button", has_text="Pause").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     return seen
@@ -908,9 +973,9 @@ def test_data_panel_moves_with_play_and_the_slider(page):
         lines_follow_markers(state)   # lock-step: the panel and the map show one step
     drawn = {s["d"] for s in seen}
     assert len(drawn) >= 3 and first["d"] not in drawn, "Play did not move the panel's lines"
-    page.wait_for_timeout(300)
+    page.wait_for_function(JS_STOPPED, arg=CHART, timeout=RERUN)
     paused = panel_state(page)
-    page.wait_for_timeout(400)
+    wait_stopped(page)
     assert panel_state(page)["d"] == paused["d"], "Pause did not stop the panel"
     lines_follow_markers(paused)
     shot(page, "panel-paused")
@@ -1006,7 +1071,11 @@ def test_a_new_learning_rate_redraws_only_what_changed(page):
     new chart for every changed figure, drawn hidden first."""
     page.add_init_script(JS_DRAWS)
     open_app(page, "?surface=bowl&r1=gd&r1.lr=0.1&steps=50&x=-1.5&y=1.5&view=both")
-    page.wait_for_timeout(1500)
+    page.wait_for_function(  # both charts drawn whole (the loss plot may follow the race chart)
+        """(sel) => { const c = Array.from(document.querySelectorAll(sel));
+                      return c.length >= 2 && c.every(d => d.dataset.drawn === 'all')
+                             && window.__draws.length > 0; }""",
+        arg=ANY_CHART, timeout=LOAD)
     draws = page.evaluate("() => window.__draws")
     assert len({d["rev"] for d in draws}) == 1 and all(d["visible"] for d in draws), draws
     # the map first, then both views (two charts: the race and the loss plot, which has no scene)

@@ -19,11 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
-from tests.test_browser import CHROMIUM, IDLE, JS_META, LAUNCH_ARGS, UNAVAILABLE, VIEWPORT
+from tests.test_browser import CHROMIUM, IDLE, JS_META, LAUNCH_ARGS, UNAVAILABLE, VIEWPORT, hover
 
 if UNAVAILABLE:  # tests/test_browser.py says why (and fails in CI)
     pytest.skip(UNAVAILABLE, allow_module_level=True)
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,16 @@ JS_POINTS = """([key, kind, racer, yaxis]) => {
                                   && (!yaxis || t.yaxis === yaxis));
   return {x: Array.from(t.x), y: Array.from(t.y)};
 }""" % JS_META
+# The chart is drawn whole (livechart sets data-drawn) and has not moved since the last frame
+# (scrolled into place, laid out): pixel positions read now are where a click lands.
+JS_SETTLED = """(key) => {
+  const d = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  if (!d || d.dataset.drawn !== 'all' || !d._fullLayout) return false;
+  const r = d.getBoundingClientRect(), now = [r.left, r.top, r.width, r.height].join();
+  const same = d.__settledAt === now;
+  d.__settledAt = now;
+  return same;
+}"""
 
 
 def _port() -> int:
@@ -108,7 +119,7 @@ def open_view(page, tab: str, key: str):
     page.wait_for_selector(f".st-key-{key} .js-plotly-plot .nsewdrag", state="attached")
     page.wait_for_selector(IDLE, state="attached")
     page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    page.wait_for_function(JS_SETTLED, arg=key, polling="raf")
 
 
 def query(page) -> dict:
@@ -119,16 +130,16 @@ def click_until(page, key: str, x: float, y: float, yaxis: str, done) -> None:
     """Click the data point (x, y); a click within ~200 ms of a rerun can come back empty: twice more."""
     for _ in range(3):
         page.wait_for_selector(IDLE, state="attached")  # no rerun in flight
-        page.wait_for_timeout(500)
+        page.wait_for_function(JS_SETTLED, arg=key, polling="raf")
         px, py = page.evaluate(JS_PIXEL, [key, x, y, yaxis])
-        page.mouse.move(px, py)
-        page.wait_for_timeout(300)  # plotly's hover picks the nearest point
+        hover(page, f".st-key-{key} .js-plotly-plot", px, py)  # plotly's hover picks the nearest point
         page.mouse.click(px, py)
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            if done(query(page)):
-                return
-            page.wait_for_timeout(250)
+        try:  # the share link (history.replaceState: a navigation within the page) says it took
+            page.wait_for_url(lambda url: done({k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}),
+                              timeout=45_000)
+            return
+        except PlaywrightTimeoutError:
+            pass
     page.screenshot(path="/tmp/hyper_fail.png")
     pytest.fail(f"three clicks on {key} at ({x:.4g}, {y:.4g}) did not take: {page.url}")
 

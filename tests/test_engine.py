@@ -303,6 +303,37 @@ def test_escape_region_is_ten_half_widths():
     assert tr.status[0] == "escaped" and tr.stopped_at[0] == k
 
 
+@pytest.mark.parametrize("half_widths", [(1.0, 100.0), (100.0, 1.0)])
+def test_escape_box_keeps_x_and_y_apart(half_widths):
+    """A box wider than tall (and taller than wide): on the saddle from (0, 0.01) gd multiplies y
+    by 1.2 each step, so the run leaves at the first step where |y| exceeds the box's y half-width,
+    not its x half-width. The ravine's domain is 12 x 6: its box is 60 by 30 half-widths."""
+    saddle = landscapes.get("saddle")
+    y, k = 0.01, 0
+    while abs(y) <= half_widths[1]:
+        y *= 1.2
+        k += 1
+    rule = engine.StopRule((0.0, 0.0), half_widths)
+    tr = engine.run(optimizers.get("gd"), saddle, [0.0, 0.01], hp("gd", 0.1), 200, stop=rule)
+    assert tr.status[0] == "escaped" and tr.stopped_at[0] == k
+    ravine = landscapes.get("ravine")
+    assert ravine.domain == ((-6.0, 6.0), (-3.0, 3.0))
+    assert engine.StopRule.for_surface(ravine).half_widths == (60.0, 30.0)
+
+
+def test_default_tolerance_is_the_documented_1e_5():
+    """gd on the bowl from (1, 0) with lr 0.1: x ← 0.8 x and the gradient norm is 2|x|; the run
+    converges at the first step where 2 · 0.8^k < 1e-5 (README: `tol` = 1e-5), not at the earlier
+    step where it falls below 1e-4."""
+    x, k = 1.0, 0
+    while 2 * abs(x) >= 1e-5:
+        x *= 1 - 2 * 0.1
+        k += 1
+    tr = engine.run(optimizers.get("gd"), BOWL, [1.0, 0.0], hp("gd", 0.1), 200)
+    assert tr.status[0] == "converged" and tr.converged_at[0] == k == 55  # (1e-4: step 45)
+    assert tr.grad_norms[k - 1, 0] >= 1e-5 > tr.grad_norms[k, 0]
+
+
 def test_loss_bound_stops_a_run_that_exceeds_it():
     """A run whose loss passes the bound (inside the region) stops there with that reason."""
     rule = engine.StopRule(loss_bound=100.0)

@@ -110,6 +110,26 @@ def test_classify_too_large_and_escaped():
                                                    "diverging", "escaped"]
 
 
+def test_classify_splits_a_gap_in_the_good_range_at_its_geometric_middle():
+    """Rates between two converged ones that ran every step without converging: those in the
+    lower half (log scale) are "too small", those in the upper half "too large"."""
+    lrs = np.geomspace(1e-3, 1.0, 8)  # the geometric middle, 10^-1.5, lies between lrs[3] and lrs[4]
+    st_ = np.array(["converged"] + ["max_steps"] * 6 + ["converged"])
+    assert list(experiments.classify(lrs, st_)) == ["good"] + ["too small"] * 3 + ["too large"] * 3 + ["good"]
+    st_ = np.array(["max_steps", "converged", "max_steps", "max_steps", "max_steps", "max_steps", "converged",
+                    "diverged"])  # the gap lrs[2..5]; its middle, 10^-1.5 again, between lrs[3] and lrs[4]
+    assert list(experiments.classify(lrs, st_)) == ["too small", "good", "too small", "too small", "too large",
+                                                    "too large", "good", "diverging"]
+
+
+def test_class_ranges_meet_halfway_between_neighbouring_rates():
+    """A range ends at the geometric mean of its last rate and the next range's first."""
+    lrs = np.array([1.0, 4.0, 16.0, 64.0, 256.0])
+    classes = np.array(["too small", "good", "good", "good", "diverging"], dtype=object)
+    assert experiments.class_ranges(lrs, classes) == [("too small", 1.0, 2.0), ("good", 2.0, 128.0),
+                                                      ("diverging", 128.0, 256.0)]
+
+
 def test_sweep_racers_one_sweep_each_with_its_settings():
     run = RunConfig("ravine", (("a", 0.1), ("b", 2.0)),
                     (Racer(OptimizerChoice.build("gd", 0.1)),
@@ -121,6 +141,19 @@ def test_sweep_racers_one_sweep_each_with_its_settings():
     tr = single(run.get_surface(), "momentum", (-5.0, -2.0), 100, run.racers[1].schedule,
                 {"lr": float(sws[1].lrs[77]), "momentum": 0.5})
     assert_same_cell(tr, sws[1].status[77], sws[1].final_loss[77], sws[1].converged_at[77])
+
+
+def test_sweep_racers_draw_seed_plus_racer_number():
+    """Two identical noisy racers: racer i's sweep is the sweep drawn from seed ``run.seed + i``,
+    so the two differ (one seed for all would make them equal)."""
+    racer = Racer(OptimizerChoice.build("gd", 0.1), noise=1.0)
+    run = RunConfig("bowl", (), (racer, racer), 20, (1.0, 1.0), seed=5)
+    sws = experiments.sweep_racers(run, 0.01, 0.3, 4)
+    for i, sw in enumerate(sws):
+        own = experiments.sweep(run.get_surface(), racer.choice, (1.0, 1.0), 0.01, 0.3, 4, 20,
+                                schedule=racer.schedule, noise=1.0, seed=5 + i)
+        np.testing.assert_array_equal(sw.final_loss, own.final_loss)
+    assert not np.array_equal(sws[0].final_loss, sws[1].final_loss)
 
 
 @pytest.mark.parametrize("name,n_minima", [("himmelblau", 4), ("two_minima", 2)])

@@ -498,6 +498,21 @@ def test_prepare_stable_lets_the_chart_keep_what_did_not_change():
     assert "bdata" in prepare_stable(big).spec["data"][0]["x"]
 
 
+def test_prepare_stable_uid_covers_meta():
+    """A trace whose only change is its ``meta`` (say the racer it stands for) is a changed trace:
+    its uid and the figure's datarevision change, or the browser would keep the old meta."""
+    from figures.prepared import prepare_stable, trace_meta
+
+    def raw(racer: int) -> dict:
+        return {"data": [dict(type="scatter", x=[0.0, 1.0], y=[0.0, 1.0], meta=dict(role="path", racer=racer))],
+                "layout": {}}
+
+    a, b = prepare_stable(raw(0)).spec, prepare_stable(raw(1)).spec
+    assert trace_meta(b["data"][0]) == {"role": "path", "racer": 1}
+    assert a["data"][0]["uid"] != b["data"][0]["uid"]
+    assert a["layout"]["datarevision"] != b["layout"]["datarevision"]
+
+
 @pytest.mark.parametrize("lo, top", [(0, 8), (0, 15), (-1, 3.5), (0, 20), (0, 1e-3), (-8, -2), (0, 0.37),
                                      (0, 1), (-3.2, 11.7), (1e-3, 2e5), (-1.5992701146959152, 3.5548231490081363)])
 def test_3d_z_ticks_are_few_round_and_clear_of_the_corner(lo, top):

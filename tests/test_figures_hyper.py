@@ -85,3 +85,57 @@ def test_pick():
     assert hyper.pick({"selection": {"points": [{"x": 0.1, "y": 0, "curve_number": strip}]}}, fig) is None
     assert hyper.pick({"selection": {"points": []}}, fig) is None
     assert hyper.pick(None, fig) is None
+
+
+def test_heatmap_cells_sit_at_their_own_lr_and_momentum_on_a_non_square_grid():
+    """5 learning rates x 3 momenta, from experiments.heatmap: the map's x are the rates and its y
+    the momenta, and the cell at (lr i, momentum j) holds log10 of that single run's final loss
+    (a square grid could not tell x from y, nor z from its transpose)."""
+    import experiments
+    import landscapes
+    from config import OptimizerChoice
+
+    bowl = landscapes.get("bowl")
+    choice = OptimizerChoice.build("momentum", 0.1)
+    hm = experiments.heatmap(bowl, choice, (1.0, 0.5), 0.05, 1.6, 5, 30, n_values=3, value_range=(0.0, 0.6))
+    assert hm.final_loss.shape == (3, 5)
+    blew = np.isnan(hm.final_loss)
+    assert blew.any() and not blew.all() and not np.array_equal(blew, blew[::-1, ::-1])
+    fig = hyper.heatmap_figure(hm.lrs, hm.values, hm.final_loss, hm.status, axis="momentum",
+                               optimizer="momentum", minimum=0.0)
+    colour, overlay, grid = fig.data[0], fig.data[1], fig.data[2]
+    for t in (colour, overlay):
+        assert not t.transpose  # z's rows are the momenta
+        np.testing.assert_array_equal(t.x, hm.lrs)
+        np.testing.assert_array_equal(t.y, hm.values)
+    assert np.asarray(colour.z).shape == (3, 5) and np.asarray(overlay.z).shape == (3, 5)
+    np.testing.assert_array_equal(np.asarray(overlay.z), blew.astype(np.int8))
+    for j, i in [(0, 0), (2, 1), (1, 0), (2, 3)]:  # losses well above the floor (1e-16 x the largest)
+        tr = experiments.run_choice(bowl, OptimizerChoice.build("momentum", float(hm.lrs[i]),
+                                                                momentum=float(hm.values[j])),
+                                    (1.0, 0.5), 30, history="final")
+        assert not blew[j, i]
+        assert np.asarray(colour.z)[j, i] == pytest.approx(np.log10(tr.final_loss[0]), rel=1e-12)
+    assert set(np.round(grid.x, 12)) == set(np.round(hm.lrs, 12))
+    assert set(np.round(grid.y, 12)) == set(np.round(hm.values, 12))
+
+
+def test_sweep_points_sit_at_their_own_rates_whatever_end_the_gaps_are_at():
+    """Runs that blew up at the low end and in the middle of the sweep (not only at the high
+    end): every drawn point pairs a rate with that rate's own final loss and step, and the
+    diverged markers sit exactly at the rates that blew up."""
+    lrs = np.geomspace(1e-3, 2, 12)
+    fl = np.linspace(1.0, 1e-6, 12)
+    conv = np.where(np.arange(12) > 4, 10 + np.arange(12), -1)
+    blew = np.zeros(12, bool)
+    blew[[0, 1, 6]] = True
+    fl[blew] = np.nan
+    conv[blew] = -1
+    ln = hyper.SweepLine("1. gd", 0, lrs, fl, conv, (), 0.1)
+    fig = hyper.sweep_figure([ln], minimum=0.0)
+    loss, div, steps = (next(t for t in fig.data if t.name == n) for n in ("1. gd", "1. gd: diverged", "1. gd: steps"))
+    np.testing.assert_array_equal(loss.x, lrs[~blew])
+    np.testing.assert_array_equal(loss.y, fl[~blew])
+    np.testing.assert_array_equal(div.x, lrs[blew])
+    np.testing.assert_array_equal(steps.x, lrs[conv >= 0])
+    np.testing.assert_array_equal(steps.y, conv[conv >= 0])

@@ -393,6 +393,20 @@ def test_hostile_input_is_rejected_pointing_at_the_problem_and_runs_nothing(key)
     assert "\n" not in msg and len(msg) < 400
 
 
+@pytest.mark.parametrize("text, height", [
+    ("x**y", 1), ("x**y**x", 2), ("(x**y)**x", 2), ("2**(x**y)", 2), ("sin(x**y**2)**x", 2),
+    ("x**y**x**y", 3), ("(x**y)**(x**y)**x", 3), ("x**2**y**x**2", 3),
+])
+def test_the_power_tower_limit_is_exactly_two(text, height):
+    """Powers with a variable exponent may nest 2 deep (the documented MAX_TOWER), not 3."""
+    assert F.MAX_TOWER == 2
+    if height <= 2:
+        F.parse(text)
+    else:
+        with pytest.raises(FormulaError, match="nested more than 2 deep"):
+            F.parse(text)
+
+
 @settings(max_examples=len(HOSTILE), deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(k for k, (_, needle) in HOSTILE.items() if needle is not None)))
 def test_hostile_input_is_rejected_within_a_second(key):

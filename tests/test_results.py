@@ -31,6 +31,30 @@ def test_steps_to_converge_is_the_convergence_step():
     assert row["steps to converge"] == str(k) and row["status"] == f"converged at step {k}"
 
 
+def test_a_run_converged_at_step_0_says_0():
+    """Started at the minimum, the gradient is 0 before any step: the run converged at step 0,
+    and the table says 0 (not "not reached")."""
+    run, res = race(gd(0.1), steps=10, start=(0.0, 0.0))
+    assert res[0]["converged_at"] == 0
+    row = results.results_table(run, res)[0]
+    assert row["steps to converge"] == "0" and row["status"] == "converged at step 0"
+
+
+def test_minimum_reached_within_1_percent_of_the_diagonal_not_within_0_01():
+    """The bowl's domain is 4 x 4 (diagonal 5.66): a run ending 0.03 from the minimum reached it
+    (0.03 < 0.0566, though more than 0.01); one ending 0.06 away did not. gd with lr 0.01 from
+    (1, 0) multiplies x by 0.98 each step, without converging."""
+    assert experiments.basin_radius(BOWL) == pytest.approx(0.01 * 32 ** 0.5)
+    near = 0.98 ** 174
+    run, res = race(gd(0.01), steps=174, start=(1.0, 0.0))
+    assert res[0]["distance"] == pytest.approx(near) and 0.01 < near < 0.0566
+    assert res[0]["status"] == "max_steps"
+    assert results.results_table(run, res)[0]["minimum reached"] == "global minimum"
+    run, res = race(gd(0.01), steps=139, start=(1.0, 0.0))
+    assert 0.0566 < res[0]["distance"] < 0.061
+    assert results.results_table(run, res)[0]["minimum reached"] == "no minimum"
+
+
 def test_a_run_that_never_converges_says_so_without_none():
     run, res = race(gd(1e-4), steps=10)
     row = results.results_table(run, res)[0]

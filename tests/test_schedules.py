@@ -300,6 +300,22 @@ def test_stepper_in_small_chunks_equals_the_whole_table(name, params, monkeypatc
     np.testing.assert_array_equal(np.array([np.broadcast_to(st.lr(k), (2,)) for k in range(700)]), whole)
 
 
+@pytest.mark.parametrize("chunk", [7, 1 << 18])
+def test_multistep_is_torchs_python_power_exactly(chunk, monkeypatch):
+    """gamma ** n is a Python float power (torch's closed form), the same bits whatever the
+    chunk's shape: NumPy's vectorized power rounded 0.1 ** 2 differently (1 ulp) in a (1, 1) and
+    a (3, 1) array on some machines, so the chunked stepper differed from the whole table."""
+    monkeypatch.setattr(S, "CHUNK_ELEMENTS", chunk)
+    milestones, gammas = (3, 5, 9, 12, 20), [0.1, 0.3, 0.1, 0.7]
+    base = [0.1, 0.003, 1.0, 0.5]
+    got = S.get("multistep").lrs(30, base, milestones=milestones, gamma=np.array(gammas))
+    one = S.get("multistep").lrs(30, 0.1, milestones=milestones, gamma=0.1)[:, 0]
+    for k in range(30):
+        n = sum(m <= k for m in milestones)
+        assert one[k] == 0.1 * 0.1 ** n
+        assert got[k].tolist() == [lr * g ** n for lr, g in zip(base, gammas)]
+
+
 def test_stepper_one_rate_is_a_float_and_never_a_table():
     st = S.get("constant").stepper(10_000, np.full(160_000, 0.01))
     assert st.width == 1 and isinstance(st.lr(0), float) and isinstance(st.lr(9_999), float)

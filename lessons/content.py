@@ -1,11 +1,9 @@
-"""Classroom lessons: a configuration, a text, and claims that are checked.
+"""The classroom lessons themselves: each a configuration, a text and its claims.
 
 A lesson's text is a template: every number it quotes comes from the lesson's
 own configuration (``{r1.lr}``, ``{steps}``, ``{s.a}``, ``{kappa}``) or from its
-claims, never typed twice. Each claim is data: a kind, the racer(s) it is about
-and a threshold. ``check`` runs the lesson and measures every claim; a test
-runs every lesson and fails when a claim does not hold, and ``cli.py lesson KEY``
-prints the verdicts.
+claims, never typed twice. Its claims are data (``claims.Claim``) measured by
+``claims.check``.
 
 Pure: no Streamlit, no Plotly.
 """
@@ -16,13 +14,12 @@ import string
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import numpy as np
-
 import landscapes
 import presets
 import theory
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
+from .claims import KINDS, Claim
 
 
 # --- racers --------------------------------------------------------------------
@@ -43,205 +40,6 @@ class RacerPreset:
         return Racer(OptimizerChoice.build(self.optimizer, lr, **dict(self.hp)),
                      ScheduleChoice.build(self.schedule, **dict(self.schedule_params)), self.noise,
                      self.start, batch_size=self.batch_size)
-
-
-# --- claims --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Claim:
-    """One checkable statement about a lesson's run.
-
-    ``racer`` (and ``other``) are 1-based racer numbers. ``kind`` picks the
-    measurement (see ``KINDS``); ``value`` is its threshold, ``axis`` a
-    coordinate (0 = x, 1 = y), ``after`` a first step, ``values`` exact numbers.
-    """
-
-    kind: str
-    racer: int
-    value: float = 0.0
-    other: int = 0
-    axis: int = 0
-    after: int = 0
-    values: tuple = ()
-    what: str = ""
-
-    def text(self, labels: list[str]) -> str:
-        r = labels[self.racer - 1]
-        o = labels[self.other - 1] if self.other else ""
-        c = "xy"[self.axis]
-        v = f"{self.value:g}"
-        return {
-            "diverges_before": lambda: f"{r} diverges before step {int(self.value)}",
-            "escapes_before": lambda: f"{r} escapes downhill before step {int(self.value)}",
-            "converges_by": lambda: f"{r} converges by step {int(self.value)}",
-            "never_converges": lambda: f"{r} does not converge",
-            "runs_every_step": lambda: f"{r} neither diverges nor escapes",
-            "farther_than": lambda: f"{r} is still farther than {v} from the minimum at the last step",
-            "closer_than": lambda: f"{r} ends closer than {v} to the minimum",
-            "ends_in": lambda: f"{r} ends in the {self.what} minimum",
-            "stays_below": lambda: f"after step {self.after} {r}'s |{c}| stays below {v}",
-            "sign_changes_at_least": lambda: f"{r}'s {c} changes sign at least {int(self.value)} times",
-            "no_sign_change": lambda: f"{r}'s {c} never changes sign (no oscillation in {c})",
-            "shrinks": lambda: f"{r}'s |{c}| shrinks at every step",
-            "grows": lambda: f"{r}'s |{c}| grows at every step",
-            "stays_at": lambda: f"{r}'s {c} stays exactly {v} at every step",
-            "ends_lower_than": lambda: f"{r} ends with a lower loss than {o}",
-            "closer_than_other": lambda: f"{r} ends closer to the minimum than {o}",
-            "matches_values": lambda: f"{r}'s {c} after steps 1, 2, … is exactly "
-                                      f"{', '.join(f'{v:g}' for v in self.values[:3])}"
-                                      + (", …" if len(self.values) > 3 else ""),
-            "exceeds_after": lambda: f"after step {self.after} {r}'s |{c}| still reaches {v}",
-            "fewer_sign_changes": lambda: f"{r}'s {c} changes sign fewer times than {o}'s",
-            "slower_start": lambda: f"{r} stays closer to the ridge line than {o} for the first "
-                            f"{int(self.value)} steps",
-            "step_ratio_between": lambda: f"{r}'s first step moves x and y by comparable amounts "
-                                          f"(|Δx|/|Δy| between {self.values[0]:g} and {self.values[1]:g})",
-            "same_distance": lambda: f"{r} and {o} end at the same distance from the minimum "
-                                     f"(to {v} relative)",
-            "step_ratio_below": lambda: f"{r}'s first step barely moves x (|Δx|/|Δy| below {v})",
-            "rate_near": lambda: f"{r} shrinks its distance to the minimum by the predicted "
-                                 f"{self.values[0]:.4f} per step, within {self.value:.0%} "
-                                 f"(measured between steps {self.values[1]} and {self.values[2]})",
-            "gradients_at_points_of": lambda: f"{r} takes every gradient at {o}'s points "
-                                              f"(to float precision)",
-            "apart_at_least": lambda: f"{r}'s and {o}'s points are at least {v} apart at some step",
-            "mean_distance_between": lambda: f"from step {self.after} on, {r} stays on average between "
-                                             f"{self.values[0]:g} and {self.values[1]:g} from the minimum",
-            "wanders_more": lambda: f"from step {self.after} on, {r} stays on average more than {v} times "
-                                    f"as far from the minimum as {o}",
-        }[self.kind]()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    claim: Claim
-    text: str
-    measured: str
-    holds: bool
-
-
-def _coord(r: dict, axis: int) -> np.ndarray:
-    return r["positions"][:, axis]
-
-
-def _sign_changes(v: np.ndarray) -> int:
-    s = np.sign(v[v != 0])
-    return int(np.count_nonzero(s[1:] != s[:-1]))
-
-
-def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
-            radius: float) -> tuple[str, bool]:
-    """The measured value of a claim (as text) and whether the claim holds."""
-    r = results[claim.racer - 1]
-    o = results[claim.other - 1] if claim.other else None
-    k = claim.kind
-    status, stop, conv = r["status"], r["stopped_at"], r["converged_at"]
-    if k == "diverges_before":
-        return f"{status} at step {stop}" if stop >= 0 else status, \
-            status == "diverged" and 0 <= stop < claim.value
-    if k == "escapes_before":
-        return f"{status} at step {stop}" if stop >= 0 else status, \
-            status == "escaped" and 0 <= stop < claim.value
-    if k == "converges_by":
-        return (f"converged at step {conv}" if conv >= 0 else "never converged"), 0 <= conv <= claim.value
-    if k == "never_converges":
-        return (f"converged at step {conv}" if conv >= 0 else "never converged"), conv < 0
-    if k == "runs_every_step":
-        return status, status in ("converged", "max_steps")
-    if k in ("farther_than", "closer_than"):
-        d = r["distance"]
-        ok = d > claim.value if k == "farther_than" else d < claim.value
-        return f"distance {d:.4g}", bool(ok and status not in ("diverged", "escaped"))
-    if k == "ends_in":
-        idx = r["nearest_minimum"]
-        reached = status not in ("diverged", "escaped") and idx >= 0 and r["distance"] <= radius
-        kind = surface.minima[idx].kind if reached else "no"
-        return f"{kind} minimum", kind == claim.what
-    if k == "stays_below":
-        v = np.abs(_coord(r, claim.axis)[claim.after:])
-        peak = float(v.max()) if v.size else float("nan")
-        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak < claim.value)
-    if k == "sign_changes_at_least":
-        n = _sign_changes(_coord(r, claim.axis))
-        return f"{n} sign changes", n >= claim.value
-    if k == "same_distance":
-        a, b = r["distance"], o["distance"]
-        return f"{a:.6g} vs {b:.6g}", bool(abs(a - b) <= claim.value * max(abs(a), abs(b), 1e-300))
-    if k == "exceeds_after":
-        v = np.abs(_coord(r, claim.axis)[claim.after:])
-        peak = float(v.max()) if v.size else float("nan")
-        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak >= claim.value)
-    if k == "fewer_sign_changes":
-        a, b = _sign_changes(_coord(r, claim.axis)), _sign_changes(_coord(o, claim.axis))
-        return f"{a} vs {b} sign changes", a < b
-    if k == "no_sign_change":
-        n = _sign_changes(_coord(r, claim.axis))
-        return f"{n} sign changes", n == 0
-    if k in ("shrinks", "grows"):
-        v = np.abs(_coord(r, claim.axis))
-        d = np.diff(v)
-        ok = bool(len(d) and (np.all(d < 0) if k == "shrinks" else np.all(d > 0)))
-        return f"|{'xy'[claim.axis]}| from {v[0]:.4g} to {v[-1]:.4g}", ok
-    if k == "stays_at":
-        v = _coord(r, claim.axis)
-        return f"{'xy'[claim.axis]} in [{v.min():.4g}, {v.max():.4g}]", bool(np.all(v == claim.value))
-    if k == "ends_lower_than":
-        a, b = r["final_loss"], o["final_loss"]
-        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
-    if k == "closer_than_other":
-        a, b = r["distance"], o["distance"]
-        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
-    if k == "matches_values":
-        got = _coord(r, claim.axis)[1:len(claim.values) + 1]
-        ok = len(got) == len(claim.values) and all(float(a) == float(b) for a, b in zip(got, claim.values))
-        return ", ".join(f"{v:.6g}" for v in got[:3]) + ", …", ok
-    if k == "slower_start":
-        n = int(claim.value)
-        a = np.abs(_coord(r, claim.axis)[1:n + 1])
-        b = np.abs(_coord(o, claim.axis)[1:n + 1])
-        ok = len(a) == n and len(b) == n and bool(np.all(a < b))
-        return f"|{'xy'[claim.axis]}| at step {n}: {a[-1]:.4g} vs {b[-1]:.4g}" if ok or (len(a) and len(b)) \
-            else "too few steps", ok
-    if k in ("step_ratio_between", "step_ratio_below"):
-        d = np.abs(r["positions"][1] - r["positions"][0]) if len(r["positions"]) > 1 else np.zeros(2)
-        ratio = float(d[0] / d[1]) if d[1] > 0 else float("inf")
-        ok = (claim.values[0] <= ratio <= claim.values[1]) if k == "step_ratio_between" else ratio < claim.value
-        return f"|Δx|/|Δy| = {ratio:.3g}", bool(ok)
-    if k == "rate_near":  # values = (predicted rate, first step, last step)
-        pred, a, b = float(claim.values[0]), int(claim.values[1]), int(claim.values[2])
-        base = surface.global_minimum or 0.0
-        try:
-            rate = theory.measured_rate(r["losses"] - base, a, b, of="loss")
-        except ValueError as exc:
-            return f"not measurable ({exc})", False
-        return f"measured {rate:.4f} per step", abs(rate / pred - 1) <= claim.value
-    if k == "gradients_at_points_of":
-        g = r["grads"]
-        pts = o["positions"][:len(g)]
-        n = min(len(g), len(pts))
-        want = surface.grad(pts[:n])
-        err = float(np.max(np.abs(g[:n] - want) / (np.abs(want) + 1e-300))) if n else float("inf")
-        return f"largest relative difference {err:.2g} over {n} steps", n > 0 and err < 1e-10
-    if k == "apart_at_least":
-        n = min(len(r["positions"]), len(o["positions"]))
-        gap = float(np.max(np.linalg.norm(r["positions"][:n] - o["positions"][:n], axis=1)))
-        return f"at most {gap:.4g} apart", gap >= claim.value
-    if k in ("mean_distance_between", "wanders_more"):
-        a = _mean_distance(r, surface, claim.after)
-        if k == "mean_distance_between":
-            return f"mean distance {a:.4g}", bool(claim.values[0] <= a <= claim.values[1])
-        b = _mean_distance(o, surface, claim.after)
-        return f"{a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > claim.value * b)
-    raise ValueError(f"unknown claim kind {k!r}")
-
-
-def _mean_distance(r: dict, surface: landscapes.Surface, after: int) -> float:
-    """Mean distance to the nearest listed minimum over the steps from ``after`` on
-    (NaN when the run stopped before)."""
-    pts = r["positions"][after:]
-    if not len(pts) or not surface.minima:
-        return float("nan")
-    return float(np.mean(surface.nearest_minimum(pts)[1]))
 
 
 # --- lessons -------------------------------------------------------------------
@@ -323,29 +121,9 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
     return fields
 
 
-def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
-    """Run a lesson and measure each of its claims."""
-    import experiments
-    import results as results_mod
-    run = lesson.run_config()
-    res = results_mod.run_results(run)
-    if lesson.companion:  # both races, the second one's racers numbered after the first's
-        other = results_mod.run_results(lesson.companion_config())
-        for rs, caption in zip((res, other), lesson.captions):
-            for r in rs:
-                r["label"] = f"{r['label']} at {caption}"
-        res = res + other
-    labels = [r["label"] for r in res]
-    surface = run.get_surface()
-    radius = experiments.basin_radius(surface)
-    verdicts = []
-    for c in lesson.claims:
-        measured, holds = measure(c, res, surface, radius)
-        verdicts.append(Verdict(c, c.text(labels), measured, bool(holds)))
-    return run, res, verdicts
-
-
 def C(kind: str, racer: int, value: float = 0.0, **kw) -> Claim:
+    if kind not in KINDS:  # a misspelt kind fails on import, not when the lesson is checked
+        raise ValueError(f"unknown claim kind {kind!r} (valid: {', '.join(KINDS)})")
     return Claim(kind, racer, value, **kw)
 
 

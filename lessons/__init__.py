@@ -1,0 +1,14 @@
+"""Classroom lessons: a configuration, a text, and claims that are checked.
+
+``content`` holds the lessons (``LESSONS``, in the order the app lists them) and
+the ``Lesson`` record; ``claims`` holds the claim kinds, one small documented
+function each in ``KINDS``, and ``check``, which runs a lesson and measures every
+claim. A test runs every lesson and fails when a claim does not hold, and
+``cli.py lesson KEY`` prints the verdicts.
+
+Pure: no Streamlit, no Plotly.
+"""
+from .claims import KINDS, Claim, Evidence, Kind, Verdict, check, measure
+from .content import LESSONS, Lesson, RacerPreset
+
+__all__ = ["KINDS", "LESSONS", "Claim", "Evidence", "Kind", "Lesson", "RacerPreset", "Verdict", "check", "measure"]
