@@ -25,13 +25,13 @@ def basin_radius(surface: Surface) -> float:
     return BASIN_RADIUS * float(np.hypot(x1 - x0, y1 - y0))
 
 
-def reached(surface: Surface, nearest, distance, status):
+def reached(surface: Surface, nearest, distance, status, radius: float | None = None):
     """Whether a run ended in a known minimum (scalars or arrays alike): it did not
     stop early (``engine.STOPPED``), it has a nearest minimum (``nearest >= 0``) and
-    it ended within ``basin_radius(surface)`` of it. The results table, the lessons'
-    claims and the basin maps all ask this one question."""
+    it ended within ``radius`` (default ``basin_radius(surface)``) of it. The results
+    table, the lessons' claims and the basin maps all ask this one question."""
     out = ~np.asarray(engine.stopped(status)) & (np.asarray(nearest) >= 0)
-    out &= np.asarray(distance) <= basin_radius(surface)
+    out &= np.asarray(distance) <= (basin_radius(surface) if radius is None else radius)
     return bool(out) if out.ndim == 0 else out
 
 

@@ -17,10 +17,11 @@ from typing import Callable
 
 import numpy as np
 
+import experiments
 import landscapes
 import theory
 
-STOPPED = ("diverged", "escaped")  # the statuses of a run that left before its last step
+from engine import STOPPED  # the statuses of a run that left before its last step
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def ends_in(c: Claim, e: Evidence) -> tuple[str, bool]:
     Fails when it ends in a minimum of another kind, farther than the radius from every minimum,
     or diverged or escaped (measured "no minimum")."""
     idx = e.r["nearest_minimum"]
-    reached = e.r["status"] not in STOPPED and idx >= 0 and e.r["distance"] <= e.radius
+    reached = experiments.reached(e.surface, idx, e.r["distance"], e.r["status"], e.radius)
     got = e.surface.minima[idx].kind if reached else "no"
     return f"{got} minimum", got == c.what
 
@@ -442,7 +443,6 @@ def apart_at_least(c: Claim, e: Evidence) -> tuple[str, bool]:
 def check(lesson) -> tuple:
     """Run a lesson (a ``content.Lesson``) and measure each of its claims:
     ``(run config, results, verdicts)``."""
-    import experiments
     import results as results_mod
     run = lesson.run_config()
     res = results_mod.run_results(run)
