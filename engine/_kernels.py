@@ -475,66 +475,97 @@ def optimizer_pass(oid, t, n, LRV, GSX, GSY, X, Y, h0, h1, h2, h3, h4, F,
             if has_wd:
                 gx = gx + h0[j] * X[j]
                 gy = gy + h0[j] * Y[j]
-            NX[j] = X[j] - lr * gx
-            NY[j] = Y[j] - lr * gy
+            nx = X[j] - lr * gx
+            ny = Y[j] - lr * gy
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == MOMENTUM or oid == NESTEROV:
         has_wd, heavy = F[0], F[1]
         nesterov = oid == NESTEROV
         first = t == 1
         for j in range(n):
             lr, mu, keep, wd = LRV[j], h0[j], h1[j], h2[j]
-            NX[j], s0x[j] = _sgd1(X[j], GSX[j], s0x[j], lr, mu, keep, wd, has_wd, heavy, first, nesterov)
-            NY[j], s0y[j] = _sgd1(Y[j], GSY[j], s0y[j], lr, mu, keep, wd, has_wd, heavy, first, nesterov)
+            nx, s0x[j] = _sgd1(X[j], GSX[j], s0x[j], lr, mu, keep, wd, has_wd, heavy, first, nesterov)
+            ny, s0y[j] = _sgd1(Y[j], GSY[j], s0y[j], lr, mu, keep, wd, has_wd, heavy, first, nesterov)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == NESTEROV_TEXTBOOK:
         has_wd = F[0]
         for j in range(n):
             lr, mu, wd = LRV[j], h0[j], h1[j]
-            NX[j], s0x[j] = _textbook1(X[j], GSX[j], s0x[j], lr, mu, wd, has_wd)
-            NY[j], s0y[j] = _textbook1(Y[j], GSY[j], s0y[j], lr, mu, wd, has_wd)
+            nx, s0x[j] = _textbook1(X[j], GSX[j], s0x[j], lr, mu, wd, has_wd)
+            ny, s0y[j] = _textbook1(Y[j], GSY[j], s0y[j], lr, mu, wd, has_wd)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == ADAGRAD:
         has_wd = F[0]
         tm1 = float(t - 1)
         for j in range(n):
             clr = LRV[j] / (1.0 + tm1 * h0[j])
-            NX[j], s0x[j] = _adagrad1(X[j], GSX[j], s0x[j], clr, h3[j], h1[j], has_wd)
-            NY[j], s0y[j] = _adagrad1(Y[j], GSY[j], s0y[j], clr, h3[j], h1[j], has_wd)
+            nx, s0x[j] = _adagrad1(X[j], GSX[j], s0x[j], clr, h3[j], h1[j], has_wd)
+            ny, s0y[j] = _adagrad1(Y[j], GSY[j], s0y[j], clr, h3[j], h1[j], has_wd)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == RMSPROP:
         has_wd, heavy, centered = F[0], F[1], F[2]
         for j in range(n):
             lr, a, eps, wd, mu = LRV[j], h0[j], h1[j], h2[j], h3[j]
             w = 1.0 - a
-            NX[j], s0x[j], s1x[j], s2x[j] = _rmsprop1(X[j], GSX[j], s0x[j], s1x[j], s2x[j], lr, a, w, eps, wd,
+            nx, s0x[j], s1x[j], s2x[j] = _rmsprop1(X[j], GSX[j], s0x[j], s1x[j], s2x[j], lr, a, w, eps, wd,
                                                       mu, has_wd, heavy, centered)
-            NY[j], s0y[j], s1y[j], s2y[j] = _rmsprop1(Y[j], GSY[j], s0y[j], s1y[j], s2y[j], lr, a, w, eps, wd,
+            ny, s0y[j], s1y[j], s2y[j] = _rmsprop1(Y[j], GSY[j], s0y[j], s1y[j], s2y[j], lr, a, w, eps, wd,
                                                       mu, has_wd, heavy, centered)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == ADADELTA:
         has_wd = F[0]
         for j in range(n):
             lr, r, eps, wd = LRV[j], h0[j], h1[j], h2[j]
             w = 1.0 - r
-            NX[j], s0x[j], s1x[j] = _adadelta1(X[j], GSX[j], s0x[j], s1x[j], lr, r, w, eps, wd, has_wd)
-            NY[j], s0y[j], s1y[j] = _adadelta1(Y[j], GSY[j], s0y[j], s1y[j], lr, r, w, eps, wd, has_wd)
+            nx, s0x[j], s1x[j] = _adadelta1(X[j], GSX[j], s0x[j], s1x[j], lr, r, w, eps, wd, has_wd)
+            ny, s0y[j], s1y[j] = _adadelta1(Y[j], GSY[j], s0y[j], s1y[j], lr, r, w, eps, wd, has_wd)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == ADAM:
         has_wd, decoupled, amsgrad = F[0], F[1], F[2]
-        _pow_row(h0, tf, n, F[3], W1)
-        _pow_row(h1, tf, n, F[4], W2)
+        if F[3] and F[4] and F[5]:  # shared rate and betas: the step's constants once
+            step_size, bc2_sqrt = LRV[0] / (1.0 - math.pow(h0[0], tf)), math.sqrt(1.0 - math.pow(h1[0], tf))
+            for j in range(n):
+                W1[j], W2[j] = step_size, bc2_sqrt
+        else:
+            _pow_row(h0, tf, n, F[3], W1)
+            _pow_row(h1, tf, n, F[4], W2)
+            for j in range(n):
+                W1[j] = LRV[j] / (1.0 - W1[j])
+                W2[j] = math.sqrt(1.0 - W2[j])
         for j in range(n):
             lr, b2, eps, wd = LRV[j], h1[j], h2[j], h3[j]
-            step_size = lr / (1.0 - W1[j])
-            bc2_sqrt = math.sqrt(1.0 - W2[j])
+            step_size, bc2_sqrt = W1[j], W2[j]
             w1, w2 = 1.0 - h0[j], 1.0 - b2
-            NX[j], s0x[j], s1x[j], s2x[j] = _adam1(X[j], GSX[j], s0x[j], s1x[j], s2x[j], lr, step_size,
+            nx, s0x[j], s1x[j], s2x[j] = _adam1(X[j], GSX[j], s0x[j], s1x[j], s2x[j], lr, step_size,
                                                    bc2_sqrt, w1, b2, w2, eps, wd, has_wd, decoupled, amsgrad)
-            NY[j], s0y[j], s1y[j], s2y[j] = _adam1(Y[j], GSY[j], s0y[j], s1y[j], s2y[j], lr, step_size,
+            ny, s0y[j], s1y[j], s2y[j] = _adam1(Y[j], GSY[j], s0y[j], s1y[j], s2y[j], lr, step_size,
                                                    bc2_sqrt, w1, b2, w2, eps, wd, has_wd, decoupled, amsgrad)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == ADAMAX:
         has_wd = F[0]
         _pow_row(h0, tf, n, F[1], W1)
         for j in range(n):
             clr = LRV[j] / (1.0 - W1[j])
             w1, b2, eps, wd = 1.0 - h0[j], h1[j], h2[j], h3[j]
-            NX[j], s0x[j], s1x[j] = _adamax1(X[j], GSX[j], s0x[j], s1x[j], clr, w1, b2, eps, wd, has_wd)
-            NY[j], s0y[j], s1y[j] = _adamax1(Y[j], GSY[j], s0y[j], s1y[j], clr, w1, b2, eps, wd, has_wd)
+            nx, s0x[j], s1x[j] = _adamax1(X[j], GSX[j], s0x[j], s1x[j], clr, w1, b2, eps, wd, has_wd)
+            ny, s0y[j], s1y[j] = _adamax1(Y[j], GSY[j], s0y[j], s1y[j], clr, w1, b2, eps, wd, has_wd)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == NADAM:
         has_wd, decoupled = F[0], F[1]
         _pow_row(h1, tf, n, F[2], W1)
@@ -556,10 +587,13 @@ def optimizer_pass(oid, t, n, LRV, GSX, GSY, X, Y, h0, h1, h2, h3, h4, F,
             c1 = -lr * (1.0 - mu) / (1.0 - mu_product)
             c2 = (-lr * mu_next) / (1.0 - mu_product_next)
             w1, w2 = 1.0 - h0[j], 1.0 - b2
-            NX[j], s0x[j], s1x[j] = _nadam1(X[j], GSX[j], s0x[j], s1x[j], lr, bc2, c1, c2, w1, b2, w2, eps, wd,
+            nx, s0x[j], s1x[j] = _nadam1(X[j], GSX[j], s0x[j], s1x[j], lr, bc2, c1, c2, w1, b2, w2, eps, wd,
                                             has_wd, decoupled)
-            NY[j], s0y[j], s1y[j] = _nadam1(Y[j], GSY[j], s0y[j], s1y[j], lr, bc2, c1, c2, w1, b2, w2, eps, wd,
+            ny, s0y[j], s1y[j] = _nadam1(Y[j], GSY[j], s0y[j], s1y[j], lr, bc2, c1, c2, w1, b2, w2, eps, wd,
                                             has_wd, decoupled)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == RADAM:
         has_wd, decoupled = F[0], F[1]
         _pow_row(h0, tf, n, F[2], W1)
@@ -578,17 +612,23 @@ def optimizer_pass(oid, t, n, LRV, GSX, GSY, X, Y, h0, h1, h2, h3, h4, F,
                 rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
                                  / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
                 sb = math.sqrt(bc2)
-            NX[j], s0x[j], s1x[j] = _radam1(X[j], GSX[j], s0x[j], s1x[j], lr, bc1, sb, rect, on, w1, b2, w2, eps,
+            nx, s0x[j], s1x[j] = _radam1(X[j], GSX[j], s0x[j], s1x[j], lr, bc1, sb, rect, on, w1, b2, w2, eps,
                                             wd, has_wd, decoupled)
-            NY[j], s0y[j], s1y[j] = _radam1(Y[j], GSY[j], s0y[j], s1y[j], lr, bc1, sb, rect, on, w1, b2, w2, eps,
+            ny, s0y[j], s1y[j] = _radam1(Y[j], GSY[j], s0y[j], s1y[j], lr, bc1, sb, rect, on, w1, b2, w2, eps,
                                             wd, has_wd, decoupled)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     elif oid == LION:
         has_wd = F[0]
         for j in range(n):
             lr, b1, b2, wd = LRV[j], h0[j], h1[j], h2[j]
             w1, w2 = 1.0 - b1, 1.0 - b2
-            NX[j], s0x[j] = _lion1(X[j], GSX[j], s0x[j], lr, b1, w1, b2, w2, wd, has_wd)
-            NY[j], s0y[j] = _lion1(Y[j], GSY[j], s0y[j], lr, b1, w1, b2, w2, wd, has_wd)
+            nx, s0x[j] = _lion1(X[j], GSX[j], s0x[j], lr, b1, w1, b2, w2, wd, has_wd)
+            ny, s0y[j] = _lion1(Y[j], GSY[j], s0y[j], lr, b1, w1, b2, w2, wd, has_wd)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
     else:  # NEWTON: optimizers._newton._saddle_free_step, one element at a time
         for j in range(n):
             delta, kappa = h0[j], h1[j]
@@ -612,13 +652,11 @@ def optimizer_pass(oid, t, n, LRV, GSX, GSY, X, Y, h0, h1, h2, h3, h4, F,
             p1 = (cs * gx + sn * gy) / _max(abs(mean + r), kappa)
             p2 = (cs * gy - sn * gx) / _max(abs(mean - r), kappa)
             lr = LRV[j]
-            NX[j] = X[j] - lr * (cs * p1 - sn * p2)
-            NY[j] = Y[j] - lr * (sn * p1 + cs * p2)
-    # a stopped trajectory stays where it stopped
-    for j in range(n):
-        live = alive[j]
-        NX[j] = NX[j] if live else X[j]
-        NY[j] = NY[j] if live else Y[j]
+            nx = X[j] - lr * (cs * p1 - sn * p2)
+            ny = Y[j] - lr * (sn * p1 + cs * p2)
+            live = alive[j]  # a stopped trajectory stays where it stopped
+            NX[j] = nx if live else X[j]
+            NY[j] = ny if live else Y[j]
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -648,11 +686,16 @@ def advance(oid, sid, c, H, F, t0, nsteps, LR, NZ, sigma,
     LRV = np.empty(m)
     GSX, GSY = np.empty(m), np.empty(m)
     AX, AY = np.empty(m), np.empty(m)
-    NX, NY = np.empty(m), np.empty(m)
-    NL, NGX, NGY, NGN = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     HXX, HXY, HYY = np.empty(m), np.empty(m), np.empty(m)
     W1, W2, W3, SCR = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     BAD = np.empty(m, dtype=np.uint8)
+    # the block's current and next values (swapped every step) and its state, as local arrays
+    CX, CY, CL, CGX, CGY, CGN = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    NX, NY, NL, NGX, NGY, NGN = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    Hb = np.empty((5, m))
+    Sb = np.empty((6, m))
+    AL = np.empty(m, dtype=np.bool_)
+    UC = np.empty(m, dtype=np.bool_)
     wide = LR.shape[1] > 1
     noisy = sigma != 0.0
     lookahead = oid == NESTEROV_TEXTBOOK
@@ -660,10 +703,13 @@ def advance(oid, sid, c, H, F, t0, nsteps, LR, NZ, sigma,
     for b0 in range(0, B, m):
         n = min(m, B - b0)
         b1 = b0 + n
-        Xb, Yb, Lb, GXb, GYb, GNb = X[b0:b1], Y[b0:b1], L[b0:b1], GX[b0:b1], GY[b0:b1], GN[b0:b1]
-        h0, h1, h2, h3, h4 = H[0, b0:b1], H[1, b0:b1], H[2, b0:b1], H[3, b0:b1], H[4, b0:b1]
-        s0x, s0y, s1x, s1y, s2x, s2y = S[0, b0:b1], S[1, b0:b1], S[2, b0:b1], S[3, b0:b1], S[4, b0:b1], S[5, b0:b1]
-        AL, UC = alive[b0:b1], unconv[b0:b1]
+        CX[:n], CY[:n], CL[:n] = X[b0:b1], Y[b0:b1], L[b0:b1]
+        CGX[:n], CGY[:n], CGN[:n] = GX[b0:b1], GY[b0:b1], GN[b0:b1]
+        Hb[:, :n] = H[:, b0:b1]
+        Sb[:, :n] = S[:, b0:b1]
+        AL[:n], UC[:n] = alive[b0:b1], unconv[b0:b1]
+        h0, h1, h2, h3, h4 = Hb[0], Hb[1], Hb[2], Hb[3], Hb[4]
+        s0x, s0y, s1x, s1y, s2x, s2y = Sb[0], Sb[1], Sb[2], Sb[3], Sb[4], Sb[5]
         for k in range(nsteps):
             t = t0 + 1 + k
             kk = k if LR.shape[0] > 1 else 0  # one row: the same rates every step
@@ -676,46 +722,43 @@ def advance(oid, sid, c, H, F, t0, nsteps, LR, NZ, sigma,
                 for j in range(n):
                     LRV[j] = rate
             # the gradient the optimizer sees
+            gsx, gsy = CGX, CGY
             if lookahead:
                 for j in range(n):
-                    AX[j] = Xb[j] + h0[j] * s0x[j]
-                    AY[j] = Yb[j] + h0[j] * s0y[j]
+                    AX[j] = CX[j] + h0[j] * s0x[j]
+                    AY[j] = CY[j] + h0[j] * s0y[j]
                 surface_pass(sid, c, AX, AY, n, SCR, GSX, GSY)
-            else:
-                for j in range(n):
-                    GSX[j] = GXb[j]
-                for j in range(n):
-                    GSY[j] = GYb[j]
+                gsx, gsy = GSX, GSY
             if noisy:
                 zx, zy = NZ[k, 0, b0:b1], NZ[k, 1, b0:b1]
                 for j in range(n):
-                    GSX[j] = GSX[j] + sigma * zx[j]
+                    GSX[j] = gsx[j] + sigma * zx[j]
                 for j in range(n):
-                    GSY[j] = GSY[j] + sigma * zy[j]
+                    GSY[j] = gsy[j] + sigma * zy[j]
+                gsx, gsy = GSX, GSY
             if oid == NEWTON:
-                hessian_pass(sid, c, Xb, Yb, n, HXX, HXY, HYY)
-            optimizer_pass(oid, t, n, LRV, GSX, GSY, Xb, Yb, h0, h1, h2, h3, h4, F,
+                hessian_pass(sid, c, CX, CY, n, HXX, HXY, HYY)
+            optimizer_pass(oid, t, n, LRV, gsx, gsy, CX, CY, h0, h1, h2, h3, h4, F,
                            s0x, s0y, s1x, s1y, s2x, s2y, AL, NX, NY, HXX, HXY, HYY, W1, W2, W3)
             if record_state:
                 for j in range(n):
                     b = b0 + j
-                    rec_g[t - 1, b, 0] = GSX[j]
-                    rec_g[t - 1, b, 1] = GSY[j]
-                    rec_u[t - 1, b, 0] = NX[j] - Xb[j]
-                    rec_u[t - 1, b, 1] = NY[j] - Yb[j]
+                    rec_g[t - 1, b, 0] = gsx[j]
+                    rec_g[t - 1, b, 1] = gsy[j]
+                    rec_u[t - 1, b, 0] = NX[j] - CX[j]
+                    rec_u[t - 1, b, 1] = NY[j] - CY[j]
                     for s in range(rec_s.shape[1]):
-                        rec_s[t - 1, s, b, 0] = S[2 * s, b]
-                        rec_s[t - 1, s, b, 1] = S[2 * s + 1, b]
+                        rec_s[t - 1, s, b, 0] = Sb[2 * s, j]
+                        rec_s[t - 1, s, b, 1] = Sb[2 * s + 1, j]
             # the surface at the new points, and the stop rule
             surface_pass(sid, c, NX, NY, n, NL, NGX, NGY)
             nbad = 0
+            nconv = 0
             for j in range(n):
                 ok = (NL[j] <= bound) & (abs(NX[j] - cx) <= rx) & (abs(NY[j] - cy) <= ry)
                 bad = AL[j] & (not ok)
                 BAD[j] = bad
                 nbad += bad
-            nconv = 0
-            for j in range(n):
                 gn = math.sqrt(NGX[j] * NGX[j] + NGY[j] * NGY[j])
                 NGN[j] = gn
                 nconv += (gn < tol) & UC[j]
@@ -732,8 +775,8 @@ def advance(oid, sid, c, H, F, t0, nsteps, LR, NZ, sigma,
                         stopped_at[b] = t
                         AL[j] = False
                         # it stays where it was, with the values it had
-                        NX[j], NY[j], NL[j] = Xb[j], Yb[j], Lb[j]
-                        NGX[j], NGY[j], NGN[j] = GXb[j], GYb[j], GNb[j]
+                        NX[j], NY[j], NL[j] = CX[j], CY[j], CL[j]
+                        NGX[j], NGY[j], NGN[j] = CGX[j], CGY[j], CGN[j]
                         stops += 1
             if nconv:  # rare: the first step below the tolerance
                 for j in range(n):
@@ -741,25 +784,23 @@ def advance(oid, sid, c, H, F, t0, nsteps, LR, NZ, sigma,
                         UC[j] = False
                         conv_at[b0 + j] = t
                         status[b0 + j] = 1
-            # separate loops: each one a vectorized copy
-            for j in range(n):
-                Xb[j] = NX[j]
-            for j in range(n):
-                Yb[j] = NY[j]
-            for j in range(n):
-                Lb[j] = NL[j]
-            for j in range(n):
-                GXb[j] = NGX[j]
-            for j in range(n):
-                GYb[j] = NGY[j]
-            for j in range(n):
-                GNb[j] = NGN[j]
+            # the next values become the current ones
+            CX, NX = NX, CX
+            CY, NY = NY, CY
+            CL, NL = NL, CL
+            CGX, NGX = NGX, CGX
+            CGY, NGY = NGY, CGY
+            CGN, NGN = NGN, CGN
             r = rec_index[t]
             if r >= 0:
                 for j in range(n):
                     b = b0 + j
-                    rec_pos[r, b, 0] = Xb[j]
-                    rec_pos[r, b, 1] = Yb[j]
-                    rec_loss[r, b] = Lb[j]
-                    rec_gn[r, b] = GNb[j]
+                    rec_pos[r, b, 0] = CX[j]
+                    rec_pos[r, b, 1] = CY[j]
+                    rec_loss[r, b] = CL[j]
+                    rec_gn[r, b] = CGN[j]
+        X[b0:b1], Y[b0:b1], L[b0:b1] = CX[:n], CY[:n], CL[:n]
+        GX[b0:b1], GY[b0:b1], GN[b0:b1] = CGX[:n], CGY[:n], CGN[:n]
+        S[:, b0:b1] = Sb[:, :n]
+        alive[b0:b1], unconv[b0:b1] = AL[:n], UC[:n]
     return stops

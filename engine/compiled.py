@@ -50,7 +50,7 @@ else:
     IMPORT_ERROR = ""
 
 BACKENDS = ("auto", "numpy", "compiled")
-BLOCK = 512           # trajectories per block: a block's work arrays stay in the L1/L2 cache
+BLOCK = 2048          # trajectories per block: a block's work arrays stay in the L2 cache
 CHUNK_ELEMENTS = 1 << 20  # per-step tables (rates, noise) are made this many values at a time
 
 
@@ -364,6 +364,7 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
         # the NumPy engine's draws, one (B, 2) array per step, as rows of x and of y draws
         NZ = np.ascontiguousarray(rng.standard_normal((n, B, 2)).transpose(0, 2, 1)) if sigma else no_noise
         prev = L.copy() if observe is not None else None
+        F[5] = LR.shape[1] == 1  # one rate for every trajectory
         K.advance(oid, sid, c, H, F, t0, n, LR, NZ, sigma, X, Y, L, GX, GY, GN, S, start_loss,
                   alive, unconv, status, converged_at, stopped_at, stop_info, *fixed,
                   rec_index, positions, losses, gnorms, bool(record_state), rec_g, rec_u, rec_s, BLOCK)
