@@ -42,11 +42,12 @@ from .gradients import ExactGradient, GaussianNoise
 from .stop import StopRule
 
 try:  # numba is a dependency, but everything works without it
-    from . import _kernels as K
+    import numba  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised where numba is missing
     K = None
     IMPORT_ERROR = f"numba is not installed ({exc}); pip install numba"
-else:
+else:  # numba is here: a kernel that fails to import is an error, not a fallback
+    from . import _kernels as K
     IMPORT_ERROR = ""
 
 BACKENDS = ("auto", "numpy", "compiled")
