@@ -26,6 +26,8 @@ prints how long it took (the container image and ``deploy/serve.sh`` run it).
 from __future__ import annotations
 
 import glob
+import importlib
+import importlib.util
 import math
 import os
 import threading
@@ -41,14 +43,29 @@ from . import core
 from .gradients import ExactGradient, GaussianNoise
 from .stop import StopRule
 
-try:  # numba is a dependency, but everything works without it
-    import numba  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised where numba is missing
-    K = None
-    IMPORT_ERROR = f"numba is not installed ({exc}); pip install numba"
-else:  # numba is here: a kernel that fails to import is an error, not a fallback
-    from . import _kernels as K
-    IMPORT_ERROR = ""
+
+def _numba_installed() -> bool:
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # a blocked or broken entry in sys.modules
+        return False
+
+
+# numba is a dependency, but everything works without it. It is imported only when a
+# run or a warm-up needs the kernels (importing it takes a second or more).
+IMPORT_ERROR = "" if _numba_installed() else "numba is not installed (pip install numba): runs use NumPy"
+K = None  # engine._kernels, once loaded
+
+
+def _load():
+    """The kernels module (imports numba). Where numba is installed, a kernel that
+    fails to import is an error, never a silent fallback."""
+    global K
+    if K is None:
+        if IMPORT_ERROR:
+            raise RuntimeError(IMPORT_ERROR)
+        K = importlib.import_module("engine._kernels")
+    return K
 
 BACKENDS = ("auto", "numpy", "compiled")
 BLOCK = 2048          # trajectories per block: a block's work arrays stay in the L2 cache
@@ -57,7 +74,7 @@ CHUNK_ELEMENTS = 1 << 20  # per-step tables (rates, noise) are made this many va
 
 def available() -> bool:
     """True when numba is installed (the compiled backend can run)."""
-    return K is not None
+    return not IMPORT_ERROR
 
 
 # ----------------------------------------------------------------------------- what is supported
@@ -108,7 +125,7 @@ def _builtin(surface) -> bool:
 
 def unsupported(optimizer, surface, gradient=None) -> str:
     """Why this run cannot be compiled ("" when it can)."""
-    if K is None:
+    if IMPORT_ERROR:
         return IMPORT_ERROR
     if OPTIMIZERS.get(optimizer.name) is None or optimizer is not _registered(optimizer.name):
         return f"the optimizer {optimizer.name!r} has no compiled kernel"
@@ -141,22 +158,21 @@ WARM_UP = {}  # what warm_up measured: seconds, and whether the disk cache serve
 
 def cached_on_disk() -> bool:
     """True when numba's disk cache holds the kernels' index (a load, not a compilation)."""
-    if K is None:
+    if IMPORT_ERROR:
         return False
-    folder = os.path.join(os.path.dirname(os.path.abspath(K.__file__)), "__pycache__")
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
     return bool(glob.glob(os.path.join(folder, "_kernels.advance-*.nbi")))
 
 
 def warm_up() -> float:
     """Load the kernels from the disk cache, or compile them (and write the cache).
-    Returns the seconds it took; idempotent (0 once loaded)."""
-    if K is None:
-        raise RuntimeError(IMPORT_ERROR)
+    Returns the seconds it took, numba's import included; idempotent (0 once loaded)."""
     with _lock:
         if _ready.is_set():
             return 0.0
         on_disk = cached_on_disk()
         t0 = time.perf_counter()
+        _load()
         for name in ("rosenbrock", "ackley"):  # one signature compiles every kernel
             _run(_registered("newton"), landscapes.get(name), np.zeros((2, 2)), {"lr": 1.0, "damping": 0.0,
                  "min_curvature": 1e-4}, 2, None, None, GaussianNoise(0.1), 0, "full", True,
@@ -170,7 +186,7 @@ def warm_up() -> float:
 def warm_up_in_background() -> None:
     """Start ``warm_up`` in a daemon thread (once)."""
     global _thread
-    if K is None or _ready.is_set():
+    if IMPORT_ERROR or _ready.is_set():
         return
     with _lock:
         if _thread is None:
@@ -178,18 +194,16 @@ def warm_up_in_background() -> None:
             _thread.start()
 
 
-def ready(wait_for_disk: bool = True) -> bool:
-    """Whether a run can use the kernels now. Loads them at once when the disk cache
-    holds them (a fraction of a second); otherwise compiles them in the background."""
-    if _ready.is_set():
-        return True
-    if K is None:
-        return False
-    if wait_for_disk and cached_on_disk() and (_thread is None or not _thread.is_alive()):
+LOAD_WORTH = 3e7  # trajectory-steps from which a one-shot process loads the kernels
+
+
+def load_if_worth(work: float) -> bool:
+    """For a one-shot process (the command line): load the kernels from the disk
+    cache when a job of ``work`` trajectory-steps takes NumPy longer than loading
+    them (numba's import and the cache, ~1-3 s). Never compiles. True if loaded."""
+    if not _ready.is_set() and not IMPORT_ERROR and work >= LOAD_WORTH and cached_on_disk():
         warm_up()
-        return True
-    warm_up_in_background()
-    return False
+    return _ready.is_set()
 
 
 # ----------------------------------------------------------------------------- the run
@@ -345,7 +359,8 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
         rec_s = np.empty((1, 0, 1, 2))
 
     fixed = [float(loss_bound), float(cx), float(cy), float(rx), float(ry), float(tol)]
-    oid, sid = getattr(K, OPTIMIZERS[optimizer.name]), getattr(K, code)
+    kern = _load()
+    oid, sid = getattr(kern, OPTIMIZERS[optimizer.name]), getattr(kern, code)
     per_step = B * (2 if sigma else 0) + getattr(lr_source, "width", B)
     chunk = 1 if observe is not None else max(1, min(max(steps, 1), CHUNK_ELEMENTS // per_step))
     constant_rate = isinstance(lr_source, ConstantStepper)
@@ -366,7 +381,7 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
         NZ = np.ascontiguousarray(rng.standard_normal((n, B, 2)).transpose(0, 2, 1)) if sigma else no_noise
         prev = L.copy() if observe is not None else None
         F[5] = LR.shape[1] == 1  # one rate for every trajectory
-        K.advance(oid, sid, c, H, F, t0, n, LR, NZ, sigma, X, Y, L, GX, GY, GN, S, start_loss,
+        kern.advance(oid, sid, c, H, F, t0, n, LR, NZ, sigma, X, Y, L, GX, GY, GN, S, start_loss,
                   alive, unconv, status, converged_at, stopped_at, stop_info, *fixed,
                   rec_index, positions, losses, gnorms, bool(record_state), rec_g, rec_u, rec_s, BLOCK)
         if observe is not None:  # as sched.step(loss) after opt.step()
@@ -395,8 +410,8 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
 
 
 def main() -> None:  # python -m engine.compiled
-    if K is None:
-        print(f"compiled backend unavailable: {IMPORT_ERROR}; runs use NumPy")
+    if IMPORT_ERROR:
+        print(f"compiled backend unavailable: {IMPORT_ERROR}")
         return
     on_disk = cached_on_disk()
     seconds = warm_up()

@@ -232,7 +232,7 @@ def test_auto_uses_the_kernels_once_loaded():
     assert compiled._ready.is_set()
     opt, surface = optimizers.get("adam"), landscapes.get("rosenbrock")
     calls = []
-    real = compiled.K.advance
+    real = compiled._load().advance
 
     def spy(*args):
         calls.append(1)
@@ -262,3 +262,28 @@ def test_surface_parameters_reach_the_kernels():
         surface = landscapes.get(name, **params)
         a, b = both(opt, surface, starts_over(surface, 10, 3), opt.validate(0.5), 30)
         assert_same(a, b, name)
+
+
+def test_cli_backend_flag(capsys):
+    """--backend numpy and --backend compiled print the same JSON (run, sweep, heat map, basins);
+    a case the kernels cannot run is a clear error."""
+    import cli
+
+    cases = [
+        ["run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", "0.02", "--steps", "300",
+         "--noise", "0.3", "--schedule", "cosine", "--json"],
+        ["sweep", "--surface", "ravine", "--optimizer", "momentum", "nadam", "--lr-min", "1e-4", "--lr-max", "3",
+         "--count", "30", "--steps", "200", "--json"],
+        ["heatmap", "--surface", "beale", "--optimizer", "adam", "--lr-min", "1e-4", "--lr-max", "1",
+         "--count", "12", "--steps", "150", "--json"],
+        ["basins", "--surface", "six_hump_camel", "--optimizer", "newton", "--steps", "50", "--resolution", "20",
+         "--json"],
+    ]
+    for argv in cases:
+        out = []
+        for backend in ("numpy", "compiled"):
+            assert cli.main(argv + ["--backend", backend]) == 0
+            out.append(json.loads(capsys.readouterr().out))
+        assert out[0] == out[1], argv[0]
+    assert cli.main(["run", "--surface", "linear_regression", "--optimizer", "gd", "--backend", "compiled"]) == 2
+    assert "data surface" in capsys.readouterr().err
