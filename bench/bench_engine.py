@@ -88,6 +88,11 @@ def timed(fn, repeat=3):
     return best
 
 
+def verdict(wall, cpu, target):
+    """Met or missed, in wall time and in CPU time (a shared machine's wall time includes waiting)."""
+    return f"wall {'ok' if wall <= target else 'missed'}, CPU {'ok' if cpu <= target else 'missed'}"
+
+
 def fmt(seconds):
     return f"{seconds * 1e3:9.1f} ms" if seconds < 10 else f"{seconds:9.2f} s "
 
@@ -167,8 +172,8 @@ def main() -> None:
     for be in backends:
         wall, cpu, hm = timed(lambda: experiments.heatmap(ravine, mom, (-5.0, -2.0), 1e-3, 1.5, 60, 500,
                                                           backend=be), 3)
-        print(f"  {be:>9}: {fmt(wall)} ({fmt(cpu).strip()})   target <= 30 ms: "
-              f"{'ok' if wall <= 0.03 else 'missed'}; {int(np.isfinite(hm.final_loss).sum())} runs finite")
+        print(f"  {be:>9}: {fmt(wall)} ({fmt(cpu).strip()})   target <= 30 ms: {verdict(wall, cpu, 0.03)}; "
+              f"{int(np.isfinite(hm.final_loss).sum())} runs finite")
 
     if not args.quick:
         print("\nbasin map 400 x 400 starts x 10,000 steps on Rosenbrock (gd, lr 1e-3): wall (CPU)")
@@ -185,7 +190,7 @@ def main() -> None:
             else:
                 wall, cpu, b = timed(lambda: experiments.basins(surface, gd, 10_000, 400, backend=be), 1)
                 reached = int((b.basin >= 0).sum())
-                note = f"target <= 5 s: {'ok' if wall <= 5 else 'missed'}; {reached:,} reach the minimum"
+                note = f"target <= 5 s: {verdict(wall, cpu, 5.0)}; {reached:,} reach the minimum"
             print(f"  {be:>9}: {fmt(wall)} ({fmt(cpu).strip()})   {note}")
     print(f"\nload average: {', '.join(f'{v:.1f}' for v in os.getloadavg())} (2 cores)")
 

@@ -160,6 +160,9 @@ def cached_on_disk() -> bool:
     """True when numba's disk cache holds the kernels' index (a load, not a compilation)."""
     if IMPORT_ERROR:
         return False
+    if os.environ.get("NUMBA_CACHE_DIR"):  # numba's own choice of folder, mirrored below it
+        pattern = os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", "_kernels.advance-*.nbi")
+        return bool(glob.glob(pattern, recursive=True))
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
     return bool(glob.glob(os.path.join(folder, "_kernels.advance-*.nbi")))
 
