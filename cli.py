@@ -562,8 +562,8 @@ def build_parser() -> Parser:
         sp.add_argument("--seed", default="0")
         sp.add_argument("--backend", choices=engine.compiled.BACKENDS, default="auto",
                         help="numpy (the reference), compiled (numba kernels: the same numbers, faster) "
-                        "or auto (compiled for large jobs when numba is installed and the kernels are "
-                        "on disk, else numpy)")
+                        "or auto (compiled for jobs of 5e7 trajectory-steps and more when numba is "
+                        "installed and the kernels are on disk, else numpy)")
         _batch_flags(sp)
         sp.add_argument("--json", action="store_true")
 

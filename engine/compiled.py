@@ -197,7 +197,7 @@ def warm_up_in_background() -> None:
             _thread.start()
 
 
-LOAD_WORTH = 3e7  # trajectory-steps from which a one-shot process loads the kernels
+LOAD_WORTH = 5e7  # trajectory-steps from which a one-shot process loads the kernels (NumPy: ~2 s)
 
 
 def load_if_worth(work: float) -> bool:
