@@ -134,7 +134,7 @@ def unsupported(optimizer, surface, gradient=None) -> str:
             return (f"{surface.name} is a data surface: its losses are means over samples, "
                     "which stay on NumPy")
         return f"the surface {surface.name!r} has no compiled kernel (a typed formula or a data set)"
-    if gradient is not None and not isinstance(gradient, (ExactGradient, GaussianNoise)):
+    if gradient is not None and type(gradient) not in (ExactGradient, GaussianNoise):  # not a subclass
         return "the gradient source is not the exact gradient or Gaussian noise"
     return ""
 
