@@ -16,6 +16,8 @@ COPY --chown=app:app . .
 USER app
 # plotly.js into the app's static/ folder (livechart.plotly_js_url), before the first visit
 RUN python -m livechart
+# the compiled engine's kernels, compiled once into numba's disk cache (engine/__pycache__)
+RUN python -m engine.compiled
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s \

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+import engine.compiled
 import experiments
 import exports
 import figures
@@ -18,6 +19,10 @@ import lessons
 import results
 from config import RunConfig
 from figures import prepared
+
+# The compiled engine's kernels load (or compile) in a background thread when the
+# server process first imports this module; runs use NumPy until they are ready.
+engine.compiled.warm_up_in_background()
 
 # --- cached computation and figures (shared by every session; see README "Serving a large class")
 # Each racer is cached alone, so changing one racer recomputes only that one; so is

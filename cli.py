@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 import config
+import engine.compiled
 import experiments
 import landscapes
 import lessons
@@ -147,10 +148,15 @@ def _start(args, surface) -> tuple[float, float]:
     return config.parse_start(args.start[0], args.start[1])
 
 
-def _common_run_kwargs(args, surface) -> dict:
+def _common_run_kwargs(args, surface, work: float = 0.0) -> dict:
+    """The run's schedule, noise, seed, batches and backend; ``work`` (trajectories x
+    steps) decides whether ``--backend auto`` loads the compiled kernels."""
     noise = config.parse_noise(args.noise, "--noise")
     seed = config.parse_int(args.seed, "--seed", 0, config.MAX_SEED)
-    return {"schedule": _schedule(args), "noise": noise, "seed": seed, **_batch_kwargs(args, surface)}
+    if args.backend == "auto":
+        engine.compiled.load_if_worth(work)
+    return {"schedule": _schedule(args), "noise": noise, "seed": seed, "backend": args.backend,
+            **_batch_kwargs(args, surface)}
 
 
 def _batch_kwargs(args, surface) -> dict:
@@ -268,7 +274,7 @@ def cmd_sweep(args) -> dict:
     count = config.parse_int(args.count, "--count", 1, config.MAX_SWEEP)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
-    kw = _common_run_kwargs(args, surface)
+    kw = _common_run_kwargs(args, surface, float(count) * steps * len(choices))
     sweeps = [_sweep_json(c, experiments.sweep(surface, c, start, lo, hi, count, steps, **kw)) for c in choices]
     return {"surface": surface.name, "steps": steps, "start": list(start), **sweeps[0], "sweeps": sweeps}
 
@@ -294,7 +300,8 @@ def cmd_heatmap(args) -> dict:
     n = config.parse_int(args.count, "--count", 2, config.MAX_HEATMAP)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     start = _start(args, surface)
-    hm = experiments.heatmap(surface, choice, start, lo, hi, n, steps, **_common_run_kwargs(args, surface))
+    hm = experiments.heatmap(surface, choice, start, lo, hi, n, steps,
+                             **_common_run_kwargs(args, surface, float(n) * n * steps))
     ok = np.isfinite(hm.final_loss)
     best = np.unravel_index(np.argmin(np.where(ok, hm.final_loss, np.inf)), ok.shape) if ok.any() else None
     return {
@@ -348,7 +355,7 @@ def cmd_basins(args) -> dict:
     choice = _choice(args, args.lr)
     steps = config.parse_int(args.steps, "--steps", 0, config.MAX_STEPS)
     res = config.parse_int(args.resolution, "--resolution", 2, config.MAX_RESOLUTION)
-    b = experiments.basins(surface, choice, steps, res, **_common_run_kwargs(args, surface))
+    b = experiments.basins(surface, choice, steps, res, **_common_run_kwargs(args, surface, float(res) * res * steps))
     counts = {str(i): int((b.basin == i).sum()) for i in range(-1, len(surface.minima))}
     return {
         "surface": surface.name, "optimizer": choice.name, "lr": choice.lr, "steps": steps,
@@ -554,6 +561,10 @@ def build_parser() -> Parser:
         sp.add_argument("--schedule-set", action="append", metavar="NAME=VALUE", default=[])
         sp.add_argument("--noise", default="0", help="std of Gaussian gradient noise")
         sp.add_argument("--seed", default="0")
+        sp.add_argument("--backend", choices=engine.compiled.BACKENDS, default="auto",
+                        help="numpy (the reference), compiled (numba kernels: the same numbers, faster) "
+                        "or auto (compiled for jobs of 5e7 trajectory-steps and more when numba is "
+                        "installed and the kernels are on disk, else numpy)")
         _batch_flags(sp)
         sp.add_argument("--json", action="store_true")
 

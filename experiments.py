@@ -91,9 +91,10 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
                schedule: ScheduleChoice | None = None, noise: float = 0.0, seed: int = 0,
                history="full", record_state: bool = False, hp_override: dict | None = None,
                batch_size: int | None = None, drop_last: bool = False,
-               record_batches: bool = False) -> engine.Trajectory:
+               record_batches: bool = False, backend: str = "auto") -> engine.Trajectory:
     """One vectorized run. With ``record_batches`` (a batch size given) the
-    trajectory gets ``batches``: one (B, b_t) array of sample indices per step."""
+    trajectory gets ``batches``: one (B, b_t) array of sample indices per step.
+    ``backend`` is ``engine.run``'s (the same numbers either way)."""
     schedule = schedule or ScheduleChoice()
     hp = choice.engine_hp()
     if hp_override:
@@ -109,7 +110,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         schedule=None if schedule.name == "constant" else schedule.schedule,
         schedule_params=dict(schedule.params),
         gradient=source, seed=seed, history=history, record_state=record_state,
-        stop=stop_rule(surface),
+        stop=stop_rule(surface), backend=backend,
     )
     if record_batches and isinstance(source, engine.MiniBatch):
         tr.batches = source.batches

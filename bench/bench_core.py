@@ -1,6 +1,6 @@
 """Speed of the trajectory engine, against a baseline measured in the same run.
 
-    python bench/bench_core.py
+    python bench/bench_core.py [--backend numpy|compiled]   (numpy: the default)
 
 Prints trajectory-steps per second for Adam on Rosenbrock (1,000 steps) at
 B = 1, 100 and 10,000, the ratio against a plain per-trajectory Python loop of
@@ -64,7 +64,24 @@ def best_of(fn, repeat=3):
     return min(times), out
 
 
+BACKEND = "numpy"  # --backend compiled times the numba kernels (bench/bench_engine.py prints both)
+
+
+def _backend_from_argv() -> None:
+    """``--backend numpy|compiled``; the kernels are loaded before any timing."""
+    global BACKEND
+    if "--backend" in sys.argv:
+        BACKEND = sys.argv[sys.argv.index("--backend") + 1]
+        if BACKEND not in ("numpy", "compiled"):
+            raise SystemExit("--backend must be numpy or compiled")
+    if BACKEND == "compiled":
+        import engine.compiled
+        print(f"compiled backend: kernels ready in {engine.compiled.warm_up():.2f} s (not timed below)")
+    print(f"backend: {BACKEND}")
+
+
 def main() -> None:
+    _backend_from_argv()
     surface = landscapes.get("rosenbrock")
     choice = OptimizerChoice.build("adam", 1e-3)
     hp = choice.engine_hp()
@@ -78,7 +95,7 @@ def main() -> None:
     targets = {1: 0.005, 100: None, 10_000: 0.3}
     for B in (1, 100, 10_000):
         starts = rng.uniform([-2, -1], [2, 3], size=(B, 2))
-        t, tr = best_of(lambda: engine.run(opt, surface, starts, hp, STEPS, history="final"))
+        t, tr = best_of(lambda: engine.run(opt, surface, starts, hp, STEPS, history="final", backend=BACKEND))
         # the Python loop is timed on up to 200 trajectories and scaled to B
         n = min(B, 200)
         t_loop, _ = best_of(lambda: [python_adam_rosenbrock(*s, STEPS) for s in starts[:n]], 1)
@@ -87,12 +104,13 @@ def main() -> None:
         verdict = "" if target is None else f"< {target * 1e3:.0f} ms {'ok' if t < target else 'MISSED'}"
         print(f"{B:>7} {t * 1e3:>8.1f}ms {B * STEPS / t / 1e6:>15.2f} {t_loop / t:>14.1f}x  {verdict}")
 
-    t, sw = best_of(lambda: experiments.sweep(surface, choice, (-1.2, 1.0), 1e-5, 1.0, 1000, STEPS))
+    t, sw = best_of(lambda: experiments.sweep(surface, choice, (-1.2, 1.0), 1e-5, 1.0, 1000, STEPS,
+                                                         backend=BACKEND))
     print(f"sweep: 1,000 learning rates x {STEPS} steps: {t:.3f} s (target < 0.5 s "
           f"{'ok' if t < 0.5 else 'MISSED'}); best lr {sw.lrs[sw.best_index]:.3g}")
     gd = OptimizerChoice.build("gd", 0.01)
     him = landscapes.get("himmelblau")
-    t, b = best_of(lambda: experiments.basins(him, gd, 500, 200), 2)
+    t, b = best_of(lambda: experiments.basins(him, gd, 500, 200, backend=BACKEND), 2)
     print(f"basin map: 200 x 200 starts x 500 steps (gd on himmelblau): {t:.3f} s (target < 2 s "
           f"{'ok' if t < 2 else 'MISSED'}); {int((b.basin >= 0).sum())} of 40000 reach a minimum")
 

@@ -1,7 +1,7 @@
 """Speed of the hyperparameter views, each beside a per-trajectory Python loop
 measured in the same run.
 
-    python bench/bench_hyper.py
+    python bench/bench_hyper.py [--backend numpy|compiled]   (numpy: the default)
 
 Targets (2-core machine): a 60 × 60 heat map × 500 steps under 1 s; a 200-rate
 sweep × 1,000 steps under 0.5 s per optimizer; a 200 × 200 basin map × 500 steps
@@ -84,7 +84,24 @@ def row(what, t, base, target, note=""):
           f"   target < {target:g} s  {ok}{note}")
 
 
+BACKEND = "numpy"  # --backend compiled times the numba kernels (bench/bench_engine.py prints both)
+
+
+def _backend_from_argv() -> None:
+    """``--backend numpy|compiled``; the kernels are loaded before any timing."""
+    global BACKEND
+    if "--backend" in sys.argv:
+        BACKEND = sys.argv[sys.argv.index("--backend") + 1]
+        if BACKEND not in ("numpy", "compiled"):
+            raise SystemExit("--backend must be numpy or compiled")
+    if BACKEND == "compiled":
+        import engine.compiled
+        print(f"compiled backend: kernels ready in {engine.compiled.warm_up():.2f} s (not timed below)")
+    print(f"backend: {BACKEND}")
+
+
 def main() -> None:
+    _backend_from_argv()
     rng = np.random.default_rng(0)
     print(f"{'what':<44} {'vectorized (wall, best of 3)':>28}   baseline (scaled from {SAMPLE} trajectories)")
     if hasattr(os, "getloadavg"):
@@ -93,7 +110,8 @@ def main() -> None:
     # heat map: momentum on the ravine, lr x momentum, 60 x 60 x 500 steps
     s = landscapes.get("ravine")
     choice = OptimizerChoice.build("momentum", 0.1)
-    t, hm = best_of(lambda: experiments.heatmap(s, choice, s.default_start, 1e-3, 3.0, 60, 500))
+    t, hm = best_of(lambda: experiments.heatmap(s, choice, s.default_start, 1e-3, 3.0, 60, 500,
+                                                         backend=BACKEND))
     idx = rng.choice(60 * 60, SAMPLE, replace=False)
     cells = [(int(k) // 60, int(k) % 60) for k in idx]
     base, ends = python_loop(lambda i, j: py_heavy_ball(ravine_grad, *s.default_start, float(hm.lrs[j]),
@@ -112,7 +130,7 @@ def main() -> None:
                      ("adam", lambda lr: py_adam(rosen_grad, *start, lr, 1000))):
         c = OptimizerChoice.build(name)
         lo, hi = (1e-6, 1e-2) if name != "adam" else (1e-4, 1.0)
-        t, sw = best_of(lambda: experiments.sweep(r, c, start, lo, hi, 200, 1000))
+        t, sw = best_of(lambda: experiments.sweep(r, c, start, lo, hi, 200, 1000, backend=BACKEND))
         ok = [k for k in rng.choice(200, SAMPLE, replace=False) if sw.status[k] != "diverged"]
         with np.errstate(all="ignore"):
             base, _ = python_loop(lambda k: fn(float(sw.lrs[k])), [(int(k),) for k in ok], 200)
@@ -122,7 +140,7 @@ def main() -> None:
     h = landscapes.get("himmelblau")
     gd = OptimizerChoice.build("gd", 0.01)
     for res, target in ((200, 1.0), (400, 4.0)):
-        t, b = best_of(lambda: experiments.basins(h, gd, 500, res), 2)
+        t, b = best_of(lambda: experiments.basins(h, gd, 500, res, backend=BACKEND), 2)
         pts = [(float(b.xs[int(k) % res]), float(b.ys[int(k) // res]))
                for k in rng.choice(res * res, SAMPLE, replace=False)]
         base, ends = python_loop(lambda x, y: py_heavy_ball(himmel_grad, x, y, 0.01, 0.0, 500), pts, res * res)

@@ -37,6 +37,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 (cd "$ROOT" && python -m livechart >/dev/null)   # plotly.js into static/ once, before N processes start
+(cd "$ROOT" && python -m engine.compiled)        # the compiled engine's kernels into numba's disk cache, once
 UPSTREAMS=""
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))

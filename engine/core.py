@@ -135,6 +135,7 @@ def run(
     record_state: bool = False,
     tol: float = DEFAULT_TOL,
     stop: StopRule | None = None,
+    backend: str = "auto",
 ) -> Trajectory:
     """Run ``steps`` optimizer steps from each start point.
 
@@ -146,7 +147,19 @@ def run(
     ``starts`` is ``(2,)`` or ``(B, 2)``. ``history`` is "full" (every step),
     "final" (final values only) or a stride k (every k-th step and the last).
     Same seed, same result.
+
+    ``backend``: "numpy" (this loop, the reference), "compiled" (the same run in
+    numba kernels, ``engine.compiled``; ValueError where it cannot) or "auto"
+    (compiled when its kernels are loaded in this process and the case is
+    supported, else NumPy).
     """
+    if backend != "numpy":
+        from . import compiled  # numba loads only when a run asks for it
+        fast = compiled.run(optimizer, surface, starts, hyperparameters, steps, schedule=schedule,
+                            schedule_params=schedule_params, gradient=gradient, seed=seed, history=history,
+                            record_state=record_state, tol=tol, stop=stop, backend=backend)
+        if fast is not None:
+            return fast
     starts = _checked_starts(steps, starts)
     hp = dict(hyperparameters)
     lr = hp.pop("lr")

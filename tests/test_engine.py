@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import engine
+import engine.compiled
 import landscapes
 import optimizers
 from engine.core import CONVERGED, DIVERGED, ESCAPED
@@ -234,8 +235,13 @@ REF = __import__("json").loads((__import__("pathlib").Path(__file__).parent / "d
                                 "torch_reference.json").read_text())
 
 
+BACKENDS = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
+    not engine.compiled.available(), reason=engine.compiled.IMPORT_ERROR or "numba missing"))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", list(REF["optimizers"]))
-def test_engine_run_reproduces_torch_with_mixed_settings_in_one_batch(name):
+def test_engine_run_reproduces_torch_with_mixed_settings_in_one_batch(name, backend):
     """``engine.run`` itself (the path the app and the CLI use), one batch holding every
     reference setting of an optimizer with its own learning rate and hyperparameters,
     reproduces the trajectories recorded from torch.optim (step counts, bias corrections
@@ -254,7 +260,7 @@ def test_engine_run_reproduces_torch_with_mixed_settings_in_one_batch(name):
                     for k in filled[0] if not isinstance(filled[0][k], bool)}
         values = {**dict(flags), **per_traj}
         tr = engine.run(opt, ROSEN, np.tile(starts, (len(group), 1)), values, REF["steps"],
-                        stop=engine.StopRule())
+                        stop=engine.StopRule(), backend=backend)
         ours = tr.positions.transpose(1, 0, 2)  # (B, T+1, 2)
         ref = np.concatenate([np.array(run["trajectories"]) for run in group])
         np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14, err_msg=f"{name} {flags}")
@@ -386,3 +392,32 @@ def test_engine_passes_per_trajectory_hyperparameters_to_the_factory():
     with pytest.raises(ValueError, match="mismatched"):
         engine.run(optimizers.get("adam"), ROSEN, np.zeros((3, 2)),
                    hp("adam", 0.01, beta1=np.array([0.9, 0.8])), 5)
+
+
+def test_everything_runs_without_numba():
+    """Where numba is not installed: the NumPy engine runs, "auto" is NumPy, "compiled" says why."""
+    import subprocess
+    import sys
+    code = """
+import sys
+sys.modules["numba"] = None  # import numba now raises ImportError
+import numpy as np, engine, landscapes, optimizers
+from engine import compiled
+assert not compiled.available() and "numba" in compiled.IMPORT_ERROR
+opt, ros = optimizers.get("adam"), landscapes.get("rosenbrock")
+a = engine.run(opt, ros, [-1.2, 1.0], opt.validate(0.01), 50)
+b = engine.run(opt, ros, [-1.2, 1.0], opt.validate(0.01), 50, backend="numpy")
+assert np.array_equal(a.positions, b.positions)
+try:
+    engine.run(opt, ros, [-1.2, 1.0], opt.validate(0.01), 50, backend="compiled")
+except ValueError as e:
+    assert "numba" in str(e)
+else:
+    raise AssertionError("no error")
+compiled.main()
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr
+    assert "runs use NumPy" in out.stdout and out.stdout.strip().endswith("ok")

@@ -238,18 +238,22 @@ def test_plateau_reference_losses_are_noisy():
         assert (d > 0).sum() > 50 and (d < 0).sum() > 50
 
 
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
 @pytest.mark.parametrize("i", range(len(REF2["runs"])))
-def test_engine_plateau_run_matches_torch(i):
+def test_engine_plateau_run_matches_torch(i, backend):
     """GD driven by ReduceLROnPlateau with the loss where each step starts, as torch's
     loop loss = f(θ); opt.step(); sched.step(loss)."""
     import engine
     import landscapes
     import optimizers
 
+    import engine.compiled
+    if backend == "compiled" and not engine.compiled.available():
+        pytest.skip(engine.compiled.IMPORT_ERROR)
     run = REF2["runs"][i]
     gd = optimizers.get("gd")
     tr = engine.run(gd, landscapes.get(run["surface"]), run["start"], gd.validate(run["lr"]), run["steps"],
-                    schedule=S.get("plateau"), schedule_params=run["params"])
+                    schedule=S.get("plateau"), schedule_params=run["params"], backend=backend)
     np.testing.assert_allclose(tr.lrs[:, 0], run["lrs"], rtol=1e-15, atol=0)
     np.testing.assert_allclose(tr.positions[:, 0], run["positions"], rtol=1e-12, atol=1e-14)
     assert len(set(run["lrs"])) >= 2
@@ -466,18 +470,23 @@ def test_cli_and_link_carry_lists_and_words():
 
 @pytest.mark.parametrize("name,params",
                          CASES + [("one_cycle", {}), ("one_cycle", {"max_lr": 0.3, "three_phase": True})])
-def test_engine_runs_every_schedule_as_its_table(name, params):
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
+def test_engine_runs_every_schedule_as_its_table(name, params, backend):
     """The engine's per-step rates are the schedule's table, and GD with them is the
     plain update x ← x − lr_k ∇f(x) (per trajectory and shared rates alike)."""
     import engine
     import landscapes
     import optimizers
 
+    import engine.compiled
+    if backend == "compiled" and not engine.compiled.available():
+        pytest.skip(engine.compiled.IMPORT_ERROR)
     gd = optimizers.get("gd")
     ros = landscapes.get("rosenbrock")
     starts = np.array([[-1.2, 1.0], [0.5, -0.5], [1.3, 1.9]])
     for lrs in (1e-3, np.array([1e-3, 5e-4, 2e-4])):
-        tr = engine.run(gd, ros, starts, gd.validate(lrs), 150, schedule=S.get(name), schedule_params=params)
+        tr = engine.run(gd, ros, starts, gd.validate(lrs), 150, schedule=S.get(name), schedule_params=params,
+                        backend=backend)
         table = S.get(name).lrs(150, np.broadcast_to(lrs, (3,)), **params)
         np.testing.assert_array_equal(tr.lrs, table)
         x = starts.copy()
