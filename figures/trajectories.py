@@ -637,6 +637,23 @@ def _loss_values(p: PathView, shift: float | None, log: bool, floor: float) -> n
     return np.maximum(y, floor) if log else y   # a log axis cannot show 0: floor at round-off
 
 
+def loss_floor(paths: list[PathView], minimum: float | None) -> float:
+    """Where a log axis draws a gap f − f* it cannot show. With f* = 0 the gap
+    is f itself, exact down to the smallest double: only an exact 0 needs the
+    floor, which sits below every positive gap (and at most 1e-16 of the
+    largest loss). With f* ≠ 0 a gap below 1e-16·|f*| is the subtraction's
+    round-off: those points are drawn at that floor. Either way every other
+    point is drawn at its computed value, and a floored point says so."""
+    finite = [p.loss[np.isfinite(p.loss)] for p in paths]
+    calm = [v for p, v in zip(paths, finite) if not p.ended] or finite   # a blow-up sets no floor
+    scale = max([float(np.max(np.abs(v))) for v in calm if len(v)] + [1.0])
+    if minimum:
+        return 1e-16 * abs(minimum)
+    gaps = [v - (minimum or 0.0) for v in finite]
+    positive = [float(np.min(g[g > 0])) for g in gaps if np.any(g > 0)]
+    return min([1e-16 * scale] + positive)
+
+
 def _loss_range(curves: list[tuple[PathView, np.ndarray]], log: bool) -> list[float] | None:
     """A y-range that fits every run that did not blow up, and each blown-up
     run's start: a diverging run must not squash the others into a line."""
@@ -665,19 +682,27 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
     if minimum is None:  # unbounded below (the saddle): a log axis would hide the lesson
         log = False
     shift = minimum if log else None
-    scale = max([float(np.max(np.abs(p.loss))) for p in paths if len(p.loss)] + [1.0])
-    curves = [(p, _loss_values(p, shift, log, 1e-16 * scale)) for p in paths]
+    floor = loss_floor(paths, shift) if log else 0.0
+    curves = [(p, _loss_values(p, shift, log, floor)) for p in paths]
     yrange = _loss_range(curves, log)
     data, notes = [], []
     for p, y in curves:
         if not len(y):
             notes.append(f"{p.label}: no finite loss to plot")
             continue
-        data.append(dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=y.astype(np.float64),
-                         mode="lines", name=p.label, meta=dict(role="loss", racer=p.index),
-                         line=dict(color=p.colour, width=line_width(p.index, len(paths), presentation),
-                                   dash=dash(p.index)),
-                         hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"))
+        trace = dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=y.astype(np.float64),
+                     mode="lines", name=p.label, meta=dict(role="loss", racer=p.index),
+                     line=dict(color=p.colour, width=line_width(p.index, len(paths), presentation),
+                               dash=dash(p.index)),
+                     hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>")
+        if log:
+            trace["meta"]["floor"] = floor
+            low = y <= floor
+            if low.any():   # a log axis cannot show 0: say what the floor stands for
+                trace["text"] = np.where(p.loss - shift <= 0, "= 0 or below (drawn at the floor)",
+                                         np.where(low, f"≤ {floor:.3g} (drawn at the floor)", "")).tolist()
+                trace["hovertemplate"] = f"{p.label}<br>step %{{x}}<br>%{{y:.4g}} %{{text}}<extra></extra>"
+        data.append(trace)
         if p.ended:
             top = 10 ** yrange[1] if (log and yrange) else (yrange[1] if yrange else y[-1])
             data.append(dict(type="scatter", x=[len(y) - 1], y=[float(min(y[-1], top))],
