@@ -77,9 +77,16 @@ class PathView:
         return self.status in ("diverged", "escaped") and len(self.xy) > 0
 
     @property
+    def end_step(self) -> int:
+        """The step the run stopped at: its ✕ appears from this step on (the
+        last finite point is the step before a run that left the map)."""
+        return self.stopped_at if self.stopped_at >= 0 else len(self.xy) - 1
+
+    @property
     def end_text(self) -> str:
-        step = self.stopped_at if self.stopped_at >= 0 else len(self.xy) - 1
-        return f"✕ {self.status} at step {step}"
+        """The status label beside the ✕ mark (the mark is a marker symbol: a
+        ✕ character has no glyph in WebGL text)."""
+        return f"{self.status} at step {self.end_step}"
 
     def point(self, step: int) -> int:
         """Index of the point shown at ``step`` (a stopped run rests at its last point)."""
@@ -194,21 +201,71 @@ def _points(grids: SurfaceGrids, starts, presentation: bool) -> list[dict]:
     return out
 
 
+def _toward_middle(x: float, y: float, domain) -> str:
+    """A text position that runs from (x, y) towards the map's middle."""
+    (x0, x1), (y0, y1) = domain
+    return ("bottom" if y > (y0 + y1) / 2 else "top") + (" right" if x < (x0 + x1) / 2 else " left")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}".replace("-", "−")
+
+
 def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
-    """A ✕ with its step at the last point of every diverged or escaped run
-    (pulled onto the map's edge when it lies outside)."""
+    """The end of every diverged or escaped run: a ✕ at its last point and,
+    beside it, its status ("diverged at step 15") running towards the map's
+    middle. A last point off the map is drawn as an arrow on the map's edge
+    pointing to it, labelled with the point. One trace per run, two points:
+    the mark, and the label's anchor (moved by ``_separate_labels`` where two
+    labels would overlap; its marker is invisible)."""
     out = []
+    size = 18 if presentation else 14
+    (x0, x1), (y0, y1) = domain
     for p in (p for p in paths if p.ended):
-        x, y = _inside(p.xy[-1], domain)
-        out.append(dict(type="scatter", x=[float(x)], y=[float(y)], mode="markers+text",
-                        marker=dict(symbol="x", size=18 if presentation else 14, color=p.colour,
-                                    line=dict(color=OUTLINE, width=1)),
-                        text=[p.end_text],   # the text runs towards the map's middle
-                        textposition="bottom right" if x < sum(domain[0]) / 2 else "bottom left",
+        rx, ry = (float(v) for v in p.xy[-1])
+        x, y = (float(v) for v in _inside(p.xy[-1], domain))
+        text, marker = p.end_text, dict(symbol="x", size=size, color=p.colour, line=dict(color=OUTLINE, width=1))
+        if (x, y) != (rx, ry):   # off the map: an arrow on its edge, pointing at the point
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            marker.update(symbol="arrow", angle=float(np.degrees(np.arctan2(rx - cx, ry - cy))))
+            text += f"<br>at ({_fmt(rx)}, {_fmt(ry)}), off the map"
+        pos = _toward_middle(x, y, domain)
+        out.append(dict(type="scatter", x=[x, x], y=[y, y], mode="markers+text",
+                        marker=dict(marker, size=[size, size], opacity=[1, 0]),
+                        text=["", text], textposition=pos, cliponaxis=False,
                         textfont=dict(color=p.colour, size=tick_size(presentation)),
                         name=p.end_text, legendgroup=p.label, showlegend=False,
-                        meta=dict(role="end", racer=p.index), hoverinfo="skip"))
+                        meta=dict(role="end", racer=p.index, step=p.end_step), hoverinfo="skip"))
     return out
+
+
+# the map's plot area in pixels, about (height; width follows the domain's
+# aspect): label overlap is judged at this size
+MAP_PX = {False: 430, True: 440}
+
+
+def _separate_labels(ends: list[dict], domain, presentation: bool, key: str = "y") -> None:
+    """Moves end labels that would print over one another (about one text
+    line apart at the map's size, and overlapping across) a line further
+    towards the map's middle, in place."""
+    (x0, x1), (y0, y1) = domain
+    ts = tick_size(presentation)
+    px = MAP_PX[presentation] / (y1 - y0)            # pixels per unit (the map keeps scale 1:1)
+    line = 1.25 * ts / px
+    placed: list[tuple[float, float, float]] = []     # label anchor y, left and right in data units
+    for t in ends:
+        x, y = t["x"][1], t["y"][1]
+        lines = t["text"][1].count("<br>") + 1
+        width = 0.6 * ts * max(len(s) for s in t["text"][1].split("<br>")) / px
+        right = "right" in t["textposition"]
+        lo, hi = (x, x + width) if right else (x - width, x)
+        down = t["textposition"].startswith("bottom")
+        for _ in range(12):
+            if not any(abs(py - y) < line * lines and pl < hi and lo < pr for py, pl, pr in placed):
+                break
+            y += -line if down else line
+        t["y"] = [t["y"][0], y]
+        placed.append((y, lo, hi))
 
 
 def _starts(start, paths: list[PathView]) -> list[tuple[float, float]]:
@@ -261,15 +318,39 @@ def _scene_minima(grids: SurfaceGrids) -> list[dict]:
 
 
 def _scene_ends(paths: list[PathView], grids: SurfaceGrids, presentation: bool) -> list[dict]:
+    """The 3-D end marks: an 'x' marker symbol (WebGL text has no ✕ glyph)
+    and the status (``_separate_scene_labels`` moves labels apart)."""
     out = []
+    seen: list[tuple[float, float]] = []
+    (x0, x1), (y0, y1) = grids.domain
     for p in (p for p in paths if p.ended):
         x, y = _inside(p.xy[-1], grids.domain)
         z = float(grids.height_above([[x, y]], p.loss[-1:])[0])
+        near = sum(abs(x - a) < 0.2 * (x1 - x0) and abs(y - b) < 0.2 * (y1 - y0) for a, b in seen)
+        seen.append((x, y))
         out.append(dict(type="scatter3d", x=[float(x)], y=[float(y)], z=[z], mode="markers+text",
-                        marker=dict(symbol="x", size=8, color=p.colour), text=[p.end_text],
+                        marker=dict(symbol="x", size=7, color=p.colour, line=dict(color=OUTLINE, width=1)),
+                        text=[p.end_text],
+                        textposition=_NEAR_3D[near % 4],
                         textfont=dict(color=p.colour, size=tick_size(presentation)),
-                        name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip"))
+                        name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip",
+                        meta=dict(role="end3d", racer=p.index, step=p.end_step)))
     return out
+
+
+_NEAR_3D = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _separate_scene_labels(ends: list[dict], domain) -> None:
+    """3-D labels of marks close together (within a fifth of the domain) go
+    above, below and beside each other, in place."""
+    (x0, x1), (y0, y1) = domain
+    seen: list[tuple[float, float]] = []
+    for t in ends:
+        x, y = t["x"][0], t["y"][0]
+        near = sum(abs(x - a) < 0.2 * (x1 - x0) and abs(y - b) < 0.2 * (y1 - y0) for a, b in seen)
+        seen.append((x, y))
+        t["textposition"] = _NEAR_3D[near % 4]
 
 
 # --- what moves: markers and growing trails ------------------------------------
@@ -404,19 +485,28 @@ def racer_part(grids: SurfaceGrids, p: PathView, setup: RaceSetup) -> RacerPart:
     return RacerPart(map_path, map_end, scene_path, scene_end, trails, markers, frame_trails, frame_markers)
 
 
-def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int) -> list[dict]:
+def _end_at(t: dict, shown: bool) -> dict:
+    """An end mark's data in a frame: as drawn once its step is reached, empty before."""
+    keys = ("x", "y", "z", "text") if "z" in t else ("x", "y", "text")
+    return {k: t[k] for k in keys} if shown else {k: [] for k in keys}
+
+
+def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int, ends: list[dict] = ()) -> list[dict]:
     """One frame per step in ``setup.steps``, then ``REDRAW_EVERY`` hold frames
     repeating the last one (so Play always ends on a 3-D redraw). The moving
     traces start at index ``first``: every racer's trail chunks, then the
-    markers, view by view."""
+    markers, view by view, then the end marks (``ends``), each empty in every
+    frame before its step (its ``meta["step"]``): nothing from the future."""
     K, R, V = setup.n_chunks, len(parts), len(setup.views)
     marker_ids = list(range(first + R * K, first + R * K + R * V))
+    end_ids = list(range(first + R * K + R * V, first + R * K + R * V + len(ends)))
     frames = []
     for f, s in enumerate(setup.steps):
         chunks = range(K) if f == 0 else [setup.chunk_of(f)] if K else []
-        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids
+        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids + end_ids
         data = [d for part in parts for d in part.frame_trails[f]]
         data += [part.frame_markers[f][v] for v in range(V) for part in parts]
+        data += [_end_at(t, int(s) >= t["meta"]["step"]) for t in ends]
         frame = dict(name=str(int(s)), traces=ids, data=data)
         if f > 0 and K:
             frame["baseframe"] = str(int(setup.steps[setup.chunk_of(f) * CHUNK_FRAMES]))
@@ -606,11 +696,16 @@ def trajectory_figure(
         points = _points(grids, _starts(start, paths), presentation)
         for t in click + points:
             t.update(xaxis="x", yaxis="y")
-        data += click + [dict(t) for q in parts for t in q.map_path]
-        data += points + [dict(t) for q in parts for t in q.map_end]
+        data += click + [dict(t) for q in parts for t in q.map_path] + points
     if show3d:
-        data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path]
-        data += _scene_minima(grids) + [dict(t) for q in parts for t in q.scene_end]
+        data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path] + _scene_minima(grids)
+    # the end marks: still traces in a still, moving ones (shown from their step on) when animated
+    ends = [dict(t) for q in parts for t in q.map_end]
+    _separate_labels(ends, grids.domain, presentation)
+    ends3d = [dict(t) for q in parts for t in q.scene_end]
+    _separate_scene_labels(ends3d, grids.domain)
+    if not animated:
+        data += ends + ends3d
     if show2d and not animated:  # a still: a vector contour (it vanishes only when animated)
         data.insert(0, contour_trace(grids))
     layout = figure_layout(grids, show2d, show3d, presentation=presentation, title=title, image=animated)
@@ -619,7 +714,8 @@ def trajectory_figure(
         first = len(data)
         data += [dict(t) for q in parts for t in q.trails]
         data += [dict(q.markers[v]) for v in range(len(setup.views)) for q in parts]
-        frames = race_frames(parts, setup, first)
+        data += ends + ends3d
+        frames = race_frames(parts, setup, first, ends + ends3d)
         layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
     _keep_selection_look(data)
     if panel is not None:
@@ -705,10 +801,14 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
         data.append(trace)
         if p.ended:
             top = 10 ** yrange[1] if (log and yrange) else (yrange[1] if yrange else y[-1])
+            # the label runs towards the middle of the chart: never cut at its edge
+            steps = max(max(len(q.loss) for q in paths) - 1, 1)
             data.append(dict(type="scatter", x=[len(y) - 1], y=[float(min(y[-1], top))],
                              mode="markers+text", marker=dict(symbol="x", size=14, color=p.colour),
-                             text=[p.end_text], textposition="bottom left",
-                             textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip"))
+                             text=[p.end_text], cliponaxis=False,
+                             textposition="bottom " + ("right" if len(y) - 1 < steps / 2 else "left"),
+                             textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip",
+                             meta=dict(role="end", racer=p.index, step=p.end_step)))
     ytitle = ("f − f*" if shift is not None else "f") + (" (log scale)" if log else "")
     yaxis = dict(title=dict(text=ytitle), type="log" if log else "linear", exponentformat="power",
                  tickfont=dict(size=ts))

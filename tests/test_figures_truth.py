@@ -68,3 +68,76 @@ def test_loss_chart_values_equal_the_results_losses_in_every_lesson(key, log):
                         "a point drawn at the floor says so, the others do not"
             np.testing.assert_allclose(y, want, rtol=1e-6, atol=0,
                                        err_msg=f"{key}: racer {i}'s curve differs from its losses")
+
+
+# --- nothing from the future ---------------------------------------------------
+
+def _frame_state(fig: dict, name: str) -> dict[int, dict]:
+    """A frame as plotly.js computes it (``baseframe`` chain, nearer frame wins)."""
+    frames = {f["name"]: f for f in fig["frames"]}
+    chain, seen = [], set()
+    while name is not None and name not in seen:
+        seen.add(name)
+        chain.append(frames[name])
+        name = frames[name].get("baseframe")
+    out: dict[int, dict] = {}
+    for fr in reversed(chain):
+        for i, d in zip(fr["traces"], fr["data"]):
+            out[i] = {**out.get(i, {}), **d}
+    return out
+
+
+@pytest.mark.parametrize("key", ["learning_rate", "saddle", "article", "plateau_rescue"])
+@pytest.mark.parametrize("view", ["both", "2d", "3d"])
+def test_end_marks_appear_at_their_step_in_every_frame(key, view):
+    """In every frame (as Play and the slider show it) a run's ✕ and its
+    status are empty before the step it stopped at, and drawn from it on;
+    the figure opens on the last frame with every mark drawn."""
+    (run, res), *_ = lesson_runs(key)
+    fig = exports.trajectory_figure_for(run, res, view=view, raw=True)
+    ends = {i: t for i, t in enumerate(fig["data"]) if t.get("meta", {}).get("role") in ("end", "end3d")}
+    ended = [r for r in res if r["status"] in ("diverged", "escaped")]
+    assert len(ends) == len(ended) * (2 if view == "both" else 1)
+    for i, t in ends.items():
+        stop = res[t["meta"]["racer"]]["stopped_at"]
+        assert t["meta"]["step"] == stop and f"at step {stop}" in t["text"][-1]
+        assert len(t["x"]) > 0, "the figure opens on the last step: every mark drawn"
+        seen_before = seen_after = 0
+        for fr in fig["frames"]:
+            if "hold" in fr["name"]:
+                continue
+            state = _frame_state(fig, fr["name"])[i]
+            if int(fr["name"]) < stop:
+                assert len(state["x"]) == 0 and len(state["text"]) == 0, \
+                    f"{key}: {t['text'][-1]!r} drawn at step {fr['name']}"
+                seen_before += 1
+            else:
+                assert list(state["x"]) == list(t["x"]) and state["text"] == t["text"]
+                seen_after += 1
+        assert seen_before and seen_after
+
+
+def test_gif_draws_the_cross_and_the_status_in_the_legend_from_their_step_on():
+    """Frames before the stop step are exactly the frames of the same run
+    without its end (no ✕, no "(diverged)"); the frame at the stop step is not."""
+    from dataclasses import replace
+
+    from figures.gif import _Frames, gif_layout
+    (run, res), *_ = lesson_runs("learning_rate")
+    paths = exports.paths_for(res)
+    surface = run.get_surface()
+    lay = gif_layout(surface, paths)
+    calm = [replace(p, status="max_steps") if p.ended else p for p in paths]
+    stop = next(p.end_step for p in paths if p.ended)
+    a, b = _Frames(surface, paths, run.start_point(), lay), _Frames(surface, calm, run.start_point(), lay)
+    # the legend's " (diverged)": its box shows the plain background until the stop step
+    from figures.gif import _ROW, LABEL_SIZE, _font, _SWATCH, _text_size
+    item, x, y = next(e for e in lay.legend if e[0].suffix)
+    sx = x + _SWATCH + 6 + _text_size(_font(LABEL_SIZE), item.label)[0]
+    box = (sx, y, sx + _text_size(_font(LABEL_SIZE), item.suffix)[0], y + _ROW)
+    blank = np.asarray(a.bg.crop(box))
+    for step in range(0, stop):   # b has no ✕: the frames are equal until the stop step
+        assert np.array_equal(np.asarray(a.frame(step)), np.asarray(b.frame(step))), f"step {step}"
+        assert np.array_equal(np.asarray(a.frame(step).crop(box)), blank), f"(diverged) at step {step}"
+    assert not np.array_equal(np.asarray(a.frame(stop)), np.asarray(b.frame(stop))), "the ✕ at its step"
+    assert not np.array_equal(np.asarray(a.frame(stop).crop(box)), blank), "(diverged) at its step"
