@@ -647,9 +647,14 @@ def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False) 
     box = st.warning if changed else st.info
     claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
                                  + _claims_text(lesson))
-    box(f"**{lesson.title}.** {lesson.render()}{claims}" + (
+    text = f"**{lesson.title}.** {lesson.render()}{claims}" + (
         "\n\n*You changed the lesson's settings: this text describes the lesson's "
-        "own run, not the view below.*" if changed else ""))
+        "own run, not the view below.*" if changed else "")
+    if compact:   # the picture gets the stage; the text folds (figures.style.figure_height)
+        with st.expander(f"The lesson: {lesson.title}" + (" (changed)" if changed else ""), expanded=False):
+            box(text)
+    else:
+        box(text)
     if changed:
         st.button("Reset lesson", key="lesson_reset", on_click=on_lesson, args=(lesson.key,))
     return changed
@@ -683,6 +688,7 @@ PRESENTATION_CSS = """<style>
 [data-testid='stMainBlockContainer'] h1 {font-size: 1.45rem; padding: 0.1rem 0}
 [data-testid='stAlert'] p {font-size: 1.15rem; line-height: 1.3}
 [data-testid='stAlert'] > div {padding: 0.6rem 1rem}
+.st-key-tab {display: none}
 </style>"""
 
 

@@ -48,6 +48,7 @@ CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame
 REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
 LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
 FAINT = 0.35              # opacity of the full paths under the trails
+SCENE_FLOOR = 0.15        # presentation, both views: Play and the slider sit under the 3-D view
 _BIG = 1e30               # coordinates are clipped to this before float32
 
 
@@ -228,12 +229,12 @@ def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
         if (x, y) != (rx, ry):   # off the map: an arrow on its edge, pointing at the point
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             marker.update(symbol="arrow", angle=float(np.degrees(np.arctan2(rx - cx, ry - cy))))
-            text += f"<br>at ({_fmt(rx)}, {_fmt(ry)}), off the map"
+            text += f"<br>→ ({_fmt(rx)}, {_fmt(ry)})"
         pos = _toward_middle(x, y, domain)
         out.append(dict(type="scatter", x=[x, x], y=[y, y], mode="markers+text",
                         marker=dict(marker, size=[size, size], opacity=[1, 0]),
                         text=["", text], textposition=pos, cliponaxis=False,
-                        textfont=dict(color=p.colour, size=tick_size(presentation)),
+                        textfont=dict(color=p.colour, size=tick_size(presentation), shadow="auto"),
                         name=p.end_text, legendgroup=p.label, showlegend=False,
                         meta=dict(role="end", racer=p.index, step=p.end_step), hoverinfo="skip"))
     return out
@@ -241,7 +242,7 @@ def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
 
 # the map's plot area in pixels, about (height; width follows the domain's
 # aspect): label overlap is judged at this size
-MAP_PX = {False: 430, True: 440}
+MAP_PX = {False: 380, True: 420}
 
 
 def _separate_labels(ends: list[dict], domain, presentation: bool, key: str = "y") -> None:
@@ -250,22 +251,25 @@ def _separate_labels(ends: list[dict], domain, presentation: bool, key: str = "y
     towards the map's middle, in place."""
     (x0, x1), (y0, y1) = domain
     ts = tick_size(presentation)
-    px = MAP_PX[presentation] / (y1 - y0)            # pixels per unit (the map keeps scale 1:1)
-    line = 1.25 * ts / px
-    placed: list[tuple[float, float, float]] = []     # label anchor y, left and right in data units
+    px = MAP_PX[presentation] / max(y1 - y0, (x1 - x0) / 2)   # pixels per unit (the map keeps 1:1)
+    line = 1.4 * ts / px
+    placed: list[tuple[float, float, float, float]] = []   # label boxes: bottom, top, left, right
     for t in ends:
         x, y = t["x"][1], t["y"][1]
         lines = t["text"][1].count("<br>") + 1
-        width = 0.6 * ts * max(len(s) for s in t["text"][1].split("<br>")) / px
-        right = "right" in t["textposition"]
-        lo, hi = (x, x + width) if right else (x - width, x)
+        width = 0.55 * ts * max(len(s) for s in t["text"][1].split("<br>")) / px + 14 / px
+        # the side with room for the text (else the roomier one)
+        right = x1 - x >= width or (x - x0 < width and x1 - x > x - x0)
         down = t["textposition"].startswith("bottom")
+        lo, hi = (x, x + width) if right else (x - width, x)
         for _ in range(12):
-            if not any(abs(py - y) < line * lines and pl < hi and lo < pr for py, pl, pr in placed):
+            b, top = (y - line * lines, y) if down else (y, y + line * lines)
+            if not any(pb < top and b < pt and pl < hi and lo < pr for pb, pt, pl, pr in placed):
                 break
             y += -line if down else line
         t["y"] = [t["y"][0], y]
-        placed.append((y, lo, hi))
+        t["textposition"] = ("bottom" if down else "top") + (" right" if right else " left")
+        placed.append((b, top, lo, hi))
 
 
 def _starts(start, paths: list[PathView]) -> list[tuple[float, float]]:
@@ -318,20 +322,24 @@ def _scene_minima(grids: SurfaceGrids) -> list[dict]:
 
 
 def _scene_ends(paths: list[PathView], grids: SurfaceGrids, presentation: bool) -> list[dict]:
-    """The 3-D end marks: an 'x' marker symbol (WebGL text has no ✕ glyph)
+    """The 3-D end marks: a ✕ drawn as two strokes (WebGL text has no ✕
+    glyph, and scatter3d's 'x' marker symbol is an emoji glyph, missing too)
     and the status (``_separate_scene_labels`` moves labels apart)."""
     out = []
-    seen: list[tuple[float, float]] = []
     (x0, x1), (y0, y1) = grids.domain
     for p in (p for p in paths if p.ended):
         x, y = _inside(p.xy[-1], grids.domain)
         z = float(grids.height_above([[x, y]], p.loss[-1:])[0])
-        near = sum(abs(x - a) < 0.2 * (x1 - x0) and abs(y - b) < 0.2 * (y1 - y0) for a, b in seen)
-        seen.append((x, y))
-        out.append(dict(type="scatter3d", x=[float(x)], y=[float(y)], z=[z], mode="markers+text",
-                        marker=dict(symbol="x", size=7, color=p.colour, line=dict(color=OUTLINE, width=1)),
-                        text=[p.end_text],
-                        textposition=_NEAR_3D[near % 4],
+        # a ✕ of two strokes, then a pole up to the box's top, where the label
+        # is never hidden behind the surface
+        d = 0.035 * max(x1 - x0, y1 - y0)
+        xs = np.clip([x - d, x + d, x, x - d, x + d, x, x], x0, x1)
+        ys = np.clip([y - d, y + d, y, y + d, y - d, y, y], y0, y1)
+        top = max(float(grids.scale.top), z)
+        out.append(dict(type="scatter3d", x=[float(v) for v in xs], y=[float(v) for v in ys],
+                        z=[z] * 6 + [top], mode="lines+text", line=dict(color=p.colour, width=6),
+                        text=[""] * 6 + [p.end_text],
+                        textposition=_NEAR_3D[0],
                         textfont=dict(color=p.colour, size=tick_size(presentation)),
                         name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip",
                         meta=dict(role="end3d", racer=p.index, step=p.end_step)))
@@ -347,7 +355,7 @@ def _separate_scene_labels(ends: list[dict], domain) -> None:
     (x0, x1), (y0, y1) = domain
     seen: list[tuple[float, float]] = []
     for t in ends:
-        x, y = t["x"][0], t["y"][0]
+        x, y = t["x"][-1], t["y"][-1]
         near = sum(abs(x - a) < 0.2 * (x1 - x0) and abs(y - b) < 0.2 * (y1 - y0) for a, b in seen)
         seen.append((x, y))
         t["textposition"] = _NEAR_3D[near % 4]
@@ -548,9 +556,11 @@ class RaceFigure(go.Figure):
 # --- layout and controls -------------------------------------------------------
 
 def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: bool,
-                       presentation: bool) -> dict:
+                       presentation: bool, beside: float | None = None) -> dict:
     """Play/Pause and the step slider. Play redraws (moving the 3-D markers)
-    on every ``REDRAW_EVERY``-th frame only; the slider always redraws."""
+    on every ``REDRAW_EVERY``-th frame only; the slider always redraws.
+    ``beside``: where the 3-D view starts across the figure, to put the
+    controls under it (presentation mode with both views: see ``SCENE_FLOOR``)."""
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     fs = font_size(presentation)
     plan = [dict(duration=duration, redraw=show3d and (u + 1) % REDRAW_EVERY == 0) for u in range(len(frames))]
@@ -560,7 +570,7 @@ def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: boo
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                     transition=dict(duration=0))])
     named = [fr["name"] for fr in frames if "hold" not in fr["name"]]
-    pad = 40 if presentation else 30
+    pad = 34 if presentation else 30
     slider = dict(
         active=len(named) - 1, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=pad),
         currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="right"),
@@ -570,10 +580,12 @@ def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: boo
                     args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=show3d),
                                        transition=dict(duration=0))]) for name in named],
     )
-    return dict(updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-                                  pad=dict(t=pad, r=10), showactive=False, font=dict(size=fs),
-                                  buttons=[play, pause])],
-                sliders=[slider])
+    menu = dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                pad=dict(t=pad, r=10), showactive=False, font=dict(size=fs), buttons=[play, pause])
+    if beside is not None:   # under the 3-D view, inside the figure: the map gets the height
+        menu.update(x=beside, yanchor="bottom", pad=dict(t=0, r=10, b=0))
+        slider.update(x=beside + 0.16, len=1 - beside - 0.16, yanchor="bottom", pad=dict(t=0, b=0))
+    return dict(updatemenus=[menu], sliders=[slider])
 
 
 def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentation=False,
@@ -584,7 +596,7 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     scale = grids.scale
     layout: dict = dict(
         height=figure_height(presentation), font=dict(size=fs),
-        margin=dict(l=60, r=20, t=60 if title else 30, b=40 if not presentation else 30),
+        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30), b=40 if not presentation else 20),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="closest", uirevision=grids.surface.name,
     )
@@ -597,21 +609,23 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
             layout["images"] = [dict(source=grids.image, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
                                      sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0)]
         axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=ts), nticks=6 if presentation else 9)
+        standoff = dict(standoff=2) if presentation else {}
         layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
-                               title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)),
+                               title=dict(text="x", font=dict(size=fs), **standoff), constrain="domain", **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs), **standoff),
                                scaleanchor="x", scaleratio=1, constrain="domain", **axis)
     if show3d:
         tick3 = dict(tickfont=dict(size=ts), nticks=4 if presentation else 5)
         title3 = dict(size=ts)
+        floor = SCENE_FLOOR if (presentation and show2d and image) else 0   # image: animated
         layout["scene"] = dict(
-            domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
+            domain=dict(x=[split if show2d else 0, 1], y=[floor, 1]),
             xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
             yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
             zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3),
                        tickvals=z_ticks(scale.lo, scale.top), tickfont=tick3["tickfont"]),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-            camera=dict(eye=dict(x=-1.1, y=-1.5, z=2.0)),   # from above: walls hide less of a path
+            camera=dict(eye=dict(x=-1.0, y=-1.36, z=1.8)),   # from above: walls hide less of a path
         )
     return layout
 
@@ -716,7 +730,8 @@ def trajectory_figure(
         data += [dict(q.markers[v]) for v in range(len(setup.views)) for q in parts]
         data += ends + ends3d
         frames = race_frames(parts, setup, first, ends + ends3d)
-        layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
+        beside = layout["scene"]["domain"]["x"][0] if presentation and show2d and show3d else None
+        layout.update(animation_controls(frames, n_steps, speed, show3d, presentation, beside))
     _keep_selection_look(data)
     if panel is not None:
         panel.attach(data, layout, frames, paths, frame_steps(n_steps, max_frames) if animated else [n_steps],
