@@ -639,10 +639,11 @@ def _claims_text(lesson: lessons.Lesson) -> str:
                    for text, measured, holds in lesson_verdicts(lesson.key))
 
 
-def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False) -> bool:
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, fold: bool = False) -> bool:
     """The lesson's text, its checked claims, and whether the view still is the lesson's.
-    ``compact`` (presentation mode): the claims go below the figure (``lesson_claims``),
-    so the text, both views and Play fit on a 1280x720 projector."""
+    ``compact``: the claims go below the figure (``lesson_claims``), so both views and
+    Play are above the fold at 1600x1000; ``fold`` (presentation mode): the text folds
+    too, so the picture fills a 1280x720 projector."""
     changed = run != lesson.run_config()
     box = st.warning if changed else st.info
     claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
@@ -650,7 +651,7 @@ def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False) 
     text = f"**{lesson.title}.** {lesson.render()}{claims}" + (
         "\n\n*You changed the lesson's settings: this text describes the lesson's "
         "own run, not the view below.*" if changed else "")
-    if compact:   # the picture gets the stage; the text folds (figures.style.figure_height)
+    if fold:   # the picture gets the stage; the text folds (figures.style.figure_height)
         with st.expander(f"The lesson: {lesson.title}" + (" (changed)" if changed else ""), expanded=False):
             box(text)
     else:
@@ -671,7 +672,7 @@ def lesson_table(run: RunConfig, race: list[dict]) -> None:
 def lesson_claims(lesson: lessons.Lesson) -> None:
     """The checked claims on their own (presentation mode, below the figure)."""
     with st.expander("What the run shows, checked against the computed run", expanded=True):
-        st.markdown(_claims_text(lesson))
+        st.info(_claims_text(lesson))
 
 
 # --- page -----------------------------------------------------------------------
@@ -753,7 +754,7 @@ for w in SS.pop("link_warnings", []):  # shown once: the next change of a contro
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
 if lesson is not None:
-    if not lesson_panel(lesson, run, compact=view.present) and lesson.companion:
+    if not lesson_panel(lesson, run, compact=True, fold=view.present) and lesson.companion:
         companion = lesson.companion_config()
     state = AppState(run, view, lesson.key)
 
@@ -840,7 +841,7 @@ if pick is not None:   # a click arrives once (livechart)
         SS["_pending_start"] = value
         st.rerun()
 
-if lesson is not None and view.present:
+if lesson is not None:
     lesson_claims(lesson)
 if lesson is not None and lesson.coordinates:
     livechart.plotly_chart(coordinates_figure(run, view.present), key="coords")

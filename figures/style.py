@@ -56,4 +56,4 @@ def figure_height(presentation: bool) -> int:
     """In presentation mode the race figure fills a 1280x720 projector below
     the title row (the lesson's text folds above it): the map's plot area
     is about 430 px tall (``tests/test_browser.py`` measures it)."""
-    return 560 if presentation else 540
+    return 560 if presentation else 500

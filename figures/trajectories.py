@@ -48,7 +48,7 @@ CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame
 REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
 LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
 FAINT = 0.35              # opacity of the full paths under the trails
-SCENE_FLOOR = 0.15        # presentation, both views: Play and the slider sit under the 3-D view
+SCENE_FLOOR = 0.15        # both views: Play and the slider sit under the 3-D view
 _BIG = 1e30               # coordinates are clipped to this before float32
 
 
@@ -560,7 +560,7 @@ def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: boo
     """Play/Pause and the step slider. Play redraws (moving the 3-D markers)
     on every ``REDRAW_EVERY``-th frame only; the slider always redraws.
     ``beside``: where the 3-D view starts across the figure, to put the
-    controls under it (presentation mode with both views: see ``SCENE_FLOOR``)."""
+    controls under it (both views: see ``SCENE_FLOOR``)."""
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     fs = font_size(presentation)
     plan = [dict(duration=duration, redraw=show3d and (u + 1) % REDRAW_EVERY == 0) for u in range(len(frames))]
@@ -596,7 +596,7 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     scale = grids.scale
     layout: dict = dict(
         height=figure_height(presentation), font=dict(size=fs),
-        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30), b=40 if not presentation else 20),
+        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30), b=20 if show3d or presentation else 40),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="closest", uirevision=grids.surface.name,
     )
@@ -617,7 +617,7 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     if show3d:
         tick3 = dict(tickfont=dict(size=ts), nticks=4 if presentation else 5)
         title3 = dict(size=ts)
-        floor = SCENE_FLOOR if (presentation and show2d and image) else 0   # image: animated
+        floor = SCENE_FLOOR if (show2d and image) else 0   # image: animated
         layout["scene"] = dict(
             domain=dict(x=[split if show2d else 0, 1], y=[floor, 1]),
             xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
@@ -730,7 +730,7 @@ def trajectory_figure(
         data += [dict(q.markers[v]) for v in range(len(setup.views)) for q in parts]
         data += ends + ends3d
         frames = race_frames(parts, setup, first, ends + ends3d)
-        beside = layout["scene"]["domain"]["x"][0] if presentation and show2d and show3d else None
+        beside = layout["scene"]["domain"]["x"][0] if show2d and show3d else None
         layout.update(animation_controls(frames, n_steps, speed, show3d, presentation, beside))
     _keep_selection_look(data)
     if panel is not None:
