@@ -596,7 +596,8 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     scale = grids.scale
     layout: dict = dict(
         height=figure_height(presentation), font=dict(size=fs),
-        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30), b=20 if show3d or presentation else 40),
+        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30),
+                    b=20 if show3d or presentation else 40),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="closest", uirevision=grids.surface.name,
     )

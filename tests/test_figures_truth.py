@@ -141,3 +141,37 @@ def test_gif_draws_the_cross_and_the_status_in_the_legend_from_their_step_on():
         assert np.array_equal(np.asarray(a.frame(step).crop(box)), blank), f"(diverged) at step {step}"
     assert not np.array_equal(np.asarray(a.frame(stop)), np.asarray(b.frame(stop))), "the ✕ at its step"
     assert not np.array_equal(np.asarray(a.frame(stop).crop(box)), blank), "(diverged) at its step"
+
+
+# --- the loss chart's legend and its theory lines ------------------------------
+
+@pytest.mark.parametrize("key", ["batch", "ravine", "theory", "learning_rate"])
+def test_theory_lines_only_where_the_theory_applies_and_one_legend_entry_for_them(key):
+    """Deterministic, full-batch racers on a quadratic get a theory line;
+    mini-batch or noisy racers never; the legend holds the racers and one
+    entry for all theory lines (it never grows to a scrolling block)."""
+    (run, res), *_ = lesson_runs(key)
+    fig = exports.loss_figure_with_theory(run, res).to_dict()
+    theory = [t for t in fig["data"] if t.get("meta", {}).get("role") == "theory"]
+    for t in theory:
+        racer = run.racers[t["meta"]["racer"]]
+        assert racer.noise == 0 and racer.batch_size is None, f"{key}: theory drawn for {t['name']}"
+        assert t.get("showlegend") is False
+    if key == "batch":
+        assert [t["meta"]["racer"] for t in theory] == [0], "only the full-batch racer"
+    in_legend = [t for t in fig["data"] if t.get("showlegend", True) and t.get("name")
+                 and t.get("meta", {}).get("role") != "end"]
+    assert len(in_legend) <= len(res) + 1, [t["name"] for t in in_legend]
+
+
+def test_a_run_that_stops_at_a_saddle_point_is_named_so_never_converged():
+    import results
+    (run, res), *_ = lesson_runs("saddle_oscillation")
+    rows = results.results_table(run, res)
+    on_ridge = [row for r, row in zip(res, rows) if r["status"] == "converged"]
+    assert on_ridge, "the lesson has a run whose gradient vanishes (at the saddle)"
+    for row in on_ridge:
+        assert row["status"].startswith("stopped at a saddle point at step"), row["status"]
+    # a run that converges in a minimum is still "converged"
+    (run, res), *_ = lesson_runs("learning_rate")
+    assert any(row["status"].startswith("converged at step") for row in results.results_table(run, res))
