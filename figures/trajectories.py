@@ -816,13 +816,16 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
                 trace["hovertemplate"] = f"{p.label}<br>step %{{x}}<br>%{{y:.4g}} %{{text}}<extra></extra>"
         data.append(trace)
         if p.ended:
-            top = 10 ** yrange[1] if (log and yrange) else (yrange[1] if yrange else y[-1])
-            # the label runs towards the middle of the chart: never cut at its edge
+            # the mark on the chart's edge when its loss lies beyond the range (a run that blew
+            # up, or escaped downhill); the label runs towards the middle: never cut at an edge
+            lo, hi = yrange if yrange else (y[-1], y[-1])
+            at = float(np.clip(np.log10(y[-1]) if log else y[-1], lo, hi)) if np.isfinite(y[-1]) else hi
             steps = max(max(len(q.loss) for q in paths) - 1, 1)
-            data.append(dict(type="scatter", x=[len(y) - 1], y=[float(min(y[-1], top))],
+            data.append(dict(type="scatter", x=[len(y) - 1], y=[10 ** at if log else at],
                              mode="markers+text", marker=dict(symbol="x", size=14, color=p.colour),
                              text=[p.end_text], cliponaxis=False,
-                             textposition="bottom " + ("right" if len(y) - 1 < steps / 2 else "left"),
+                             textposition=("bottom " if at > (lo + hi) / 2 else "top ")
+                             + ("right" if len(y) - 1 < steps / 2 else "left"),
                              textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip",
                              meta=dict(role="end", racer=p.index, step=p.end_step)))
     ytitle = ("f − f*" if shift is not None else "f") + (" (log scale)" if log else "")

@@ -175,3 +175,18 @@ def test_a_run_that_stops_at_a_saddle_point_is_named_so_never_converged():
     # a run that converges in a minimum is still "converged"
     (run, res), *_ = lesson_runs("learning_rate")
     assert any(row["status"].startswith("converged at step") for row in results.results_table(run, res))
+
+
+@pytest.mark.parametrize("key", ["learning_rate", "saddle", "article", "plateau_rescue", "saddle_oscillation"])
+def test_loss_chart_end_marks_lie_inside_its_range(key):
+    """A run that blew up or escaped downhill has its ✕ on the chart's edge,
+    never beyond the y range (where plotly would hide it and its label)."""
+    (run, res), *_ = lesson_runs(key)
+    for log in (True, False):
+        fig = exports.loss_figure_with_theory(run, res, log=log).to_dict()
+        lo, hi = fig["layout"]["yaxis"]["range"]
+        ends = [t for t in fig["data"] if t.get("meta", {}).get("role") == "end"]
+        assert len(ends) == sum(r["status"] in ("diverged", "escaped") for r in res)
+        for t in ends:
+            y = np.log10(t["y"][0]) if fig["layout"]["yaxis"]["type"] == "log" else t["y"][0]
+            assert lo - 1e-9 <= y <= hi + 1e-9, (key, t["text"], y, lo, hi)
