@@ -47,7 +47,9 @@ TRAIL_EXACT = 600         # runs this short keep every point in their trail
 CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame redraws them all)
 REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
 LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
-FAINT = 0.35              # opacity of the full paths under the trails
+FAINT = 0.45              # opacity of the full paths under the trails
+FAINT_WIDTH = 0.35        # their width, a share of the trail's: a thin solid line ahead of a wide
+                          # dashed or dotted trail, so the trail's pattern never blends into it
 SCENE_FLOOR = 0.15        # both views: Play and the slider sit under the 3-D view
 _BIG = 1e30               # coordinates are clipped to this before float32
 
@@ -167,7 +169,7 @@ def _map_path(p: PathView, n: int, presentation: bool, trails: bool) -> dict:
     is clickable and carries its step in ``customdata``."""
     keep = thin(len(p.xy), PATH_POINTS)
     return dict(type="scatter", x=_f32(p.xy[keep, 0]), y=_f32(p.xy[keep, 1]), mode="lines+markers",
-                line=dict(color=p.colour, width=line_width(p.index, n, presentation),
+                line=dict(color=p.colour, width=(FAINT_WIDTH if trails else 1.0) * line_width(p.index, n, presentation),
                           dash="solid" if trails else dash(p.index)),
                 marker=dict(size=3, color=p.colour), opacity=FAINT if trails else 1.0,
                 name=p.label, legendgroup=p.label, showlegend=not trails,

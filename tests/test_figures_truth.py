@@ -190,3 +190,15 @@ def test_loss_chart_end_marks_lie_inside_its_range(key):
         for t in ends:
             y = np.log10(t["y"][0]) if fig["layout"]["yaxis"]["type"] == "log" else t["y"][0]
             assert lo - 1e-9 <= y <= hi + 1e-9, (key, t["text"], y, lo, hi)
+
+
+def test_the_path_ahead_is_a_thin_faint_line_the_trail_wide_in_its_dash_pattern():
+    """During Play the not-yet-reached path must not pass for the trail, for
+    any dash pattern: it is solid, faint and at most 40% of the trail's width."""
+    (run, res), *_ = lesson_runs("learning_rate")
+    fig = exports.trajectory_figure_for(run, res, view="2d", raw=True)
+    for i in range(len(res)):
+        path = next(t for t in fig["data"] if t.get("meta") == {"role": "path", "racer": i})
+        trail = next(t for t in fig["data"] if t.get("meta") == {"role": "trail", "racer": i})
+        assert path["line"]["dash"] == "solid" and path["opacity"] < 0.5
+        assert path["line"]["width"] <= 0.4 * trail["line"]["width"]
