@@ -46,7 +46,7 @@ stage_header(f"{surface.title}: " + (", ".join(labels) or "no optimizer"), view.
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
-if lesson is not None and not lesson_panel(lesson, run, compact=view.present) and lesson.companion:
+if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present) and lesson.companion:
     companion = lesson.companion_config()
 state = AppState(run, view, lesson.key if lesson is not None else None, view_tabs(run))
 try:

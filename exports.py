@@ -116,16 +116,20 @@ def animation_gif(run: RunConfig, results: list[dict], progress=None, **kw) -> b
 def _bound_for(th, racer) -> float | None:
     """The stability bound to draw for a racer on a quadratic (constant rate,
     dampening 0, no weight decay: the cases the theory covers)."""
-    if th is None or racer.schedule.name != "constant" or not _linear_case(racer):
+    if th is None or racer.schedule.name != "constant" or not _linear_case(racer, None):
         return None
     hp = racer.choice.hyperparameters()
     return theory.stability_bound(racer.choice.name, th.lam_max, float(hp.get("momentum", 0.0)))
 
 
-def _linear_case(racer) -> bool:
+def _linear_case(racer, surface=None) -> bool:
+    """The racers the linear theory covers: deterministic (no gradient noise,
+    full batch on a data surface), no weight decay or dampening."""
     hp = racer.choice.hyperparameters()
+    batch = getattr(racer, "batch_size", None)
+    full = batch is None or (surface is not None and batch >= getattr(surface, "n_samples", batch + 1))
     return (racer.choice.optimizer.linear_theory and not hp.get("weight_decay", 0.0)
-            and not hp.get("dampening", 0.0) and racer.noise == 0)
+            and not hp.get("dampening", 0.0) and racer.noise == 0 and full)
 
 
 def racer_names(run: RunConfig) -> list[str]:
@@ -218,9 +222,10 @@ def racer_theory(run: RunConfig, results: list[dict]) -> list[dict]:
     if th is None:
         return []
     rows = []
+    surface = run.get_surface()
     for r, res in zip(run.racers, results):
         pred = None
-        if _linear_case(r) and r.schedule.name == "constant":
+        if _linear_case(r, surface) and r.schedule.name == "constant":
             hp = r.choice.hyperparameters()
             pred = theory.predicted_rate(th, r.choice.name, r.choice.lr, float(hp.get("momentum", 0.0)))
         gap = res["losses"] - th.f_min
@@ -247,6 +252,7 @@ def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, pr
     scale = max([float(np.max(np.abs(r["losses"][np.isfinite(r["losses"])]))) for r in results
                  if np.isfinite(r["losses"]).any()] + [1.0])
     floor = 1e-16 * scale
+    drawn = False
     for i, (row, res) in enumerate(zip(racer_theory(run, results), results)):
         rate = row["predicted rate"]
         if rate is None or rate >= 1:
@@ -254,6 +260,12 @@ def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, pr
         tr = hyper.predicted_rate_trace(len(res["losses"]) - 1, float(res["losses"][0] - th.f_min), rate,
                                         colour_=figures.colour(i), floor=floor,
                                         label=f"{res['label']}: theory ρ = {rate:.4f}")
-        if tr is not None:
+        if tr is not None:   # named on hover; one legend entry stands for all (the legend stays short)
+            tr.update(showlegend=False, legendgroup=res["label"], meta=dict(role="theory", racer=i))
             fig.add_trace(tr)
+            drawn = True
+    if drawn:
+        fig.add_trace(dict(type="scatter", x=[None], y=[None], mode="lines", name="theory (f₀ − f*)·ρ²ᵏ",
+                           line=dict(color="#888888", width=2, dash="dash"), hoverinfo="skip",
+                           meta=dict(role="theory-legend")))
     return fig

@@ -133,13 +133,30 @@ def config_dict(run: RunConfig) -> dict:
 
 # --- tables ---------------------------------------------------------------------
 
-def status_text(r: dict) -> str:
+def at_saddle(surface, r: dict) -> bool:
+    """A run whose gradient vanished at a saddle point, not a minimum: its final
+    point lies within the basin radius of a saddle and nearer to it than to any
+    minimum."""
+    saddles = getattr(surface, "saddles", ()) if surface is not None else ()
+    if r["status"] != "converged" or not saddles:
+        return False
+    p = np.asarray(r["final_position"], dtype=float)
+    near = min(float(np.hypot(*(p - (m.x, m.y)))) for m in saddles)
+    minima = [float(np.hypot(*(p - (m.x, m.y)))) for m in surface.minima]
+    return near <= experiments.basin_radius(surface) and (not minima or near < min(minima))
+
+
+def status_text(r: dict, surface=None) -> str:
+    """The run's status in words; with ``surface``, a run that stopped at a
+    saddle point is named so, never "converged"."""
     status = r["status"]
     if status == "diverged":
         return f"diverged at step {r['stopped_at']}"
     if status == "escaped":
         return f"escaped at step {r['stopped_at']}"
     if status == "converged":
+        if at_saddle(surface, r):
+            return f"stopped at a saddle point at step {r['converged_at']}"
         return f"converged at step {r['converged_at']}"
     return "ran every step"
 
@@ -179,7 +196,7 @@ def results_table(run: RunConfig, results: list[dict]) -> list[dict]:
             "distance to nearest minimum": _cell(r["distance"]),
             "minimum reached": minimum_reached(run, r),
             "steps to converge": str(r["converged_at"]) if r["converged_at"] >= 0 else NOT_REACHED,
-            "status": status_text(r),
+            "status": status_text(r, run.get_surface()),
         })
         rows.append(row)
     return rows

@@ -399,7 +399,10 @@ class DataPanel:
         if "scene" in layout:
             layout["scene"]["domain"]["x"] = [round(v * main, 4) for v in layout["scene"]["domain"]["x"]]
         for slider in layout.get("sliders", []):   # under the views, not under the panel
-            slider["len"] = round(main - slider.get("x", 0), 4)
+            slider["x"] = round(slider.get("x", 0) * main, 4)
+            slider["len"] = round(main - slider["x"], 4)
+        for menu in layout.get("updatemenus", []):
+            menu["x"] = round(menu.get("x", 0) * main, 4)
         regression = self.regression
         names = ("x", "y") if regression else ("x₁", "x₂")
         axis = dict(tickfont=dict(size=ts), nticks=6, zeroline=False, showgrid=True)

@@ -112,6 +112,13 @@ class LegendItem:
     kind: str                 # "path", "start", "minimum", "local" or "saddle"
     label: str
     colour: tuple[int, int, int]
+    suffix: str = ""          # " (diverged)": shown from the step the run stopped at
+    from_step: int = 0
+
+    @property
+    def text(self) -> str:
+        """The longest the entry gets (the layout leaves room for it)."""
+        return self.label + self.suffix
 
 
 @dataclass(frozen=True)
@@ -150,8 +157,8 @@ class GifLayout:
 
 
 def _legend_items(surface: Surface, paths: list[PathView]) -> list[LegendItem]:
-    items = [LegendItem("path", p.label + (f" ({p.status})" if p.status in ("diverged", "escaped") else ""),
-                        _rgb(p.colour)) for p in paths]
+    items = [LegendItem("path", p.label, _rgb(p.colour), f" ({p.status})" if p.ended else "", p.end_step)
+             for p in paths]
     items.append(LegendItem("start", "start", WHITE))
     if surface.minima:
         glob = [m for m in surface.minima if m.kind == "global"]
@@ -185,7 +192,7 @@ def gif_layout(surface: Surface, paths: list[PathView], width: int = 720, height
     entries = []
     x = _PAD
     for item in _legend_items(surface, paths):
-        w = _SWATCH + 6 + _text_size(label_font, item.label)[0]
+        w = _SWATCH + 6 + _text_size(label_font, item.text)[0]
         if x > _PAD and x + w > width - _PAD:
             x, y = _PAD, y + _ROW
         entries.append((item, x, y))
@@ -453,11 +460,16 @@ def _static_symbols(surface: Surface, paths: list[PathView], start, lay: GifLayo
     out += [("minimum" if m.kind == "global" else "local", lay.to_plot([[m.x, m.y]])[0], WHITE)
             for m in surface.minima]
     out += [("saddle", lay.to_plot([[m.x, m.y]])[0], WHITE) for m in surface.saddles]
-    for p in (p for p in paths if p.ended):
-        xy = lay.to_plot(p.xy[-1:])[0]
-        out.append(("end", np.clip(np.nan_to_num(xy), [0, 0], [pw, ph]), _rgb(p.colour)))
     return [(k, xy, c) for k, xy, c in out
             if np.all(np.isfinite(xy)) and -20 <= xy[0] <= pw + 20 and -20 <= xy[1] <= ph + 20]
+
+
+def _end_crosses(paths: list[PathView], lay: GifLayout) -> list[tuple[int, np.ndarray, tuple]]:
+    """The ✕ of every diverged or escaped run: the step it appears at, where
+    (pulled onto the plot area's edge when the point lies outside), its colour."""
+    pw, ph = lay.plot_width, lay.plot_height
+    return [(p.end_step, np.clip(np.nan_to_num(lay.to_plot(p.xy[-1:])[0]), [0, 0], [pw, ph]), _rgb(p.colour))
+            for p in paths if p.ended]
 
 
 class _Frames:
@@ -481,6 +493,7 @@ class _Frames:
         self.clipped = [ClippedPath(xy, clip_box) for xy in self.pix]
         self.drawn = [0] * len(paths)      # index of the last point already on the trail
         self.statics = _static_symbols(surface, paths, start, lay)
+        self.crosses = _end_crosses(paths, lay)
         self.step_bg = self.bg_rgb.crop(lay.step_box)
 
     def ink(self, c) -> int:
@@ -499,10 +512,10 @@ class _Frames:
         area = self.trail.copy()
         ad = ImageDraw.Draw(area)
         for kind, (cx, cy), c in self.statics:
-            if kind == "end":
+            _draw_symbol(ad, kind, cx, cy, self.ink)
+        for at, (cx, cy), c in self.crosses:   # nothing from the future: from its step on
+            if step >= at:
                 _draw_cross(ad, cx, cy, self.ink(c), self.ink(BLACK))
-            else:
-                _draw_symbol(ad, kind, cx, cy, self.ink)
         for j, p in enumerate(self.paths):
             if len(p.xy) == 0:
                 continue
@@ -521,6 +534,14 @@ class _Frames:
         ImageDraw.Draw(label).text((sx1 - sx0, (sy1 - sy0) / 2), f"step {step}", font=_font(STEP_SIZE),
                                    fill=TEXT, anchor="rm")
         frame.paste(self.p_mode(label), (sx0, sy0))
+        font = _font(LABEL_SIZE)
+        for item, x, y in self.lay.legend:   # " (diverged)" from the step the run stopped at
+            if item.suffix and step >= item.from_step:
+                sx = x + _SWATCH + 6 + _text_size(font, item.label)[0]
+                box = (sx, y, sx + _text_size(font, item.suffix)[0] + 4, y + _ROW)
+                patch = self.bg_rgb.crop(box)
+                ImageDraw.Draw(patch).text((0, _ROW / 2), item.suffix, font=font, fill=TEXT, anchor="lm")
+                frame.paste(self.p_mode(patch), box[:2])
         return frame
 
 

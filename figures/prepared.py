@@ -163,16 +163,37 @@ def array_of(v):
     return None
 
 
+SIGNIFICANT = 7   # digits every plotted float keeps, each relative to its own size
+
+
+def significant(a: np.ndarray, digits: int = SIGNIFICANT) -> np.ndarray:
+    """Each value of ``a`` rounded to ``digits`` significant digits of *its own*
+    size (float64; non-finite values stay as they are). Rounding to the digits
+    of the array's largest value instead turned a loss of 1e-12 beside one of
+    25 into 0, and a log axis dropped it. Where the scale 10^k is exact
+    (|k| <= 22), ``round(v * 10^k) / 10^k`` is the float nearest the rounded
+    decimal, so it prints as that short decimal; beyond, the value is kept."""
+    a = np.asarray(a, dtype=np.float64)
+    out = a.copy()
+    with np.errstate(all="ignore"):
+        k = (digits - 1) - np.floor(np.log10(np.abs(a)))
+        ok = np.isfinite(a) & (a != 0) & np.isfinite(k)
+        up = ok & (k >= 0) & (k <= 22)
+        down = ok & (k < 0) & (k >= -22)
+        p = 10.0 ** np.abs(np.where(up | down, k, 0))
+        out[up] = np.round(a[up] * p[up]) / p[up]
+        out[down] = np.round(a[down] / p[down]) * p[down]
+    return out
+
+
 def _numbers(a: np.ndarray) -> list:
-    """JSON numbers of an array: floats to 7 significant digits (shorter text
-    than a float32's 17), NaN as null (a gap)."""
+    """JSON numbers of an array: floats to ``SIGNIFICANT`` significant digits of
+    each value (shorter text than a float32's 17 digits, and never a small
+    value lost beside a large one), NaN as null (a gap)."""
     if a.dtype.kind != "f":
         return a.tolist()
-    a = a.astype(np.float64)
     finite = np.isfinite(a)
-    top = float(np.abs(a[finite]).max()) if finite.any() else 1.0
-    digits = 6 - int(np.floor(np.log10(top))) if top > 0 else 6
-    out = np.round(a, max(digits, 0)).tolist()
+    out = significant(a).tolist()
     if not finite.all():
         out = np.where(finite, np.asarray(out, dtype=object), None).tolist()
     return out

@@ -47,7 +47,10 @@ TRAIL_EXACT = 600         # runs this short keep every point in their trail
 CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame redraws them all)
 REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
 LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
-FAINT = 0.35              # opacity of the full paths under the trails
+FAINT = 0.45              # opacity of the full paths under the trails
+FAINT_WIDTH = 0.35        # their width, a share of the trail's: a thin solid line ahead of a wide
+                          # dashed or dotted trail, so the trail's pattern never blends into it
+SCENE_FLOOR = 0.15        # both views: Play and the slider sit under the 3-D view
 _BIG = 1e30               # coordinates are clipped to this before float32
 
 
@@ -77,9 +80,16 @@ class PathView:
         return self.status in ("diverged", "escaped") and len(self.xy) > 0
 
     @property
+    def end_step(self) -> int:
+        """The step the run stopped at: its ✕ appears from this step on (the
+        last finite point is the step before a run that left the map)."""
+        return self.stopped_at if self.stopped_at >= 0 else len(self.xy) - 1
+
+    @property
     def end_text(self) -> str:
-        step = self.stopped_at if self.stopped_at >= 0 else len(self.xy) - 1
-        return f"✕ {self.status} at step {step}"
+        """The status label beside the ✕ mark (the mark is a marker symbol: a
+        ✕ character has no glyph in WebGL text)."""
+        return f"{self.status} at step {self.end_step}"
 
     def point(self, step: int) -> int:
         """Index of the point shown at ``step`` (a stopped run rests at its last point)."""
@@ -159,7 +169,7 @@ def _map_path(p: PathView, n: int, presentation: bool, trails: bool) -> dict:
     is clickable and carries its step in ``customdata``."""
     keep = thin(len(p.xy), PATH_POINTS)
     return dict(type="scatter", x=_f32(p.xy[keep, 0]), y=_f32(p.xy[keep, 1]), mode="lines+markers",
-                line=dict(color=p.colour, width=line_width(p.index, n, presentation),
+                line=dict(color=p.colour, width=(FAINT_WIDTH if trails else 1.0) * line_width(p.index, n, presentation),
                           dash="solid" if trails else dash(p.index)),
                 marker=dict(size=3, color=p.colour), opacity=FAINT if trails else 1.0,
                 name=p.label, legendgroup=p.label, showlegend=not trails,
@@ -194,21 +204,74 @@ def _points(grids: SurfaceGrids, starts, presentation: bool) -> list[dict]:
     return out
 
 
+def _toward_middle(x: float, y: float, domain) -> str:
+    """A text position that runs from (x, y) towards the map's middle."""
+    (x0, x1), (y0, y1) = domain
+    return ("bottom" if y > (y0 + y1) / 2 else "top") + (" right" if x < (x0 + x1) / 2 else " left")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}".replace("-", "−")
+
+
 def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
-    """A ✕ with its step at the last point of every diverged or escaped run
-    (pulled onto the map's edge when it lies outside)."""
+    """The end of every diverged or escaped run: a ✕ at its last point and,
+    beside it, its status ("diverged at step 15") running towards the map's
+    middle. A last point off the map is drawn as an arrow on the map's edge
+    pointing to it, labelled with the point. One trace per run, two points:
+    the mark, and the label's anchor (moved by ``_separate_labels`` where two
+    labels would overlap; its marker is invisible)."""
     out = []
+    size = 18 if presentation else 14
+    (x0, x1), (y0, y1) = domain
     for p in (p for p in paths if p.ended):
-        x, y = _inside(p.xy[-1], domain)
-        out.append(dict(type="scatter", x=[float(x)], y=[float(y)], mode="markers+text",
-                        marker=dict(symbol="x", size=18 if presentation else 14, color=p.colour,
-                                    line=dict(color=OUTLINE, width=1)),
-                        text=[p.end_text],   # the text runs towards the map's middle
-                        textposition="bottom right" if x < sum(domain[0]) / 2 else "bottom left",
-                        textfont=dict(color=p.colour, size=tick_size(presentation)),
+        rx, ry = (float(v) for v in p.xy[-1])
+        x, y = (float(v) for v in _inside(p.xy[-1], domain))
+        text, marker = p.end_text, dict(symbol="x", size=size, color=p.colour, line=dict(color=OUTLINE, width=1))
+        if (x, y) != (rx, ry):   # off the map: an arrow on its edge, pointing at the point
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            marker.update(symbol="arrow", angle=float(np.degrees(np.arctan2(rx - cx, ry - cy))))
+            text += f"<br>→ ({_fmt(rx)}, {_fmt(ry)})"
+        pos = _toward_middle(x, y, domain)
+        out.append(dict(type="scatter", x=[x, x], y=[y, y], mode="markers+text",
+                        marker=dict(marker, size=[size, size], opacity=[1, 0]),
+                        text=["", text], textposition=pos, cliponaxis=False,
+                        textfont=dict(color=p.colour, size=tick_size(presentation), shadow="auto"),
                         name=p.end_text, legendgroup=p.label, showlegend=False,
-                        meta=dict(role="end", racer=p.index), hoverinfo="skip"))
+                        meta=dict(role="end", racer=p.index, step=p.end_step), hoverinfo="skip"))
     return out
+
+
+# the map's plot area in pixels, about (height; width follows the domain's
+# aspect): label overlap is judged at this size
+MAP_PX = {False: 380, True: 420}
+
+
+def _separate_labels(ends: list[dict], domain, presentation: bool, key: str = "y") -> None:
+    """Moves end labels that would print over one another (about one text
+    line apart at the map's size, and overlapping across) a line further
+    towards the map's middle, in place."""
+    (x0, x1), (y0, y1) = domain
+    ts = tick_size(presentation)
+    px = MAP_PX[presentation] / max(y1 - y0, (x1 - x0) / 2)   # pixels per unit (the map keeps 1:1)
+    line = 1.4 * ts / px
+    placed: list[tuple[float, float, float, float]] = []   # label boxes: bottom, top, left, right
+    for t in ends:
+        x, y = t["x"][1], t["y"][1]
+        lines = t["text"][1].count("<br>") + 1
+        width = 0.55 * ts * max(len(s) for s in t["text"][1].split("<br>")) / px + 14 / px
+        # the side with room for the text (else the roomier one)
+        right = x1 - x >= width or (x - x0 < width and x1 - x > x - x0)
+        down = t["textposition"].startswith("bottom")
+        lo, hi = (x, x + width) if right else (x - width, x)
+        for _ in range(12):
+            b, top = (y - line * lines, y) if down else (y, y + line * lines)
+            if not any(pb < top and b < pt and pl < hi and lo < pr for pb, pt, pl, pr in placed):
+                break
+            y += -line if down else line
+        t["y"] = [t["y"][0], y]
+        t["textposition"] = ("bottom" if down else "top") + (" right" if right else " left")
+        placed.append((b, top, lo, hi))
 
 
 def _starts(start, paths: list[PathView]) -> list[tuple[float, float]]:
@@ -261,15 +324,43 @@ def _scene_minima(grids: SurfaceGrids) -> list[dict]:
 
 
 def _scene_ends(paths: list[PathView], grids: SurfaceGrids, presentation: bool) -> list[dict]:
+    """The 3-D end marks: a ✕ drawn as two strokes (WebGL text has no ✕
+    glyph, and scatter3d's 'x' marker symbol is an emoji glyph, missing too)
+    and the status (``_separate_scene_labels`` moves labels apart)."""
     out = []
+    (x0, x1), (y0, y1) = grids.domain
     for p in (p for p in paths if p.ended):
         x, y = _inside(p.xy[-1], grids.domain)
         z = float(grids.height_above([[x, y]], p.loss[-1:])[0])
-        out.append(dict(type="scatter3d", x=[float(x)], y=[float(y)], z=[z], mode="markers+text",
-                        marker=dict(symbol="x", size=8, color=p.colour), text=[p.end_text],
+        # a ✕ of two strokes, then a pole up to the box's top, where the label
+        # is never hidden behind the surface
+        d = 0.035 * max(x1 - x0, y1 - y0)
+        xs = np.clip([x - d, x + d, x, x - d, x + d, x, x], x0, x1)
+        ys = np.clip([y - d, y + d, y, y + d, y - d, y, y], y0, y1)
+        top = max(float(grids.scale.top), z)
+        out.append(dict(type="scatter3d", x=[float(v) for v in xs], y=[float(v) for v in ys],
+                        z=[z] * 6 + [top], mode="lines+text", line=dict(color=p.colour, width=6),
+                        text=[""] * 6 + [p.end_text],
+                        textposition=_NEAR_3D[0],
                         textfont=dict(color=p.colour, size=tick_size(presentation)),
-                        name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip"))
+                        name=p.end_text, showlegend=False, scene="scene", hoverinfo="skip",
+                        meta=dict(role="end3d", racer=p.index, step=p.end_step)))
     return out
+
+
+_NEAR_3D = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _separate_scene_labels(ends: list[dict], domain) -> None:
+    """3-D labels of marks close together (within a fifth of the domain) go
+    above, below and beside each other, in place."""
+    (x0, x1), (y0, y1) = domain
+    seen: list[tuple[float, float]] = []
+    for t in ends:
+        x, y = t["x"][-1], t["y"][-1]
+        near = sum(abs(x - a) < 0.2 * (x1 - x0) and abs(y - b) < 0.2 * (y1 - y0) for a, b in seen)
+        seen.append((x, y))
+        t["textposition"] = _NEAR_3D[near % 4]
 
 
 # --- what moves: markers and growing trails ------------------------------------
@@ -404,19 +495,28 @@ def racer_part(grids: SurfaceGrids, p: PathView, setup: RaceSetup) -> RacerPart:
     return RacerPart(map_path, map_end, scene_path, scene_end, trails, markers, frame_trails, frame_markers)
 
 
-def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int) -> list[dict]:
+def _end_at(t: dict, shown: bool) -> dict:
+    """An end mark's data in a frame: as drawn once its step is reached, empty before."""
+    keys = ("x", "y", "z", "text") if "z" in t else ("x", "y", "text")
+    return {k: t[k] for k in keys} if shown else {k: [] for k in keys}
+
+
+def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int, ends: list[dict] = ()) -> list[dict]:
     """One frame per step in ``setup.steps``, then ``REDRAW_EVERY`` hold frames
     repeating the last one (so Play always ends on a 3-D redraw). The moving
     traces start at index ``first``: every racer's trail chunks, then the
-    markers, view by view."""
+    markers, view by view, then the end marks (``ends``), each empty in every
+    frame before its step (its ``meta["step"]``): nothing from the future."""
     K, R, V = setup.n_chunks, len(parts), len(setup.views)
     marker_ids = list(range(first + R * K, first + R * K + R * V))
+    end_ids = list(range(first + R * K + R * V, first + R * K + R * V + len(ends)))
     frames = []
     for f, s in enumerate(setup.steps):
         chunks = range(K) if f == 0 else [setup.chunk_of(f)] if K else []
-        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids
+        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids + end_ids
         data = [d for part in parts for d in part.frame_trails[f]]
         data += [part.frame_markers[f][v] for v in range(V) for part in parts]
+        data += [_end_at(t, int(s) >= t["meta"]["step"]) for t in ends]
         frame = dict(name=str(int(s)), traces=ids, data=data)
         if f > 0 and K:
             frame["baseframe"] = str(int(setup.steps[setup.chunk_of(f) * CHUNK_FRAMES]))
@@ -458,9 +558,11 @@ class RaceFigure(go.Figure):
 # --- layout and controls -------------------------------------------------------
 
 def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: bool,
-                       presentation: bool) -> dict:
+                       presentation: bool, beside: float | None = None) -> dict:
     """Play/Pause and the step slider. Play redraws (moving the 3-D markers)
-    on every ``REDRAW_EVERY``-th frame only; the slider always redraws."""
+    on every ``REDRAW_EVERY``-th frame only; the slider always redraws.
+    ``beside``: where the 3-D view starts across the figure, to put the
+    controls under it (both views: see ``SCENE_FLOOR``)."""
     duration = int(SPEEDS.get(speed, SPEEDS["normal"]) * 1000)
     fs = font_size(presentation)
     plan = [dict(duration=duration, redraw=show3d and (u + 1) % REDRAW_EVERY == 0) for u in range(len(frames))]
@@ -470,7 +572,7 @@ def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: boo
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                     transition=dict(duration=0))])
     named = [fr["name"] for fr in frames if "hold" not in fr["name"]]
-    pad = 40 if presentation else 30
+    pad = 34 if presentation else 30
     slider = dict(
         active=len(named) - 1, x=0.2, len=0.8, y=0, yanchor="top", pad=dict(t=pad),
         currentvalue=dict(prefix="step ", font=dict(size=fs, color="#888888"), xanchor="right"),
@@ -480,10 +582,12 @@ def animation_controls(frames: list[dict], n_steps: int, speed: str, show3d: boo
                     args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=show3d),
                                        transition=dict(duration=0))]) for name in named],
     )
-    return dict(updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-                                  pad=dict(t=pad, r=10), showactive=False, font=dict(size=fs),
-                                  buttons=[play, pause])],
-                sliders=[slider])
+    menu = dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                pad=dict(t=pad, r=10), showactive=False, font=dict(size=fs), buttons=[play, pause])
+    if beside is not None:   # under the 3-D view, inside the figure: the map gets the height
+        menu.update(x=beside, yanchor="bottom", pad=dict(t=0, r=10, b=0))
+        slider.update(x=beside + 0.16, len=1 - beside - 0.16, yanchor="bottom", pad=dict(t=0, b=0))
+    return dict(updatemenus=[menu], sliders=[slider])
 
 
 def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentation=False,
@@ -494,7 +598,8 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     scale = grids.scale
     layout: dict = dict(
         height=figure_height(presentation), font=dict(size=fs),
-        margin=dict(l=60, r=20, t=60 if title else 30, b=40 if not presentation else 30),
+        margin=dict(l=60, r=20, t=60 if title else (24 if presentation else 30),
+                    b=20 if show3d or presentation else 40),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="closest", uirevision=grids.surface.name,
     )
@@ -507,21 +612,23 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
             layout["images"] = [dict(source=grids.image, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0,
                                      sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0)]
         axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=ts), nticks=6 if presentation else 9)
+        standoff = dict(standoff=2) if presentation else {}
         layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
-                               title=dict(text="x", font=dict(size=fs)), constrain="domain", **axis)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs)),
+                               title=dict(text="x", font=dict(size=fs), **standoff), constrain="domain", **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs), **standoff),
                                scaleanchor="x", scaleratio=1, constrain="domain", **axis)
     if show3d:
         tick3 = dict(tickfont=dict(size=ts), nticks=4 if presentation else 5)
         title3 = dict(size=ts)
+        floor = SCENE_FLOOR if (show2d and image) else 0   # image: animated
         layout["scene"] = dict(
-            domain=dict(x=[split if show2d else 0, 1], y=[0, 1]),
+            domain=dict(x=[split if show2d else 0, 1], y=[floor, 1]),
             xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
             yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
             zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3),
                        tickvals=z_ticks(scale.lo, scale.top), tickfont=tick3["tickfont"]),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-            camera=dict(eye=dict(x=-1.1, y=-1.5, z=2.0)),   # from above: walls hide less of a path
+            camera=dict(eye=dict(x=-1.0, y=-1.36, z=1.8)),   # from above: walls hide less of a path
         )
     return layout
 
@@ -606,11 +713,16 @@ def trajectory_figure(
         points = _points(grids, _starts(start, paths), presentation)
         for t in click + points:
             t.update(xaxis="x", yaxis="y")
-        data += click + [dict(t) for q in parts for t in q.map_path]
-        data += points + [dict(t) for q in parts for t in q.map_end]
+        data += click + [dict(t) for q in parts for t in q.map_path] + points
     if show3d:
-        data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path]
-        data += _scene_minima(grids) + [dict(t) for q in parts for t in q.scene_end]
+        data += [_surface_trace(grids)] + [dict(t) for q in parts for t in q.scene_path] + _scene_minima(grids)
+    # the end marks: still traces in a still, moving ones (shown from their step on) when animated
+    ends = [dict(t) for q in parts for t in q.map_end]
+    _separate_labels(ends, grids.domain, presentation)
+    ends3d = [dict(t) for q in parts for t in q.scene_end]
+    _separate_scene_labels(ends3d, grids.domain)
+    if not animated:
+        data += ends + ends3d
     if show2d and not animated:  # a still: a vector contour (it vanishes only when animated)
         data.insert(0, contour_trace(grids))
     layout = figure_layout(grids, show2d, show3d, presentation=presentation, title=title, image=animated)
@@ -619,8 +731,10 @@ def trajectory_figure(
         first = len(data)
         data += [dict(t) for q in parts for t in q.trails]
         data += [dict(q.markers[v]) for v in range(len(setup.views)) for q in parts]
-        frames = race_frames(parts, setup, first)
-        layout.update(animation_controls(frames, n_steps, speed, show3d, presentation))
+        data += ends + ends3d
+        frames = race_frames(parts, setup, first, ends + ends3d)
+        beside = layout["scene"]["domain"]["x"][0] if show2d and show3d else None
+        layout.update(animation_controls(frames, n_steps, speed, show3d, presentation, beside))
     _keep_selection_look(data)
     if panel is not None:
         panel.attach(data, layout, frames, paths, frame_steps(n_steps, max_frames) if animated else [n_steps],
@@ -635,6 +749,23 @@ def trajectory_figure(
 def _loss_values(p: PathView, shift: float | None, log: bool, floor: float) -> np.ndarray:
     y = p.loss - shift if shift is not None else p.loss.astype(float)
     return np.maximum(y, floor) if log else y   # a log axis cannot show 0: floor at round-off
+
+
+def loss_floor(paths: list[PathView], minimum: float | None) -> float:
+    """Where a log axis draws a gap f − f* it cannot show. With f* = 0 the gap
+    is f itself, exact down to the smallest double: only an exact 0 needs the
+    floor, which sits below every positive gap (and at most 1e-16 of the
+    largest loss). With f* ≠ 0 a gap below 1e-16·|f*| is the subtraction's
+    round-off: those points are drawn at that floor. Either way every other
+    point is drawn at its computed value, and a floored point says so."""
+    finite = [p.loss[np.isfinite(p.loss)] for p in paths]
+    calm = [v for p, v in zip(paths, finite) if not p.ended] or finite   # a blow-up sets no floor
+    scale = max([float(np.max(np.abs(v))) for v in calm if len(v)] + [1.0])
+    if minimum:
+        return 1e-16 * abs(minimum)
+    gaps = [v - (minimum or 0.0) for v in finite]
+    positive = [float(np.min(g[g > 0])) for g in gaps if np.any(g > 0)]
+    return min([1e-16 * scale] + positive)
 
 
 def _loss_range(curves: list[tuple[PathView, np.ndarray]], log: bool) -> list[float] | None:
@@ -665,25 +796,40 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
     if minimum is None:  # unbounded below (the saddle): a log axis would hide the lesson
         log = False
     shift = minimum if log else None
-    scale = max([float(np.max(np.abs(p.loss))) for p in paths if len(p.loss)] + [1.0])
-    curves = [(p, _loss_values(p, shift, log, 1e-16 * scale)) for p in paths]
+    floor = loss_floor(paths, shift) if log else 0.0
+    curves = [(p, _loss_values(p, shift, log, floor)) for p in paths]
     yrange = _loss_range(curves, log)
     data, notes = [], []
     for p, y in curves:
         if not len(y):
             notes.append(f"{p.label}: no finite loss to plot")
             continue
-        data.append(dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=y.astype(np.float64),
-                         mode="lines", name=p.label, meta=dict(role="loss", racer=p.index),
-                         line=dict(color=p.colour, width=line_width(p.index, len(paths), presentation),
-                                   dash=dash(p.index)),
-                         hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"))
+        trace = dict(type="scatter", x=np.arange(len(y), dtype=np.int32), y=y.astype(np.float64),
+                     mode="lines", name=p.label, meta=dict(role="loss", racer=p.index),
+                     line=dict(color=p.colour, width=line_width(p.index, len(paths), presentation),
+                               dash=dash(p.index)),
+                     hovertemplate=f"{p.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>")
+        if log:
+            trace["meta"]["floor"] = floor
+            low = y <= floor
+            if low.any():   # a log axis cannot show 0: say what the floor stands for
+                trace["text"] = np.where(p.loss - shift <= 0, "= 0 or below (drawn at the floor)",
+                                         np.where(low, f"≤ {floor:.3g} (drawn at the floor)", "")).tolist()
+                trace["hovertemplate"] = f"{p.label}<br>step %{{x}}<br>%{{y:.4g}} %{{text}}<extra></extra>"
+        data.append(trace)
         if p.ended:
-            top = 10 ** yrange[1] if (log and yrange) else (yrange[1] if yrange else y[-1])
-            data.append(dict(type="scatter", x=[len(y) - 1], y=[float(min(y[-1], top))],
+            # the mark on the chart's edge when its loss lies beyond the range (a run that blew
+            # up, or escaped downhill); the label runs towards the middle: never cut at an edge
+            lo, hi = yrange if yrange else (y[-1], y[-1])
+            at = float(np.clip(np.log10(y[-1]) if log else y[-1], lo, hi)) if np.isfinite(y[-1]) else hi
+            steps = max(max(len(q.loss) for q in paths) - 1, 1)
+            data.append(dict(type="scatter", x=[len(y) - 1], y=[10 ** at if log else at],
                              mode="markers+text", marker=dict(symbol="x", size=14, color=p.colour),
-                             text=[p.end_text], textposition="bottom left",
-                             textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip"))
+                             text=[p.end_text], cliponaxis=False,
+                             textposition=("bottom " if at > (lo + hi) / 2 else "top ")
+                             + ("right" if len(y) - 1 < steps / 2 else "left"),
+                             textfont=dict(color=p.colour, size=ts), showlegend=False, hoverinfo="skip",
+                             meta=dict(role="end", racer=p.index, step=p.end_step)))
     ytitle = ("f − f*" if shift is not None else "f") + (" (log scale)" if log else "")
     yaxis = dict(title=dict(text=ytitle), type="log" if log else "linear", exponentformat="power",
                  tickfont=dict(size=ts))

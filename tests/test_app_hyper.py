@@ -81,6 +81,23 @@ def test_click_on_a_sweep_point_sets_that_racers_rate():
     assert qp(at, "r2.lr") == f"{float(f'{x:.4g}'):.12g}"
 
 
+def test_a_sweep_click_keeps_the_range_the_plot_was_drawn_on():
+    """The automatic range follows the racers' rates: after a click it is kept,
+    typed, so the plot does not move under the cursor."""
+    at = new_app({**RAVINE, "tab": "sweep"})
+    fig = figs(at)[0]
+    c = curve_of(fig, lambda t: trace_meta(t) == {"racer": 1, "kind": "sweep"} and t.get("yaxis") == "y")
+    lrs = decode(fig["data"][c]["x"])
+    before = fig["layout"]["xaxis"].get("range")
+    select(at, "sweep_chart", {"x": float(lrs[-5]), "y": 1.0, "curve_number": c, "point_index": len(lrs) - 5})
+    assert not at.exception
+    after = figs(at)[0]
+    assert at.session_state["lr_auto"] is False
+    assert decode(after["data"][c]["x"])[0] == pytest.approx(lrs[0]) and \
+        decode(after["data"][c]["x"])[-1] == pytest.approx(lrs[-1]), "the same learning rates"
+    assert after["layout"]["xaxis"].get("range") == before
+
+
 def test_heatmap_view_and_click_sets_lr_and_momentum():
     at = new_app({**RAVINE, "tab": "heatmap"})
     fig = healthy(at)

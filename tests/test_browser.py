@@ -780,8 +780,11 @@ def test_lesson_link_fits_a_projector_in_presentation_mode(browser, warm):
         shot(page, "1280x720")
         assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
         _on_screen(page, page.locator("h1").first, "the title")
-        _on_screen(page, page.locator('[data-testid="stAlert"]').first, "the lesson text")
-        assert "Momentum in a ravine" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        # the lesson's text folds above the figure (issue 20: the picture gets the stage)
+        fold = page.locator('[data-testid="stExpander"] summary').first
+        _on_screen(page, fold, "the lesson text's fold")
+        assert "Momentum in a ravine" in fold.inner_text()
+        assert "Momentum in a ravine" in page.locator('[data-testid="stAlert"]').first.text_content()
         _on_screen(page, page.locator(CHART + " .nsewdrag").first, "the 2-D view")
         _on_screen(page, page.locator(CHART + " .gl-container").first, "the 3-D view")
         _on_screen(page, page.locator(CHART + " .updatemenu-button", has_text="Play"), "Play")

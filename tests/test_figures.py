@@ -109,9 +109,13 @@ def test_diverged_run_gets_a_cross_with_its_step_and_keeps_the_loss_range():
     run, res = race(60, lrs=(0.05, 5.0))
     assert res[1]["status"] == "diverged"
     fig = exports.trajectory_figure_for(run, res, view="both").to_dict()
-    marks = [t for t in fig["data"] if "✕" in str(t.get("name", ""))]
+    marks = [t for t in fig["data"] if t.get("meta", {}).get("role") in ("end", "end3d")]
     assert {t["type"] for t in marks} == {"scatter", "scatter3d"}
-    assert all(f"step {res[1]['stopped_at']}" in t["text"][0] for t in marks)
+    assert all(f"diverged at step {res[1]['stopped_at']}" in t["text"][-1] for t in marks)
+    assert all(t["marker"]["symbol"] in ("x", "arrow") for t in marks if t["type"] == "scatter"), \
+        "a marker, not a ✕ character"
+    assert all("✕" not in str(t["text"]) and t["mode"] == "lines+text" for t in marks if t["type"] == "scatter3d"), \
+        "in 3-D a ✕ drawn as two strokes (WebGL has no ✕ glyph)"
     loss = exports.loss_figure_for(run, res).to_dict()
     lo, hi = loss["layout"]["yaxis"]["range"]
     start = np.log10(res[0]["losses"][0])

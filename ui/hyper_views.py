@@ -41,7 +41,7 @@ def _lr_range(run: RunConfig, hv: HyperView) -> tuple[float, float]:
         return auto
 
 
-def _handle_pick(event, fig, run: RunConfig, hm=None, racer: int = 0) -> None:
+def _handle_pick(event, fig, run: RunConfig, hm=None, racer: int = 0, lr_range=None) -> None:
     pick = hyper_figures.pick(event, fig)
     if pick is None:
         return
@@ -50,6 +50,10 @@ def _handle_pick(event, fig, run: RunConfig, hm=None, racer: int = 0) -> None:
         i, lr = value
         if 0 <= i < len(run.racers):
             SS["_pending_hp"] = {keys.lr(i): lr}
+            if lr_range is not None and SS.get("lr_auto", True):
+                # the automatic range follows the racers' rates: keep the one clicked on, typed,
+                # so the plot does not move under the cursor
+                SS["_pending_hp"].update(lr_auto=False, lrmin=float(lr_range[0]), lrmax=float(lr_range[1]))
             st.rerun()
     elif kind == "heatmap" and hm is not None:
         lr, v = value
@@ -90,7 +94,7 @@ def hyper_view(state: AppState) -> None:
                          "best lr": float(sw.lrs[sw.best_index]) if sw.best_index is not None else None})
         st.dataframe(rows, hide_index=True, width="stretch")
         hyper_downloads(f"{surface.name}-sweep", fig, lambda: exports.sweep_csv(run, sweeps))
-        _handle_pick(event, fig, run)
+        _handle_pick(event, fig, run, lr_range=(lo, hi))
         return
     racer = st.selectbox("optimizer", range(len(names)), format_func=names.__getitem__, key="hr")
     r = run.racers[racer]

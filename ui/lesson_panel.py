@@ -15,17 +15,23 @@ def _claims_text(lesson: lessons.Lesson) -> str:
                    for text, measured, holds in lesson_verdicts(lesson.key))
 
 
-def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False) -> bool:
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, fold: bool = False) -> bool:
     """The lesson's text, its checked claims, and whether the view still is the lesson's.
-    ``compact`` (presentation mode): the claims go below the figure (``lesson_claims``),
-    so the text, both views and Play fit on a 1280x720 projector."""
+    ``compact``: the claims go below the figure (``lesson_claims``), so both views and
+    Play are above the fold at 1600x1000; ``fold`` (presentation mode): the text folds
+    too, so the picture fills a 1280x720 projector."""
     changed = run != lesson.run_config()
     box = st.warning if changed else st.info
     claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
                                  + _claims_text(lesson))
-    box(f"**{lesson.title}.** {lesson.render()}{claims}" + (
+    text = f"**{lesson.title}.** {lesson.render()}{claims}" + (
         "\n\n*You changed the lesson's settings: this text describes the lesson's "
-        "own run, not the view below.*" if changed else ""))
+        "own run, not the view below.*" if changed else "")
+    if fold:   # the picture gets the stage; the text folds (figures.style.figure_height)
+        with st.expander(f"The lesson: {lesson.title}" + (" (changed)" if changed else ""), expanded=False):
+            box(text)
+    else:
+        box(text)
     if changed:
         st.button("Reset lesson", key="lesson_reset", on_click=on_lesson, args=(lesson.key,))
     return changed
@@ -40,6 +46,6 @@ def lesson_table(run: RunConfig, race: list[dict]) -> None:
 
 
 def lesson_claims(lesson: lessons.Lesson) -> None:
-    """The checked claims on their own (presentation mode, below the figure)."""
+    """The checked claims on their own, below the figure."""
     with st.expander("What the run shows, checked against the computed run", expanded=True):
-        st.markdown(_claims_text(lesson))
+        st.info(_claims_text(lesson))

@@ -103,8 +103,8 @@ def follow_click(event, fig, run: RunConfig, race: list[dict]) -> None:
 
 
 def lesson_extras(run: RunConfig, view: ViewOptions, lesson: lessons.Lesson | None) -> None:
-    """A lesson's claims below the figure (presentation mode) and its x, y against the step."""
-    if lesson is not None and view.present:
+    """A lesson's claims below the figure and its x, y against the step."""
+    if lesson is not None:
         lesson_claims(lesson)
     if lesson is not None and lesson.coordinates:
         livechart.plotly_chart(coordinates_figure(run, view.present), key="coords")

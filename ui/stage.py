@@ -18,6 +18,7 @@ PRESENTATION_CSS = """<style>
 [data-testid='stMainBlockContainer'] h1 {font-size: 1.45rem; padding: 0.1rem 0}
 [data-testid='stAlert'] p {font-size: 1.15rem; line-height: 1.3}
 [data-testid='stAlert'] > div {padding: 0.6rem 1rem}
+.st-key-tab {display: none}
 </style>"""
 TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
 
