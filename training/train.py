@@ -249,11 +249,12 @@ def train(cfg: TrainConfig, *, theta0: np.ndarray | None = None, data=None,
     racer i, so a caller may cache each racer's run (a new learning rate for
     one racer retrains only that racer)."""
     cfg = validate(cfg)
+    own = theta0 is None and data is None and batch_indices is None and not record_batches
     data = make_data(cfg) if data is None else data
     theta0 = initial_params(cfg) if theta0 is None else np.asarray(theta0, dtype=float)
     parts = []
     for i in range(len(cfg.racers)):
-        if racer_run is not None and theta0 is None and batch_indices is None and not record_batches:
+        if racer_run is not None and own:
             parts.append(racer_run(cfg, i))
         else:
             parts.append(train_racer(cfg, i, theta0=theta0, data=data,
