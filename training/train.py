@@ -296,11 +296,16 @@ def train_racer(cfg: TrainConfig, i: int, *, theta0=None, data=None, batches=Non
     params = pairs(theta0)
     state = tf.init(params)
     thetas[0] = theta0
+    # full batch, gradient at the parameters: one pass gives a step's loss and the next step's gradient
+    fused = batches is None and sampler is None and tf.lookahead is None
     with np.errstate(all="ignore"):
-        losses[0] = network.losses(theta0[None], X, y, sizes)[0]
+        if fused:
+            l0, g_next = network.loss_and_grad(theta0[None], X, y, sizes)
+            losses[0] = l0[0]
+        else:
+            losses[0] = network.losses(theta0[None], X, y, sizes)[0]
         bound = LOSS_BOUND_FACTOR * (abs(losses[0]) + 1.0)
         for t in range(1, T + 1):
-            point = params if tf.lookahead is None else tf.lookahead(params, state)
             if batches is not None:
                 idx = np.asarray(batches[t - 1])
             elif sampler is not None:
@@ -309,13 +314,21 @@ def train_racer(cfg: TrainConfig, i: int, *, theta0=None, data=None, batches=Non
                 idx = None
             if recorded is not None:
                 recorded.append(np.arange(len(y)) if idx is None else np.asarray(idx))
-            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
-            _, g = network.loss_and_grad(flat(point, P), Xb, yb, sizes)
+            if fused:
+                g = g_next
+            else:
+                point = params if tf.lookahead is None else tf.lookahead(params, state)
+                Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                _, g = network.loss_and_grad(flat(point, P), Xb, yb, sizes)
             lr = stepper.lr(t - 1)
             lrs[t - 1] = lr
             params, state = tf.update(pairs(g[0]), state, params, lr)
             theta = flat(params, P)
-            loss = network.losses(theta, X, y, sizes)[0]
+            if fused:
+                lt, g_next = network.loss_and_grad(theta, X, y, sizes)
+                loss = lt[0]
+            else:
+                loss = network.losses(theta, X, y, sizes)[0]
             if not (np.isfinite(loss) and loss <= bound and np.all(np.isfinite(theta))):
                 stopped = t
                 break

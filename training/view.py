@@ -18,6 +18,7 @@ and draws ``figure``, ``interpolation``, ``loss`` and ``rows``.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -36,8 +37,8 @@ from . import network, tasks
 from .plane import Plane, interpolation, plane_of
 from .train import Run, TrainConfig, train, train_racer, validate
 
-GRID = 81                 # the plane's grid per axis: 3-D mesh and contour picture (one evaluation)
-PICTURE = 3               # the contour picture: the grid bilinearly refined 3x (as a contour trace draws)
+GRID = 61                 # the plane's grid per axis: 3-D mesh and contour picture (one evaluation)
+PICTURE = 4               # the contour picture: the grid bilinearly refined 4x (as a contour trace draws)
 ALPHAS = np.linspace(-0.25, 1.25, 121)
 KEPT = 64                 # racers' runs kept (a few MB each at most)
 _RUNS: OrderedDict = OrderedDict()
@@ -110,30 +111,45 @@ def refine(z: np.ndarray, k: int) -> np.ndarray:
     return np.stack([np.interp(v, np.arange(h), col) for col in rows.T], axis=1)
 
 
+def racer_ids(run: Run) -> list[float]:
+    """One number per racer that names its run (its settings, the data, the network,
+    the steps, the seed and its index): whole floats below 2⁵², exact in a float64."""
+    c = run.config
+    out = []
+    for i, rc in enumerate(c.racers):
+        key = repr((c.task, c.n, c.data_noise, c.hidden, c.steps, c.seed, i, rc)).encode()
+        out.append(float(int(hashlib.md5(key, usedforsecurity=False).hexdigest()[:13], 16)))
+    return out
+
+
 class RunPanel(DataPanel):
     """The data panel, with each racer's model the real network at the step
-    (racer r's path is looked up by (r, step), not by its shadow on the plane)."""
+    (racer r's path is looked up by (its run's id, step), not by its shadow on
+    the plane; the ids keep the traced boundaries of a racer that did not change
+    in the panel's cache, so a new learning rate for one racer traces only its own)."""
 
     def attach(self, data, layout, frames, paths, steps, **kw):
-        keyed = [replace(p, xy=np.stack([np.full(len(p.xy), float(p.index)), np.arange(len(p.xy), dtype=float)],
+        ids = racer_ids(self.surface.run)
+        keyed = [replace(p, xy=np.stack([np.full(len(p.xy), ids[p.index]), np.arange(len(p.xy), dtype=float)],
                                         axis=-1)) for p in paths]
         return super().attach(data, layout, frames, keyed, steps, **kw)
 
 
 def _panel_surface(run: Run):
     """What ``DataPanel`` reads of a data surface, with ``predict`` taking rows
-    (racer, step) to the network's p(class 1)."""
+    (racer id, step) to the network's p(class 1)."""
     from types import SimpleNamespace
+    which = {v: r for r, v in enumerate(racer_ids(run))}
 
     def predict(rows, pts):
         # float32: a boundary is traced on a 40 x 40 grid and rounded to 1/400 of the
         # panel, far coarser than float32's rounding; tanh in float32 costs a tenth
-        rows = np.asarray(rows, dtype=float).reshape(-1, 2).astype(int)
-        thetas = run.thetas[rows[:, 0], rows[:, 1]].astype(np.float32)
+        rows = np.asarray(rows, dtype=float).reshape(-1, 2)
+        r = np.array([which[v] for v in rows[:, 0].tolist()], dtype=int)
+        thetas = run.thetas[r, rows[:, 1].astype(int)].astype(np.float32)
         return network.predict(thetas, np.asarray(pts, dtype=np.float32), run.sizes).astype(float)
 
-    return SimpleNamespace(name=f"training {run.digest}", params={}, data=run.data, model="mlp",
-                           predict=predict)
+    return SimpleNamespace(name="training", params={}, data=run.data, model="mlp", predict=predict, run=run)
 
 
 @dataclass
