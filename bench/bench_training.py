@@ -57,6 +57,7 @@ def first_picture(cfg):
 
 def clear():
     view_mod._RUNS.clear()
+    view_mod._PLANES.clear()
 
 
 def main() -> None:

@@ -41,7 +41,9 @@ GRID = 61                 # the plane's grid per axis: 3-D mesh and contour pict
 PICTURE = 4               # the contour picture: the grid bilinearly refined 4x (as a contour trace draws)
 ALPHAS = np.linspace(-0.25, 1.25, 121)
 KEPT = 64                 # racers' runs kept (a few MB each at most)
+PLANES_KEPT = 8           # races kept with their plane and its grid (~1 MB each)
 _RUNS: OrderedDict = OrderedDict()
+_PLANES: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -85,12 +87,16 @@ def plane_surface(plane: Plane) -> Surface:
 def plane_grids(plane: Plane, resolution: int = GRID) -> SurfaceGrids:
     """What the race figure draws of the plane: one exact evaluation of the loss
     on a ``resolution``² grid serves the 3-D mesh and the contour picture,
-    coloured by log₁₀ of the loss."""
+    coloured by log₁₀ of the loss. Kept on the plane (one per resolution)."""
+    kept = plane.__dict__.setdefault("_surface_grids", {})
+    if resolution not in kept:
+        kept[resolution] = _plane_grids(plane, resolution)
+    return kept[resolution]
+
+
+def _plane_grids(plane: Plane, resolution: int) -> SurfaceGrids:
     xs, ys, z = plane.grid(resolution)
-    finite = z[np.isfinite(z)]
-    floor = max(float(finite.min()) * 1e-3, 1e-12) if finite.size else 1e-12
-    scale = SurfaceScale.from_values(replace(plane_surface(plane), log_levels=False), z)
-    disp = LossDisplay(True, 0.0, floor)
+    disp = LossDisplay(True, 0.0, 1e-300)   # log₁₀ of the loss itself (the offset only keeps log(0) finite)
     zd = disp(z)
     ok = zd[np.isfinite(zd)]
     lo, hi = (float(ok.min()), float(np.quantile(ok, 0.995))) if ok.size else (0.0, 1.0)
@@ -250,10 +256,21 @@ def table(run: Run, plane: Plane) -> list[dict]:
 
 
 def compute(cfg: TrainConfig) -> tuple[Run, Plane]:
-    """The race (racers cached one by one) and its plane."""
+    """The race (racers cached one by one) and its plane (cached with its grid
+    for the last ``PLANES_KEPT`` races: a rerun with nothing changed recomputes nothing)."""
     cfg = validate(cfg)
+    key = cfg.key()
+    with _LOCK:
+        if key in _PLANES:
+            _PLANES.move_to_end(key)
+            return _PLANES[key]
     run = train(cfg, racer_run=cached_racer)
-    return run, plane_of(run)
+    out = (run, plane_of(run))
+    with _LOCK:
+        _PLANES[key] = out
+        while len(_PLANES) > PLANES_KEPT:
+            _PLANES.popitem(last=False)
+    return out
 
 
 def training_view(cfg: TrainConfig, *, view: str = "both", presentation: bool = False, speed: str = "normal",
