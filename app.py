@@ -34,6 +34,7 @@ from figures import hyper as hyper_figures
 from figures import prepared
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
+import training.view as training_view
 from cached import (HEATMAP_SIZE, SWEEP_COUNT, compute, compute_basins, compute_heatmap, compute_sweeps,
                     coordinates_figure, lesson_verdicts, loss_figure, main_figure)
 
@@ -751,7 +752,8 @@ if lesson is not None:
         companion = lesson.companion_config()
     state = AppState(run, view, lesson.key)
 
-TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
+TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction",
+              "training": "Train a network"}
 if SS.get("tab") not in appstate.TABS:
     SS["tab"] = "race"
 tab = st.radio("View", appstate.TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
@@ -785,6 +787,18 @@ if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
     st.stop()
 
+if tab == "training":   # the same optimizers train a real network in all its weights (training/view.py)
+    try:
+        tv = training_view.training_view(training_view.config_for_race(run), view=view.view,
+                                         presentation=view.present, speed=view.speed)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    livechart.plotly_chart(tv.figure, key="training_chart")
+    st.plotly_chart(tv.interpolation, width="stretch")
+    st.plotly_chart(tv.loss, width="stretch")
+    st.dataframe(tv.rows)
+    st.stop()
 if tab != "race":
     try:
         hyper_view(state)

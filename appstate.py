@@ -34,7 +34,7 @@ class ViewOptions:
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
 
 
-TABS = ("race", "sweep", "heatmap", "basins")
+TABS = ("race", "sweep", "heatmap", "basins", "training")
 BASIN_RESOLUTIONS = (100, 200, 400)
 
 

@@ -218,3 +218,34 @@ def test_an_unchanged_race_is_not_recomputed():
     again = view_mod.compute(TrainConfig(steps=20, seed=11, racers=(Racer("adam", 0.01),)))
     assert again[0] is run and again[1] is plane
     assert plane_grids(plane) is plane_grids(plane)
+
+
+def _app(query: dict):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_app_training_tab_draws_the_view():
+    """The page's optimizers train the network: the race figure (livechart), the
+    interpolation and loss charts and the table, from a link."""
+    at = _app({"tab": "training", "steps": "80", "r1": "adam", "r1.lr": "0.01", "r2": "momentum", "r2.lr": "0.05"})
+    assert not at.exception and not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    specs = [json.loads(c.proto.spec) for c in charts]
+    assert specs[0]["layout"]["title"]["text"].startswith("Loss on the straight line")
+    assert "training loss" in specs[1]["layout"]["yaxis"]["title"]["text"]
+    df = at.dataframe[0].value
+    assert list(df["racer"]) == ["adam lr=0.01", "momentum lr=0.05"]
+    run, _ = view_mod.compute(TrainConfig(steps=80, racers=(Racer("adam", 0.01), Racer("momentum", 0.05))))
+    assert df["final loss"].tolist() == pytest.approx(run.losses[:, -1].tolist(), rel=1e-12)
+    assert at.query_params["tab"] in (["training"], "training")
+
+
+def test_app_training_tab_refuses_newton_with_a_message():
+    at = _app({"tab": "training", "steps": "20", "r1": "newton", "r1.lr": "1"})
+    assert not at.exception
+    assert any("Hessian" in e.value for e in at.error)

@@ -76,7 +76,12 @@ class Racer:
 
     def label(self) -> str:
         parts = [f"{self.optimizer} lr={self.lr:g}"]
-        parts += [f"{k}={v}" for k, v in sorted(self.hp.items())]
+        try:
+            defaults = optimizers.get(self.optimizer).defaults()
+        except (KeyError, ValueError):
+            defaults = {}
+        parts += [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(self.hp.items())
+                  if k not in defaults or v != defaults[k]]
         if self.schedule != "constant":
             parts.append(f"+ {self.schedule}")
         if self.batch_size is not None:

@@ -13,8 +13,9 @@ and returns:
 * ``loss``: each racer's full-batch training loss against the step;
 * ``rows``: the results table (plain dicts), and ``plane``/``run`` themselves.
 
-The page calls ``training_view(cfg, view=..., presentation=..., speed=...)``
-and draws ``figure``, ``interpolation``, ``loss`` and ``rows``.
+The page calls ``training_view(config_for_race(run), view=..., presentation=...,
+speed=...)`` (a ValueError carries the message to show) and draws ``figure``
+(with ``livechart.plotly_chart``), ``interpolation``, ``loss`` and ``rows``.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from landscapes.base import Surface
 
 from . import network, tasks
 from .plane import Plane, interpolation, plane_of
-from .train import Run, TrainConfig, train, train_racer, validate
+from .train import Racer, Run, TrainConfig, train, train_racer, validate
 
 GRID = 61                 # the plane's grid per axis: 3-D mesh and contour picture (one evaluation)
 PICTURE = 4               # the contour picture: the grid bilinearly refined 4x (as a contour trace draws)
@@ -250,9 +251,26 @@ def table(run: Run, plane: Plane) -> list[dict]:
             "share of its path in the plane": plane.own_share[r],
             "end's distance from the plane": plane.end_distance[r],
             "distance travelled ‖θₙ − θ₀‖": float(np.linalg.norm(run.thetas[r, last] - run.theta0)),
-            "end (PC1, PC2)": tuple(float(v) for v in plane.coords[r][-1]),
+            "end PC1": float(plane.coords[r][-1][0]),
+            "end PC2": float(plane.coords[r][-1][1]),
         })
     return rows
+
+
+def config_for_race(run, task: str = "moons") -> TrainConfig:
+    """The page's race (a ``config.RunConfig``) as a training race: each racer's
+    optimizer, learning rate, hyperparameters, schedule and batch size train the
+    network on ``task``, for the race's steps (at most ``MAX_STEPS``) from its seed.
+    Gradient noise σ does not apply (a mini-batch is the network's noise)."""
+    from .train import MAX_STEPS
+
+    racers = []
+    for r in run.racers:
+        choice = r.choice
+        hp = {k: v for k, v in dict(choice.hp).items() if k != "lr"}
+        racers.append(Racer(choice.name, float(choice.lr), hp, r.schedule.name, dict(r.schedule.params),
+                            r.batch_size, bool(getattr(r, "drop_last", False))))
+    return TrainConfig(task=task, steps=min(int(run.steps), MAX_STEPS), seed=int(run.seed), racers=tuple(racers))
 
 
 def compute(cfg: TrainConfig) -> tuple[Run, Plane]:
