@@ -86,7 +86,8 @@ def test_every_plotted_value_is_computed(view):
         assert z[j, i] == pytest.approx(want, rel=1e-6, abs=1e-6)
     assert isinstance(grids.scale.display, LossDisplay) and grids.scale.display.label == "log₁₀ loss"
     e1, e2 = plane.explained
-    assert fig["layout"]["xaxis"]["title"]["text"] == f"PC1 ({100 * e1:.1f}%)"
+    assert [a["text"] for a in fig["layout"]["annotations"] if a.get("name") == "pc1"] == [f"PC1 ({100 * e1:.1f}%)"]
+    assert fig["layout"]["yaxis"]["title"]["text"] == f"PC2 ({100 * e2:.1f}%)"
     assert fig["layout"]["scene"]["yaxis"]["title"]["text"] == f"PC2 ({100 * e2:.1f}%)"
     paths = [t for t in fig["data"] if (t.get("meta") or {}).get("role") == "path"]
     for t in paths:

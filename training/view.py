@@ -191,7 +191,11 @@ def race_figure(run: Run, plane: Plane, *, view: str = "both", presentation: boo
     t1, t2 = axis_titles(plane)
     lay = fig["layout"]
     if "xaxis" in lay:
-        lay["xaxis"]["title"]["text"] = t1
+        # PC1's title at the axis's right end: the Play/Pause buttons sit under its left part
+        lay["xaxis"]["title"]["text"] = ""
+        lay.setdefault("annotations", []).append(dict(
+            text=t1, xref="x domain", yref="y domain", x=1.0, y=0.0, xanchor="right", yanchor="top", yshift=-22,
+            showarrow=False, font=lay["xaxis"]["title"].get("font", {}), name="pc1"))
         lay["yaxis"]["title"]["text"] = t2
         lay["yaxis"].pop("scaleanchor", None)   # PC2 is usually far shorter than PC1: each axis its own scale
         lay["yaxis"].pop("scaleratio", None)
