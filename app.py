@@ -794,6 +794,9 @@ if tab == "training":   # the same optimizers train a real network in all its we
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
+    st.caption(f"These optimizers train a {tv.run.theta0.size}-weight network on {tv.run.config.n} two-moons points "
+               f"for {tv.run.config.steps} steps (the surface and start do not apply); {tv.axis_titles[0]}, "
+               f"{tv.axis_titles[1]} of the paths' variance.")
     livechart.plotly_chart(tv.figure, key="training_chart")
     st.plotly_chart(tv.interpolation, width="stretch")
     st.plotly_chart(tv.loss, width="stretch")
