@@ -34,6 +34,7 @@ from figures import hyper as hyper_figures
 from figures import prepared
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
+import training.cli as training_cli
 import training.view as training_view
 from cached import (HEATMAP_SIZE, SWEEP_COUNT, compute, compute_basins, compute_heatmap, compute_sweeps,
                     coordinates_figure, lesson_verdicts, loss_figure, main_figure)
@@ -801,6 +802,8 @@ if tab == "training":   # the same optimizers train a real network in all its we
     st.plotly_chart(tv.interpolation, width="stretch")
     st.plotly_chart(tv.loss, width="stretch")
     st.dataframe(tv.rows)
+    st.download_button("Download the training run (JSON: data, θ₀, losses, plane)", training_cli.report_json(tv),
+                       file_name="training-run.json", mime="application/json", on_click="ignore")
     st.stop()
 if tab != "race":
     try:

@@ -250,3 +250,14 @@ def test_app_training_tab_refuses_newton_with_a_message():
     at = _app({"tab": "training", "steps": "20", "r1": "newton", "r1.lr": "1"})
     assert not at.exception
     assert any("Hessian" in e.value for e in at.error)
+
+
+def test_app_offers_the_training_run_as_json():
+    at = _app({"tab": "training", "steps": "30", "r1": "adam", "r1.lr": "0.01"})
+    assert not at.exception and not at.error
+    from training.cli import report_json
+    v = training_view(TrainConfig(steps=30, racers=(Racer("adam", 0.01),)))
+    d = json.loads(report_json(v))
+    assert d["racers"][0]["losses"] == v.run.losses[0].tolist()
+    assert d["steps"] == 30 and len(d["initial_parameters"]) == 6
+    assert any("training run" in b.label for b in at.get("download_button"))

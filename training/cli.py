@@ -140,9 +140,27 @@ def _floats(a) -> list:
 
 
 def command(args) -> dict:
-    cfg = config_from_args(args)
-    run = train(cfg)
-    plane = plane_of(run)
+    out = report(config_from_args(args))
+    if not args.json:
+        cfg = out["_config"]
+        lines = [f"{tasks.get(cfg.task).title}: {out['n_parameters']} parameters, {cfg.steps} steps; "
+                 f"plane through racer {out['plane']['reference_racer']}'s end, "
+                 f"PC1 {100 * out['plane']['explained_variance'][0]:.1f}%, "
+                 f"PC2 {100 * out['plane']['explained_variance'][1]:.1f}% of the variance"]
+        for d in out["racers"]:
+            lines.append(f"  {d['label']:40s} final loss {d['final_loss']:.4g}  accuracy {d['accuracy']:.3f}  "
+                         f"{d['status']}  in plane {100 * d['share_of_path_in_plane']:.1f}%")
+        return {"_text": "\n".join(lines)}
+    out.pop("_config")
+    return out
+
+
+def report(cfg: TrainConfig, run=None, plane=None) -> dict:
+    """The JSON of a training race (what ``cli.py train --json`` prints and the page
+    offers as a download), plus ``_config`` (the validated config; not JSON)."""
+    cfg = validate(cfg)
+    run = train(cfg) if run is None else run
+    plane = plane_of(run) if plane is None else plane
     tensors, k = [], 0
     for i, o in zip(cfg.sizes[:-1], cfg.sizes[1:]):
         tensors.append(run.theta0[k:k + o * i].reshape(o, i).tolist())
@@ -174,13 +192,14 @@ def command(args) -> dict:
         "plane": {"reference_racer": plane.reference + 1, "explained_variance": list(plane.explained)},
         "interpolation_alphas": _floats(ALPHAS),
         "racers": racers,
+        "_config": cfg,
     }
-    if not args.json:
-        lines = [f"{tasks.get(cfg.task).title}: {out['n_parameters']} parameters, {cfg.steps} steps; "
-                 f"plane through racer {plane.reference + 1}'s end, PC1 {100 * plane.explained[0]:.1f}%, "
-                 f"PC2 {100 * plane.explained[1]:.1f}% of the variance"]
-        for d in racers:
-            lines.append(f"  {d['label']:40s} final loss {d['final_loss']:.4g}  accuracy {d['accuracy']:.3f}  "
-                         f"{d['status']}  in plane {100 * d['share_of_path_in_plane']:.1f}%")
-        return {"_text": "\n".join(lines)}
     return out
+
+
+def report_json(view) -> str:
+    """The JSON text of a drawn ``training.view.TrainingView`` (the page's download)."""
+    import json
+    out = report(view.run.config, view.run, view.plane)
+    out.pop("_config")
+    return json.dumps(out, allow_nan=False)
