@@ -195,6 +195,7 @@ def test_cli_train_json():
     (["--schedule", "zigzag"], "unknown schedule"),
     (["--task", "xor"], "unknown task"),
     (["--optimizer"] + ["adam"] * 7, "at most 6"),
+    (["--lr", "0"], "no racer moved"),
 ])
 def test_cli_train_bad_input_exits_2(argv, message):
     out = subprocess.run([sys.executable, "cli.py", "train", *argv], cwd=ROOT, capture_output=True, text=True,

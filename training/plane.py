@@ -83,7 +83,8 @@ def plane_of(run: Run) -> Plane:
     Mc = M - M.mean(axis=0)
     total = float(np.sum(Mc * Mc))
     if total == 0.0:
-        raise ValueError("the racers never moved: there is no plane to draw (a learning rate of 0?)")
+        raise ValueError("no racer moved from the shared start θ₀ (a learning rate of 0, or every racer "
+                         "diverged at its first step): there is no plane to draw")
     (d1, d2), (v1, v2) = top_two(Mc.T @ Mc)
     start = run.theta0 - centre
     for d in (d1, d2):   # oriented so the shared start lies at negative coordinates
