@@ -29,6 +29,7 @@ from ui.race_view import follow_click, lesson_extras, loss_panel, race_charts, r
 from ui.setup import start_page
 from ui.sidebar import sidebar
 from ui.stage import link_warnings, stage_header, view_tabs
+from ui.training import training_panel
 
 pio.json.config.default_engine = "auto"  # orjson when installed: 5 ms less per figure sent (7 -> 2 ms)
 
@@ -61,7 +62,10 @@ if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
     st.stop()
 
-# --- a hyperparameter view instead of the race -------------------------------------
+# --- a network trained by the same optimizers, or a hyperparameter view, instead of the race
+if state.hyper.tab == "training":
+    training_panel(state)
+    st.stop()
 if state.hyper.tab != "race":
     try:
         hyper_view(state)

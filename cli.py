@@ -9,6 +9,7 @@
     python cli.py theory --surface ravine --surface-set a=0.1 --json
     python cli.py basins --surface himmelblau --optimizer gd --lr 0.01 --steps 500 --resolution 50 --json
     python cli.py export --format gif --out race.gif --link "surface=bowl&r1=gd&r1.lr=0.1&steps=60"
+    python cli.py train --task spirals --optimizer adam momentum --lr 0.01 0.05 --set 2.momentum=0.9 --json
 
 Bad input exits with status 2 and one line on stderr; never a traceback.
 """
@@ -28,6 +29,7 @@ import landscapes
 import lessons
 import optimizers
 import results as results_mod
+import training.cli as training_cli
 from optimizers import schedules
 
 
@@ -610,6 +612,7 @@ def build_parser() -> Parser:
     ep.add_argument("--noise", default=None, help="std of Gaussian gradient noise (default 0)")
     ep.add_argument("--seed", default=None, help="default 0")
     _batch_flags(ep)
+    training_cli.add_parser(sub)
     return p
 
 
@@ -623,7 +626,7 @@ def _batch_flags(sp) -> None:
 
 COMMANDS = {"list": cmd_list, "lessons": cmd_lessons, "lesson": cmd_lesson, "run": cmd_run,
             "sweep": cmd_sweep, "heatmap": cmd_heatmap, "theory": cmd_theory, "basins": cmd_basins,
-            "export": cmd_export}
+            "export": cmd_export, "train": training_cli.command}
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,7 @@ DEFAULT_RACERS = (Racer(OptimizerChoice.build("gd", 1e-3)), Racer(OptimizerChoic
                   Racer(OptimizerChoice.build("adam", 0.05)))
 DEFAULT_RUN = RunConfig(racers=DEFAULT_RACERS)
 
-TABS = ("race", "sweep", "heatmap", "basins")
+TABS = ("race", "sweep", "heatmap", "basins", "training")
 BASIN_RESOLUTIONS = (100, 200, 400)
 
 

@@ -20,7 +20,8 @@ PRESENTATION_CSS = """<style>
 [data-testid='stAlert'] > div {padding: 0.6rem 1rem}
 .st-key-tab {display: none}
 </style>"""
-TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
+TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction",
+              "training": "Train a network"}
 
 
 def stage_header(title: str, present: bool) -> None:
