@@ -817,11 +817,12 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, lesson.captions[0])
         event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
-        livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, not view.full_paths),
+        livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, not view.full_paths,
+                                           lesson.captions[1]),
                                key="chart2", config=CHART_CONFIG)
 pick = picked(event, fig)
 if pick is not None:   # a click arrives once (livechart)
@@ -838,7 +839,8 @@ if lesson is not None and view.present:
 if lesson is not None and lesson.coordinates:
     livechart.plotly_chart(coordinates_figure(run, view.present), key="coords")
 
-st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
+st.dataframe(lessons.race_table(lesson, run, race, companion, companion and compute(companion)),
+             hide_index=True, width="stretch",
              column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
                             "noise σ": st.column_config.NumberColumn(format="%.4g")})
 for r in race:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -64,6 +64,11 @@ class Claim:
     after: int = 0
     values: tuple = ()
     what: str = ""
+    seeds: int = 0   # > 0: a claim about noisy runs, measured on each of seeds 0 … seeds − 1
+
+    def seeds_text(self) -> str:
+        """What a claim about noisy runs adds to its text: the seeds it holds for."""
+        return f", with each of the {self.seeds} noise seeds 0–{self.seeds - 1}" if self.seeds else ""
 
     def text(self, labels: list[str]) -> str:
         r = labels[self.racer - 1]
@@ -79,7 +84,8 @@ class Claim:
             "farther_than": lambda: f"{r} is still farther than {v} from the minimum at the last step",
             "closer_than": lambda: f"{r} ends closer than {v} to the minimum",
             "ends_in": lambda: f"{r} ends in the {self.what} minimum",
-            "stays_below": lambda: f"after step {self.after} {r}'s |{c}| stays below {v}",
+            "stays_below": lambda: (f"after step {self.after} " if self.after else "") + f"{r}'s |{c}| stays below {v}"
+                                   + ("" if self.after else " at every step"),
             "sign_changes_at_least": lambda: f"{r}'s {c} changes sign at least {int(self.value)} times",
             "no_sign_change": lambda: f"{r}'s {c} never changes sign (no oscillation in {c})",
             "shrinks": lambda: f"{r}'s |{c}| shrinks at every step",
@@ -90,7 +96,8 @@ class Claim:
             "matches_values": lambda: f"{r}'s {c} after steps 1, 2, … is exactly "
                                       f"{', '.join(f'{v:g}' for v in self.values[:3])}"
                                       + (", …" if len(self.values) > 3 else ""),
-            "exceeds_after": lambda: f"after step {self.after} {r}'s |{c}| still reaches {v}",
+            "exceeds_after": lambda: (f"after step {self.after} {r}'s |{c}| still reaches {v}" if self.after
+                                      else f"{r}'s |{c}| reaches {v}"),
             "fewer_sign_changes": lambda: f"{r}'s {c} changes sign fewer times than {o}'s",
             "slower_start": lambda: f"{r} stays closer to the ridge line than {o} for the first "
                             f"{int(self.value)} steps",
@@ -109,7 +116,7 @@ class Claim:
                                              f"{self.values[0]:g} and {self.values[1]:g} from the minimum",
             "wanders_more": lambda: f"from step {self.after} on, {r} stays on average more than {v} times "
                                     f"as far from the minimum as {o}",
-        }[self.kind]()
+        }[self.kind]() + self.seeds_text()
 
 
 @dataclass(frozen=True)
@@ -315,6 +322,7 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
         hp = dict(r.choice.hp)
         fields[f"r{i}"] = SimpleNamespace(
             lr=f"{r.choice.lr:g}", factor=f"{1 - 2 * r.choice.lr:.12g}", name=r.choice.name,
+            start="({:g}, {:g})".format(*run.racer_start(i - 1)),
             title=r.choice.optimizer.title, label=label,
             noise=f"{r.noise:g}", batch="full" if r.batch_size is None else f"{r.batch_size}",
             **{k: (f"{v:g}" if not isinstance(v, bool) else v) for k, v in hp.items()},
@@ -323,24 +331,65 @@ def _fields(run: RunConfig, labels: list[str]) -> dict:
     return fields
 
 
-def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
-    """Run a lesson and measure each of its claims."""
-    import experiments
+def lesson_results(lesson: Lesson, seed: int = 0) -> list[dict]:
+    """The lesson's run (with ``seed``) and, after it, its companion race's racers, each
+    label saying which race (``adam lr=0.1 at 45°``)."""
     import results as results_mod
+    res = results_mod.run_results(replace(lesson.run_config(), seed=seed))
+    if not lesson.companion:
+        return res
+    other = results_mod.run_results(replace(lesson.companion_config(), seed=seed))
+    return captioned(res, lesson.captions[0]) + captioned(other, lesson.captions[1])
+
+
+def captioned(results: list[dict], caption: str) -> list[dict]:
+    """Copies of a race's results whose labels name the race: ``gd lr=0.5 at 0°``."""
+    return [{**r, "label": f"{r['label']} at {caption}"} for r in results]
+
+
+def race_table(lesson: Lesson | None, run: RunConfig, race: list[dict],
+               companion: RunConfig | None = None, companion_race: list[dict] | None = None) -> list[dict]:
+    """The results table's rows: ``results.results_table`` of the race, and for a lesson that
+    draws two races, of both, every row's racer saying which race (``adam lr=0.1 at 45°``)."""
+    import results as results_mod
+    if lesson is None or companion is None or companion_race is None or len(lesson.captions) < 2:
+        return results_mod.results_table(run, race)
+    return (results_mod.results_table(run, captioned(race, lesson.captions[0]))
+            + results_mod.results_table(companion, captioned(companion_race, lesson.captions[1])))
+
+
+def _measure_over_seeds(claim: Claim, rerun, surface: landscapes.Surface, radius: float) -> tuple[str, bool]:
+    """A claim about noisy runs (``claim.seeds`` > 0): measured on the run with each seed
+    0 … seeds − 1 (``rerun(k)``: the lesson's results with seed k); it holds when it holds
+    for every seed. The measured text says for how many, seed 0's value, and any failure."""
+    one = replace(claim, seeds=0)
+    got = [(k, *measure(one, rerun(k), surface, radius)) for k in range(claim.seeds)]
+    held = sum(bool(h) for _, _, h in got)
+    text = f"held with {held} of {claim.seeds} seeds; seed 0: {got[0][1]}"
+    text += "".join(f"; fails with seed {k}: {m}" for k, m, h in got if not h)
+    return text, held == claim.seeds
+
+
+def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
+    """Run a lesson and measure each of its claims (a claim about noisy runs on each of
+    its seeds: see ``_measure_over_seeds``)."""
+    import experiments
     run = lesson.run_config()
-    res = results_mod.run_results(run)
-    if lesson.companion:  # both races, the second one's racers numbered after the first's
-        other = results_mod.run_results(lesson.companion_config())
-        for rs, caption in zip((res, other), lesson.captions):
-            for r in rs:
-                r["label"] = f"{r['label']} at {caption}"
-        res = res + other
+    runs = {run.seed: lesson_results(lesson, run.seed)}
+
+    def rerun(k: int) -> list[dict]:
+        if k not in runs:
+            runs[k] = lesson_results(lesson, k)
+        return runs[k]
+
+    res = runs[run.seed]
     labels = [r["label"] for r in res]
     surface = run.get_surface()
     radius = experiments.basin_radius(surface)
     verdicts = []
     for c in lesson.claims:
-        measured, holds = measure(c, res, surface, radius)
+        measured, holds = (_measure_over_seeds(c, rerun, surface, radius) if c.seeds
+                           else measure(c, res, surface, radius))
         verdicts.append(Verdict(c, c.text(labels), measured, bool(holds)))
     return run, res, verdicts
 
@@ -459,10 +508,13 @@ _add(Lesson(
 
 _add(Lesson(
     "local_minima", "Local minima: where you start decides where you end",
-    "On a surface with two valleys, plain gradient descent ({r1.label}) settles in the nearer, "
-    "shallower one; momentum ({r2.label}, μ = {r2.momentum}) carries the run over the ridge into "
-    "the deeper one.",
-    "two_minima", (R("gd", 0.05), R("momentum", 0.02, (("momentum", 0.95),))), steps=300,
+    "On a surface with two valleys, the same gradient descent (lr = {r1.lr}) starts twice, from "
+    "{r1.start} and from {r2.start}: on either side of the ridge that runs through the saddle point "
+    "between the valleys. Each run follows the slope down its own side: the first settles in the "
+    "shallower, local minimum on the right, the second in the deeper, global minimum on the left. "
+    "Nothing about the optimizer changed; only the start decided which minimum it found.",
+    "two_minima", (R("gd", 0.05, start=(0.3, 1.2)), R("gd", 0.05, start=(-0.2, 1.2))), steps=300,
+    start=(0.3, 1.2),
     claims=(C("ends_in", 1, what="local"), C("ends_in", 2, what="global"))))
 
 _add(Lesson(
@@ -488,28 +540,29 @@ _add(Lesson(
     "decay", "Learning-rate decay",
     "With noisy gradients (σ = {r1.noise}) a constant learning rate ({r1.label}) keeps bouncing "
     "around the minimum; decaying it, by a cosine over {r2.sched_T_max} steps ({r2.label}) or by "
-    "half every {r3.sched_step_size} steps ({r3.label}), lets the run settle closer.",
-    "bowl", (R("gd", 0.1, noise=2.0),
-             R("gd", 0.1, schedule="cosine", schedule_params=(("T_max", 300),), noise=2.0),
-             R("gd", 0.1, schedule="step", schedule_params=(("step_size", 60), ("gamma", 0.5)), noise=2.0)),
-    steps=300,
-    claims=(C("closer_than_other", 2, other=1), C("closer_than_other", 3, other=1))))
+    "half every {r3.sched_step_size} steps ({r3.label}), lets the run settle closer. The noise is "
+    "random, so each claim below is checked with several noise seeds, not only with the one drawn.",
+    "bowl", (R("gd", 0.3, noise=1.0),
+             R("gd", 0.3, schedule="cosine", schedule_params=(("T_max", 400),), noise=1.0),
+             R("gd", 0.3, schedule="step", schedule_params=(("step_size", 80), ("gamma", 0.5)), noise=1.0)),
+    steps=400,
+    claims=(C("closer_than_other", 2, other=1, seeds=10), C("closer_than_other", 3, other=1, seeds=10))))
 
 _ROTATED = (round(-2.5 * 0.5 ** 0.5 - 1.5 * 0.5 ** 0.5, 12), round(-2.5 * 0.5 ** 0.5 + 1.5 * 0.5 ** 0.5, 12))
 
 _add(Lesson(
     "rotation", "Adam is not rotation-invariant",
-    "The same elongated bowl (condition number {s.condition:g}) drawn twice: with its axes along x "
-    "and y, and turned by {companion_angle}° with the start turned with it. Gradient descent "
-    "({r1.label}) only sees the gradient, so its path is the same path turned: it ends at the "
-    "same distance from the minimum. Adam ({r2.label}) scales each coordinate separately; along "
-    "the axes that helps, but on the turned bowl the valley runs diagonally across x and y and "
-    "the scaling no longer fits it: after {steps} steps it is much farther from the minimum.",
-    "quadratic", (R("gd", 0.5), R("adam", 0.1)), steps=200, start=(-2.5, 1.5),
+    "The same elongated bowl (condition number {s.condition:g}) twice: at 0°, its axes along x and y, "
+    "and turned by {companion_angle}°, the start turned with it. Gradient descent (lr = {r1.lr}) sees "
+    "only the gradient: its path turns with the bowl and ends at the same distance from the minimum. "
+    "Adam (lr = {r2.lr}) scales each coordinate separately: at 0° that fits the valley and it arrives "
+    "with gradient descent; at {companion_angle}° the valley runs diagonally across x and y, the "
+    "scaling no longer fits it, and after {steps} steps it is still far out along the valley.",
+    "quadratic", (R("gd", 0.5), R("adam", 0.1)), steps=80, start=(-2.5, 1.5),
     surface_params=(("condition", 20.0), ("angle", 0.0)),
     companion=((("condition", 20.0), ("angle", 45.0)), _ROTATED), captions=("0°", "45°"),
-    claims=(C("same_distance", 1, 1e-6, other=3), C("closer_than_other", 2, other=4),
-            C("closer_than", 2, 0.001), C("farther_than", 4, 0.005))))
+    claims=(C("same_distance", 1, 1e-6, other=3), C("closer_than", 2, 0.1), C("farther_than", 4, 0.5),
+            C("closer_than_other", 2, other=4), C("closer_than_other", 3, other=4))))
 
 _add(Lesson(
     "batch", "Full batch, mini-batch and single examples on real data",
@@ -523,8 +576,8 @@ _add(Lesson(
     "move with the racers.",
     "linear_regression", (R("gd", 0.1), R("gd", 0.1, batch_size=16), R("gd", 0.1, batch_size=1)),
     steps=300,
-    claims=(C("closer_than", 1, 0.01), C("mean_distance_between", 2, after=200, values=(0.01, 0.1)),
-            C("wanders_more", 3, 2.0, other=2, after=200), C("closer_than_other", 1, other=2))))
+    claims=(C("closer_than", 1, 0.01), C("mean_distance_between", 2, after=200, values=(0.01, 0.1), seeds=10),
+            C("wanders_more", 3, 2.0, other=2, after=200, seeds=10), C("closer_than_other", 1, other=2, seeds=10))))
 
 _ARTICLE = _article_values(5.0, 0.1, 20)
 
@@ -544,22 +597,27 @@ _add(Lesson(
 
 _add(Lesson(
     "plateau_rescue", "A learning rate too large, rescued by ReduceLROnPlateau",
-    "The bowl's curvature is 2, so gradient descent diverges once lr > 1; every run here uses "
-    "lr = {r1.lr}. With the rate constant ({r1.label}) every step overshoots further and the run "
-    "diverges. ReduceLROnPlateau ({r2.label}) is told the loss after every step; when the loss has "
-    "not improved for more than {r2.sched_patience} step it multiplies the rate by "
-    "{r2.sched_factor}, and the run converges. A step schedule ({r3.label}) multiplies the rate by "
-    "{r3.sched_gamma} every {r3.sched_step_size} steps whatever the loss does: it survives the "
-    "first growing steps and converges too, later. With torch's defaults ({r4.label}) the "
-    "plateau schedule waits too long: the run leaves the map before the first cut.",
-    "bowl", (R("gd", 1.2),
-             R("gd", 1.2, schedule="plateau", schedule_params=(("patience", 1), ("factor", 0.5))),
-             R("gd", 1.2, schedule="step", schedule_params=(("step_size", 5), ("gamma", 0.5))),
-             R("gd", 1.2, schedule="plateau")),
-    steps=60,
-    claims=(C("diverges_before", 1, 20), C("converges_by", 2, 20), C("converges_by", 3, 40),
+    "A valley whose curvature is {curv_x} along x and {curv_y} along y, so gradient descent "
+    "diverges once lr > 2/{curv_y} = {lr_limit}; every run here starts with lr = {r1.lr}: it "
+    "overshoots further every step across the valley in y. With the rate constant ({r1.label}) the "
+    "zig-zag grows until the run diverges. ReduceLROnPlateau ({r2.label}) is told the loss after "
+    "every step; when the loss has not improved for more than {r2.sched_patience} step it multiplies "
+    "the rate by {r2.sched_factor}: the zig-zag stops growing at once and the run reaches the minimum. "
+    "A step schedule ({r3.label}) multiplies the rate by {r3.sched_gamma} every {r3.sched_step_size} "
+    "steps whatever the loss does: its first cut comes in time too, but the cuts go on, and it stalls "
+    "short of the minimum along x. With torch's defaults ({r4.label}) the first cut waits until the "
+    "loss has risen for {r4.sched_patience} steps: by then the zig-zag has swung far off the map. "
+    "The run survives, but is still swinging across the valley at the last step.",
+    "ravine", (R("gd", 1.15),
+               R("gd", 1.15, schedule="plateau", schedule_params=(("patience", 1), ("factor", 0.5))),
+               R("gd", 1.15, schedule="step", schedule_params=(("step_size", 5), ("gamma", 0.5))),
+               R("gd", 1.15, schedule="plateau", schedule_params=(("patience", 10), ("factor", 0.1)))),
+    steps=60, start=(-5.0, 0.3), surface_params=(("a", 0.1), ("b", 1.0)),
+    claims=(C("diverges_before", 1, 20), C("closer_than", 2, 0.01), C("stays_below", 2, 1.5, axis=1),
+            C("stays_below", 3, 1.5, axis=1), C("farther_than", 3, 0.3), C("closer_than_other", 2, other=3),
             # patience 10: steps 1 to 12 all run at the full rate, the earliest cut is for step 13
-            C("closer_than_other", 2, other=3), C("diverges_before", 4, 12))))
+            C("exceeds_after", 4, 10.0, axis=1), C("runs_every_step", 4), C("farther_than", 4, 0.2),
+            C("closer_than_other", 2, other=4))))
 
 
 _TH = theory.quadratic_theory(landscapes.get("ravine"))  # the default ravine: a = 0.1, b = 2, κ = 20
