@@ -144,21 +144,19 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
     k = claim.kind
     status, stop, conv = r["status"], r["stopped_at"], r["converged_at"]
     if k == "diverges_before":
-        return f"{status} at step {stop}" if stop >= 0 else status, \
-            status == "diverged" and 0 <= stop < claim.value
+        return _status_words(r), status == "diverged" and 0 <= stop < claim.value
     if k == "escapes_before":
-        return f"{status} at step {stop}" if stop >= 0 else status, \
-            status == "escaped" and 0 <= stop < claim.value
+        return _status_words(r), status == "escaped" and 0 <= stop < claim.value
     if k == "converges_by":
         return (f"converged at step {conv}" if conv >= 0 else "never converged"), 0 <= conv <= claim.value
     if k == "never_converges":
         return (f"converged at step {conv}" if conv >= 0 else "never converged"), conv < 0
     if k == "runs_every_step":
-        return status, status in ("converged", "max_steps")
+        return _status_words(r), status in ("converged", "max_steps")
     if k in ("farther_than", "closer_than"):
         d = r["distance"]
         ok = d > claim.value if k == "farther_than" else d < claim.value
-        return f"distance {d:.4g}", bool(ok and status not in ("diverged", "escaped"))
+        return f"distance to the minimum {d:.4g}", bool(ok and status not in ("diverged", "escaped"))
     if k == "ends_in":
         idx = r["nearest_minimum"]
         reached = status not in ("diverged", "escaped") and idx >= 0 and r["distance"] <= radius
@@ -167,17 +165,17 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
     if k == "stays_below":
         v = np.abs(_coord(r, claim.axis)[claim.after:])
         peak = float(v.max()) if v.size else float("nan")
-        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak < claim.value)
+        return f"largest |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak < claim.value)
     if k == "sign_changes_at_least":
         n = _sign_changes(_coord(r, claim.axis))
         return f"{n} sign changes", n >= claim.value
     if k == "same_distance":
         a, b = r["distance"], o["distance"]
-        return f"{a:.6g} vs {b:.6g}", bool(abs(a - b) <= claim.value * max(abs(a), abs(b), 1e-300))
+        return f"distances {a:.6g} and {b:.6g}", bool(abs(a - b) <= claim.value * max(abs(a), abs(b), 1e-300))
     if k == "exceeds_after":
         v = np.abs(_coord(r, claim.axis)[claim.after:])
         peak = float(v.max()) if v.size else float("nan")
-        return f"max |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak >= claim.value)
+        return f"largest |{'xy'[claim.axis]}| {peak:.4g}", bool(v.size and peak >= claim.value)
     if k == "fewer_sign_changes":
         a, b = _sign_changes(_coord(r, claim.axis)), _sign_changes(_coord(o, claim.axis))
         return f"{a} vs {b} sign changes", a < b
@@ -194,10 +192,10 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
         return f"{'xy'[claim.axis]} in [{v.min():.4g}, {v.max():.4g}]", bool(np.all(v == claim.value))
     if k == "ends_lower_than":
         a, b = r["final_loss"], o["final_loss"]
-        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
+        return f"final losses {a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
     if k == "closer_than_other":
         a, b = r["distance"], o["distance"]
-        return f"{a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
+        return f"distances {a:.4g} vs {b:.4g}", bool(a < b and status not in ("diverged", "escaped"))
     if k == "matches_values":
         got = _coord(r, claim.axis)[1:len(claim.values) + 1]
         ok = len(got) == len(claim.values) and all(float(a) == float(b) for a, b in zip(got, claim.values))
@@ -232,14 +230,20 @@ def measure(claim: Claim, results: list[dict], surface: landscapes.Surface,
     if k == "apart_at_least":
         n = min(len(r["positions"]), len(o["positions"]))
         gap = float(np.max(np.linalg.norm(r["positions"][:n] - o["positions"][:n], axis=1)))
-        return f"at most {gap:.4g} apart", gap >= claim.value
+        return f"largest distance between them {gap:.4g}", gap >= claim.value
     if k in ("mean_distance_between", "wanders_more"):
         a = _mean_distance(r, surface, claim.after)
         if k == "mean_distance_between":
             return f"mean distance {a:.4g}", bool(claim.values[0] <= a <= claim.values[1])
         b = _mean_distance(o, surface, claim.after)
-        return f"{a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > claim.value * b)
+        return f"mean distances {a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > claim.value * b)
     raise ValueError(f"unknown claim kind {k!r}")
+
+
+def _status_words(r: dict) -> str:
+    """How a run ended, in words: ``diverged at step 18``, ``ran every step``."""
+    import results as results_mod
+    return results_mod.status_text(r)
 
 
 def _mean_distance(r: dict, surface: landscapes.Surface, after: int) -> float:
@@ -394,6 +398,29 @@ def check(lesson: Lesson) -> tuple[RunConfig, list[dict], list[Verdict]]:
     return run, res, verdicts
 
 
+def article_printout(run: RunConfig, results: list[dict]) -> dict[str, list[str]]:
+    """Each racer's run as the article's loop prints it, line for line:
+    ``print(f"Step {i}: Weight = {w}")`` after the i-th update, i = 0, 1, …, so ``Step 0`` is the
+    weight after the first step, with Python's own digits (``repr``: 0.3435973836800001). A run
+    that stopped early ends with a line saying so (the article's loop would go on printing)."""
+    import results as results_mod
+    out = {}
+    for r in results:
+        w = r["positions"][1:run.steps + 1, 0]
+        lines = [f"Step {i}: Weight = {float(v)}" for i, v in enumerate(w)]
+        if len(w) < run.steps:  # the engine counts updates from 1: its step k is the article's Step k − 1
+            at = f", the article's Step {r['stopped_at'] - 1}" if r["stopped_at"] >= 1 else ""
+            lines.append(f"(then the run stopped: {results_mod.status_text(r)}{at})")
+        out[r["label"]] = lines
+    return out
+
+
+def heading(title: str) -> str:
+    """A lesson's title as the first sentence of its panel: a full stop added unless the title
+    already ends a sentence (``Does gradient descent oscillate at a saddle point?``)."""
+    return title if title.rstrip().endswith((".", "?", "!")) else f"{title}."
+
+
 def C(kind: str, racer: int, value: float = 0.0, **kw) -> Claim:
     return Claim(kind, racer, value, **kw)
 
@@ -494,9 +521,9 @@ _add(Lesson(
 _add(Lesson(
     "saddle_oscillation", "Does gradient descent oscillate at a saddle point?",
     "On x² − y² the curvature is +2 along x and −2 along y. Along x, gradient descent multiplies "
-    "x by 1 − 2·lr each step: with {r1.label} (below 1/2) it slides to the ridge line x = 0 "
+    "x by 1 − 2·lr each step: with {r1.label} (below 1/2) it slides to the valley line x = 0 "
     "without oscillating; only a rate above 1/curvature = 1/2, such as {r2.label}, makes x jump "
-    "across the ridge every step (x still shrinks while lr < 1, but this run also leaves along y all "
+    "across the valley line every step (x still shrinks while lr < 1, but this run also leaves along y all "
     "the sooner). Along y it multiplies y by "
     "1 + 2·lr: it moves away, slowly while y is tiny. A run started exactly on the ridge "
     "({r3.label}, y = 0) never leaves it and walks into the saddle point itself.",
@@ -584,8 +611,8 @@ _ARTICLE = _article_values(5.0, 0.1, 20)
 _add(Lesson(
     "article", "The article's example: minimize x² from w = 5",
     "The article's loop: start at w = {r1_start}, take {steps} steps of w ← w − lr·2w with lr = {r1.lr}, "
-    "printing w after each step. Each step multiplies w by 1 − 2·lr = {r1.factor}: the table beside the "
-    "map lists the same weights as the article's printout. Then compare: with {r2.label} one step "
+    "printing w after each step. Each step multiplies w by 1 − 2·lr = {r1.factor}: beside the map is "
+    "the article's printout, line for line, digit for digit. Then compare: with {r2.label} one step "
     "lands exactly on the minimum (1 − 2·lr = 0); with {r3.label} w jumps across the minimum every "
     "step and still shrinks (|1 − 2·lr| < 1); with {r4.label} it jumps further out every step and "
     "diverges (|1 − 2·lr| > 1).",

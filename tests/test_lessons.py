@@ -209,3 +209,56 @@ def test_plateau_rescue_racers_can_be_told_apart():
     assert min(np.linalg.norm(np.subtract(p, q)) for k, p in enumerate(ends) for q in ends[:k]) > 0.01 * diag
     pts = np.concatenate([r["positions"] for r in res])
     assert np.ptp(pts[:, 0]) > 0 and np.ptp(pts[:, 1]) > 0 and not np.allclose(np.abs(pts[:, 0]), np.abs(pts[:, 1]))
+
+
+def test_the_article_printout_line_for_line():
+    """The app's printout of the article lesson is the article's loop printed by plain Python:
+    ``Step 0`` is the weight after the first update, with Python's own digits."""
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        w, lr = 5.0, 0.1
+        for i in range(20):
+            grad = 2 * w
+            w = w - lr * grad
+            print(f"Step {i}: Weight = {w}")
+    article = buf.getvalue().splitlines()
+    assert article[0] == "Step 0: Weight = 4.0" and "Step 11: Weight = 0.3435973836800001" in article
+    lesson = LESSONS["article"]
+    run = lesson.run_config()
+    printout = lessons.article_printout(run, results.run_results(run))
+    assert list(printout.values())[0] == article
+    assert list(printout.values())[1] == [f"Step {i}: Weight = 0.0" for i in range(20)]
+    stopped = list(printout.values())[3]  # lr 1.1 leaves the escape region: the last line says so
+    assert stopped[0] == "Step 0: Weight = -6.0" and stopped[-1].startswith("(then the run stopped: diverged")
+    assert len(stopped) < 20
+
+
+def test_saddle_oscillation_names_the_valley_and_the_ridge():
+    """On x² − y², x = 0 is the valley line (f is smallest there along x) and y = 0 the ridge."""
+    text = LESSONS["saddle_oscillation"].render()
+    assert "ridge line x = 0" not in text and "across the ridge every step" not in text
+    assert "valley line x = 0" in text and "exactly on the ridge" in text
+
+
+def test_a_heading_ends_one_sentence():
+    assert lessons.heading("Does gradient descent oscillate at a saddle point?") == \
+        "Does gradient descent oscillate at a saddle point?"
+    assert lessons.heading("Momentum in a ravine") == "Momentum in a ravine."
+    for lesson in LESSONS.values():
+        h = lessons.heading(lesson.title)
+        assert not re.search(r"[.?!]\.$", h) and h[-1] in ".?!"
+
+
+@pytest.mark.parametrize("key", list(LESSONS))
+def test_measured_texts_say_what_they_are(key):
+    """A measured value names its quantity: never "at most …" under an "at least" claim, never a
+    bare status code (max_steps) or two bare numbers."""
+    _, _, verdicts = lessons.check(LESSONS[key])
+    for v in verdicts:
+        assert "at most" not in v.measured and "max_steps" not in v.measured, v
+        assert not re.fullmatch(r"[-\d.e+]+ vs [-\d.e+]+", v.measured), v
+        assert not v.measured.startswith("max |"), v
+    nf = {v.claim.kind: v.measured for v in lessons.check(LESSONS["nesterov_forms"])[2]}
+    assert nf["apart_at_least"].startswith("largest distance between them ")
