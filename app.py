@@ -26,6 +26,7 @@ import figures
 import landscapes
 import lessons
 import livechart
+import messages
 import optimizers
 import presets
 import results
@@ -142,9 +143,10 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
 
     if "formula" not in SS or any(k not in SS for k in DOMAIN_KEYS):
         _load_formula(RunConfig())  # back from another surface: the kept formula
-    st.text_input("f(x, y) =", key="formula", on_change=on_formula, max_chars=formula.MAX_LENGTH,
+    st.text_input("f(x, y) =", key="formula", on_change=on_formula,  # no max_chars: a long paste gets a message
                   help="A function of x and y: numbers, x, y, pi, e, + - * / ** and "
-                  f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments).")
+                  f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments); "
+                  f"at most {formula.MAX_LENGTH} characters.")
     cols = st.columns(4)
     for col, key, label in zip(cols, DOMAIN_KEYS, ("x min", "x max", "y min", "y max")):
         col.number_input(label, key=key, format="%.4g", on_change=on_formula,
@@ -153,7 +155,7 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
     if error is None:
         SS["_formula_kept"] = (SS["formula"], domain)
     if error:
-        st.error(error)
+        st.error(messages.literal(error))
     return text, domain, error
 
 
@@ -349,7 +351,7 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
         return Racer(choice, schedule, config.parse_noise(noise), start, batch_size=batch_size,
                      drop_last=bool(drop_last) and batch_size is not None)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(messages.literal(exc))
         errors.append(f"optimizer {i + 1}: {exc}")
         return None
 
@@ -744,10 +746,11 @@ def stage_header(title: str, present: bool) -> None:
 
 
 names = results.racer_labels(run.racers, [r.start for r in run.racers])
-stage_header(f"{surface.title}: " + (", ".join(names) or "no optimizer"), view.present)
+stage_header(messages.stage_title(surface.title, names, run.surface == config.FORMULA and SS.get("formula_error")),
+             view.present)
 
 for w in SS.pop("link_warnings", []):  # shown once: the next change of a control clears them
-    st.warning(w)
+    st.warning(messages.literal(w))
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
 if lesson is not None:
@@ -783,7 +786,7 @@ except ValueError:
     pass
 
 if SS.get("formula_error") and run.surface == config.FORMULA:
-    st.error(f"Your formula cannot be drawn: {SS['formula_error']}")
+    st.error(f"Your formula cannot be drawn: {messages.literal(SS['formula_error'])}")
     st.stop()
 if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
