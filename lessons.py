@@ -633,7 +633,7 @@ _add(Lesson(
     "A step schedule ({r3.label}) multiplies the rate by {r3.sched_gamma} every {r3.sched_step_size} "
     "steps whatever the loss does: its first cut comes in time too, but the cuts go on, and it stalls "
     "short of the minimum along x. With torch's defaults ({r4.label}) the first cut waits until the "
-    "loss has risen for {r4.sched_patience} steps: by then the zig-zag has swung far off the map. "
+    "loss has not improved for more than {r4.sched_patience} steps: by then the zig-zag has swung far off the map. "
     "The run survives, but is still swinging across the valley at the last step.",
     "ravine", (R("gd", 1.15),
                R("gd", 1.15, schedule="plateau", schedule_params=(("patience", 1), ("factor", 0.5))),
@@ -642,7 +642,7 @@ _add(Lesson(
     steps=60, start=(-5.0, 0.3), surface_params=(("a", 0.1), ("b", 1.0)),
     claims=(C("diverges_before", 1, 20), C("closer_than", 2, 0.01), C("stays_below", 2, 1.5, axis=1),
             C("stays_below", 3, 1.5, axis=1), C("farther_than", 3, 0.3), C("closer_than_other", 2, other=3),
-            # patience 10: steps 1 to 12 all run at the full rate, the earliest cut is for step 13
+            # the loss falls for 3 steps (along x), then rises: patience 10 cuts first for step 16
             C("exceeds_after", 4, 10.0, axis=1), C("runs_every_step", 4), C("farther_than", 4, 0.2),
             C("closer_than_other", 2, other=4))))
 
