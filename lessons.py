@@ -624,17 +624,15 @@ _add(Lesson(
 
 _add(Lesson(
     "plateau_rescue", "A learning rate too large, rescued by ReduceLROnPlateau",
-    "A valley whose curvature is {curv_x} along x and {curv_y} along y, so gradient descent "
-    "diverges once lr > 2/{curv_y} = {lr_limit}; every run here starts with lr = {r1.lr}: it "
-    "overshoots further every step across the valley in y. With the rate constant ({r1.label}) the "
-    "zig-zag grows until the run diverges. ReduceLROnPlateau ({r2.label}) is told the loss after "
-    "every step; when the loss has not improved for more than {r2.sched_patience} step it multiplies "
-    "the rate by {r2.sched_factor}: the zig-zag stops growing at once and the run reaches the minimum. "
-    "A step schedule ({r3.label}) multiplies the rate by {r3.sched_gamma} every {r3.sched_step_size} "
-    "steps whatever the loss does: its first cut comes in time too, but the cuts go on, and it stalls "
-    "short of the minimum along x. With torch's defaults ({r4.label}) the first cut waits until the "
-    "loss has not improved for more than {r4.sched_patience} steps: by then the zig-zag has swung far off the map. "
-    "The run survives, but is still swinging across the valley at the last step.",
+    "Curvature {curv_x} along x and {curv_y} along y: gradient descent diverges once lr > {lr_limit}, "
+    "and every run here starts at lr = {r1.lr}, so its zig-zag across the valley grows. Constant "
+    "({r1.label}), it diverges. ReduceLROnPlateau (patience {r2.sched_patience}, factor {r2.sched_factor}) "
+    "cuts the rate once the loss has not improved for more than {r2.sched_patience} step: the zig-zag "
+    "stops and the run reaches the minimum. A step schedule (× {r3.sched_gamma} every "
+    "{r3.sched_step_size} steps) cuts in time too but keeps cutting, and stalls short of the minimum "
+    "along x. With torch's defaults "
+    "(patience {r4.sched_patience}, factor {r4.sched_factor}) the first cut comes too late: the zig-zag "
+    "has swung far off the map, and the run is still swinging at the last step.",
     "ravine", (R("gd", 1.15),
                R("gd", 1.15, schedule="plateau", schedule_params=(("patience", 1), ("factor", 0.5))),
                R("gd", 1.15, schedule="step", schedule_params=(("step_size", 5), ("gamma", 0.5))),
