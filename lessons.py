@@ -93,7 +93,7 @@ class Claim:
             "stays_at": lambda: f"{r}'s {c} stays exactly {v} at every step",
             "ends_lower_than": lambda: f"{r} ends with a lower loss than {o}",
             "closer_than_other": lambda: f"{r} ends closer to the minimum than {o}",
-            "matches_values": lambda: f"{r}'s {c} after steps 1, 2, … is exactly "
+            "matches_values": lambda: f"{r}'s {c} after the 1st, 2nd, … update is exactly "
                                       f"{', '.join(f'{v:g}' for v in self.values[:3])}"
                                       + (", …" if len(self.values) > 3 else ""),
             "exceeds_after": lambda: (f"after step {self.after} {r}'s |{c}| still reaches {v}" if self.after
