@@ -18,6 +18,7 @@ import streamlit as st
 import config
 import lessons
 import links
+import messages
 import results
 from cached import compute
 from state import AppState
@@ -43,7 +44,8 @@ surface = run.get_surface()
 
 # --- the stage: title, lesson, the choice of view; the link follows the page ------
 labels = results.racer_labels(run.racers, [r.start for r in run.racers])
-stage_header(f"{surface.title}: " + (", ".join(labels) or "no optimizer"), view.present)
+stage_header(messages.stage_title(surface.title, labels, run.surface == config.FORMULA and SS.get("formula_error")),
+             view.present)
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
@@ -56,7 +58,7 @@ except ValueError:
     pass
 
 if SS.get("formula_error") and run.surface == config.FORMULA:
-    st.error(f"Your formula cannot be drawn: {SS['formula_error']}")
+    st.error(f"Your formula cannot be drawn: {messages.literal(SS['formula_error'])}")
     st.stop()
 if not run.racers:
     st.error("No optimizer to run: fix the highlighted settings in the sidebar.")
@@ -82,7 +84,7 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 fig, event = race_charts(run, view, lesson, companion, race)
 follow_click(event, fig, run, race)
 lesson_extras(run, view, lesson)
-results_panel(run, race)
+results_panel(run, race, lesson, companion)
 loss_panel(run, view)
 update_rules(run, view.present)
 step_inspector(run, race)

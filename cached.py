@@ -62,11 +62,14 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
+def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
+                caption: str = "") -> prepared.Prepared:
     """The race figure, for the chart component (``livechart``; see
-    ``figures.prepared.prepare_stable``)."""
+    ``figures.prepared.prepare_stable``). ``caption``: which of a lesson's two races this is,
+    added to every racer's label (``gd lr=0.5 at 45°``)."""
+    race = lessons.captioned(compute(run), caption) if caption else compute(run)
     return prepared.prepare_stable(exports.trajectory_figure_for(
-        run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
+        run, race, view=view, speed=speed, presentation=present, trails=trails, raw=True,
         part=racer_part))
 
 

@@ -8,7 +8,9 @@ claim. A test runs every lesson and fails when a claim does not hold, and
 
 Pure: no Streamlit, no Plotly.
 """
-from .claims import KINDS, Claim, Evidence, Kind, Verdict, check, measure
+from .claims import KINDS, Claim, Evidence, Kind, Verdict, check, measure, measure_over_seeds
 from .content import LESSONS, Lesson, RacerPreset
+from .runs import article_printout, captioned, heading, lesson_results, race_table
 
-__all__ = ["KINDS", "LESSONS", "Claim", "Evidence", "Kind", "Lesson", "RacerPreset", "Verdict", "check", "measure"]
+__all__ = ["KINDS", "LESSONS", "Claim", "Evidence", "Kind", "Lesson", "RacerPreset", "Verdict", "article_printout",
+           "captioned", "check", "heading", "lesson_results", "measure", "measure_over_seeds", "race_table"]

@@ -12,7 +12,7 @@ Pure: no Streamlit, no Plotly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -31,7 +31,8 @@ class Claim:
     ``racer`` (and ``other``) are 1-based racer numbers. ``kind`` picks the
     measurement (a key of ``KINDS``); ``value`` is its threshold, ``axis`` a
     coordinate (0 = x, 1 = y), ``after`` a first step, ``values`` exact numbers,
-    ``what`` a name (the kind of minimum for ``ends_in``).
+    ``what`` a name (the kind of minimum for ``ends_in``), ``seeds`` (> 0) makes it a
+    claim about noisy runs, measured on each of seeds 0 … seeds − 1 (``check``).
     """
 
     kind: str
@@ -42,6 +43,11 @@ class Claim:
     after: int = 0
     values: tuple = ()
     what: str = ""
+    seeds: int = 0   # > 0: a claim about noisy runs, measured on each of seeds 0 … seeds − 1
+
+    def seeds_text(self) -> str:
+        """What a claim about noisy runs adds to its text: the seeds it holds for."""
+        return f", with each of the {self.seeds} noise seeds 0–{self.seeds - 1}" if self.seeds else ""
 
     @property
     def xy(self) -> str:
@@ -50,7 +56,8 @@ class Claim:
 
     def text(self, labels: list[str]) -> str:
         """The sentence the lesson shows, with the racers' labels."""
-        return KINDS[self.kind].text(self, labels[self.racer - 1], labels[self.other - 1] if self.other else "")
+        return (KINDS[self.kind].text(self, labels[self.racer - 1], labels[self.other - 1] if self.other else "")
+                + self.seeds_text())
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,9 @@ def _sign_changes(v: np.ndarray) -> int:
 
 
 def _status(r: dict) -> str:
-    return f"{r['status']} at step {r['stopped_at']}" if r["stopped_at"] >= 0 else r["status"]
+    """How a run ended, in words: ``diverged at step 18``, ``ran every step``."""
+    import results as results_mod
+    return results_mod.status_text(r)
 
 
 def _converged(r: dict) -> str:
@@ -132,7 +141,7 @@ def _converged(r: dict) -> str:
 def _peak_after(c: Claim, r: dict) -> tuple[str, float, bool]:
     v = np.abs(_coord(r, c.axis)[c.after:])
     peak = float(v.max()) if v.size else float("nan")
-    return f"max |{c.xy}| {peak:.4g}", peak, bool(v.size)
+    return f"largest |{c.xy}| {peak:.4g}", peak, bool(v.size)
 
 
 def _first_step_ratio(r: dict) -> float:
@@ -188,7 +197,7 @@ def runs_every_step(c: Claim, e: Evidence) -> tuple[str, bool]:
     """The run ended "converged" or "max_steps": it was never stopped.
 
     Fails when it diverged or escaped."""
-    return e.r["status"], e.r["status"] in ("converged", "max_steps")
+    return _status(e.r), e.r["status"] in ("converged", "max_steps")
 
 
 # --- distance to the minimum ----------------------------------------------------------
@@ -200,7 +209,7 @@ def farther_than(c: Claim, e: Evidence) -> tuple[str, bool]:
     Fails when the run ends within ``value`` or diverged or escaped (a run that left does not count
     as slow)."""
     d = e.r["distance"]
-    return f"distance {d:.4g}", bool(d > c.value and e.r["status"] not in STOPPED)
+    return f"distance to the minimum {d:.4g}", bool(d > c.value and e.r["status"] not in STOPPED)
 
 
 @kind(lambda c, r, o: f"{r} ends closer than {c.value:g} to the minimum")
@@ -209,7 +218,7 @@ def closer_than(c: Claim, e: Evidence) -> tuple[str, bool]:
 
     Fails when it ends ``value`` or farther away, or diverged or escaped."""
     d = e.r["distance"]
-    return f"distance {d:.4g}", bool(d < c.value and e.r["status"] not in STOPPED)
+    return f"distance to the minimum {d:.4g}", bool(d < c.value and e.r["status"] not in STOPPED)
 
 
 @kind(lambda c, r, o: f"{r} ends in the {c.what} minimum")
@@ -232,7 +241,7 @@ def closer_than_other(c: Claim, e: Evidence) -> tuple[str, bool]:
 
     Fails when it ends as far or farther, or diverged or escaped."""
     a, b = e.r["distance"], e.o["distance"]
-    return f"{a:.4g} vs {b:.4g}", bool(a < b and e.r["status"] not in STOPPED)
+    return f"distances {a:.4g} vs {b:.4g}", bool(a < b and e.r["status"] not in STOPPED)
 
 
 @kind(lambda c, r, o: f"{r} and {o} end at the same distance from the minimum (to {c.value:g} relative)")
@@ -241,7 +250,7 @@ def same_distance(c: Claim, e: Evidence) -> tuple[str, bool]:
 
     Fails when they differ by more (relative)."""
     a, b = e.r["distance"], e.o["distance"]
-    return f"{a:.6g} vs {b:.6g}", bool(abs(a - b) <= c.value * max(abs(a), abs(b), 1e-300))
+    return f"distances {a:.6g} and {b:.6g}", bool(abs(a - b) <= c.value * max(abs(a), abs(b), 1e-300))
 
 
 @kind(lambda c, r, o: f"{r} ends with a lower loss than {o}")
@@ -251,7 +260,7 @@ def ends_lower_than(c: Claim, e: Evidence) -> tuple[str, bool]:
     Fails when its loss is as high or higher, or it diverged or escaped (an escaped run's loss can
     be very low)."""
     a, b = e.r["final_loss"], e.o["final_loss"]
-    return f"{a:.4g} vs {b:.4g}", bool(a < b and e.r["status"] not in STOPPED)
+    return f"final losses {a:.4g} vs {b:.4g}", bool(a < b and e.r["status"] not in STOPPED)
 
 
 @kind(lambda c, r, o: f"from step {c.after} on, {r} stays on average between {c.values[0]:g} and "
@@ -274,7 +283,7 @@ def wanders_more(c: Claim, e: Evidence) -> tuple[str, bool]:
     Fails when it is at most ``value`` times the other's, or either mean is NaN."""
     a = _mean_distance(e.r, e.surface, c.after)
     b = _mean_distance(e.o, e.surface, c.after)
-    return f"{a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > c.value * b)
+    return f"mean distances {a:.4g} vs {b:.4g} (ratio {a / b:.3g})", bool(a > c.value * b)
 
 
 @kind(lambda c, r, o: f"{r} shrinks its distance to the minimum by the predicted {c.values[0]:.4f} per step, "
@@ -295,7 +304,8 @@ def rate_near(c: Claim, e: Evidence) -> tuple[str, bool]:
 
 # --- the path, coordinate by coordinate ------------------------------------------------
 
-@kind(lambda c, r, o: f"after step {c.after} {r}'s |{c.xy}| stays below {c.value:g}")
+@kind(lambda c, r, o: (f"after step {c.after} " if c.after else "") + f"{r}'s |{c.xy}| stays below {c.value:g}"
+      + ("" if c.after else " at every step"))
 def stays_below(c: Claim, e: Evidence) -> tuple[str, bool]:
     """The largest |coordinate ``axis``| from step ``after`` on is below ``value``.
 
@@ -304,7 +314,8 @@ def stays_below(c: Claim, e: Evidence) -> tuple[str, bool]:
     return text, bool(some and peak < c.value)
 
 
-@kind(lambda c, r, o: f"after step {c.after} {r}'s |{c.xy}| still reaches {c.value:g}")
+@kind(lambda c, r, o: f"after step {c.after} {r}'s |{c.xy}| still reaches {c.value:g}" if c.after
+      else f"{r}'s |{c.xy}| reaches {c.value:g}")
 def exceeds_after(c: Claim, e: Evidence) -> tuple[str, bool]:
     """The largest |coordinate ``axis``| from step ``after`` on is at least ``value``.
 
@@ -369,7 +380,7 @@ def stays_at(c: Claim, e: Evidence) -> tuple[str, bool]:
     return f"{c.xy} in [{v.min():.4g}, {v.max():.4g}]", bool(np.all(v == c.value))
 
 
-@kind(lambda c, r, o: f"{r}'s {c.xy} after steps 1, 2, … is exactly "
+@kind(lambda c, r, o: f"{r}'s {c.xy} after the 1st, 2nd, … update is exactly "
                       f"{', '.join(f'{v:g}' for v in c.values[:3])}" + (", …" if len(c.values) > 3 else ""))
 def matches_values(c: Claim, e: Evidence) -> tuple[str, bool]:
     """Coordinate ``axis`` after steps 1, 2, … equals ``values`` exactly (as floats).
@@ -435,28 +446,43 @@ def apart_at_least(c: Claim, e: Evidence) -> tuple[str, bool]:
     Fails when they stay closer than ``value`` at every step they share."""
     n = min(len(e.r["positions"]), len(e.o["positions"]))
     gap = float(np.max(np.linalg.norm(e.r["positions"][:n] - e.o["positions"][:n], axis=1)))
-    return f"at most {gap:.4g} apart", gap >= c.value
+    return f"largest distance between them {gap:.4g}", gap >= c.value
 
 
 # --- a lesson --------------------------------------------------------------------------
 
 def check(lesson) -> tuple:
     """Run a lesson (a ``content.Lesson``) and measure each of its claims:
-    ``(run config, results, verdicts)``."""
-    import results as results_mod
+    ``(run config, results, verdicts)``. A claim about noisy runs is measured on each
+    of its seeds (``measure_over_seeds``)."""
+    from .runs import lesson_results
     run = lesson.run_config()
-    res = results_mod.run_results(run)
-    if lesson.companion:  # both races, the second one's racers numbered after the first's
-        other = results_mod.run_results(lesson.companion_config())
-        for rs, caption in zip((res, other), lesson.captions):
-            for r in rs:
-                r["label"] = f"{r['label']} at {caption}"
-        res = res + other
+    runs = {run.seed: lesson_results(lesson, run.seed)}
+
+    def rerun(k: int) -> list[dict]:
+        if k not in runs:
+            runs[k] = lesson_results(lesson, k)
+        return runs[k]
+
+    res = runs[run.seed]
     labels = [r["label"] for r in res]
     surface = run.get_surface()
     radius = experiments.basin_radius(surface)
     verdicts = []
     for c in lesson.claims:
-        measured, holds = measure(c, res, surface, radius)
+        measured, holds = (measure_over_seeds(c, rerun, surface, radius) if c.seeds
+                           else measure(c, res, surface, radius))
         verdicts.append(Verdict(c, c.text(labels), measured, bool(holds)))
     return run, res, verdicts
+
+
+def measure_over_seeds(claim: Claim, rerun, surface: landscapes.Surface, radius: float) -> tuple[str, bool]:
+    """A claim about noisy runs (``claim.seeds`` > 0): measured on the run with each seed
+    0 … seeds − 1 (``rerun(k)``: the lesson's results with seed k); it holds when it holds
+    for every seed. The measured text says for how many, seed 0's value, and any failure."""
+    one = replace(claim, seeds=0)
+    got = [(k, *measure(one, rerun(k), surface, radius)) for k in range(claim.seeds)]
+    held = sum(bool(h) for _, _, h in got)
+    text = f"held with {held} of {claim.seeds} seeds; seed 0: {got[0][1]}"
+    text += "".join(f"; fails with seed {k}: {m}" for k, m, h in got if not h)
+    return text, held == claim.seeds

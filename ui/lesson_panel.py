@@ -24,7 +24,7 @@ def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, 
     box = st.warning if changed else st.info
     claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
                                  + _claims_text(lesson))
-    text = f"**{lesson.title}.** {lesson.render()}{claims}" + (
+    text = f"**{lessons.heading(lesson.title)}** {lesson.render()}{claims}" + (
         "\n\n*You changed the lesson's settings: this text describes the lesson's "
         "own run, not the view below.*" if changed else "")
     if fold:   # the picture gets the stage; the text folds (figures.style.figure_height)
@@ -38,11 +38,17 @@ def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, 
 
 
 def lesson_table(run: RunConfig, race: list[dict]) -> None:
-    """The x of every racer after each step, as the article prints w."""
-    rows = [{"step": k, **{r["label"]: (f"{r['positions'][k, 0]:.10g}" if k < len(r["positions"])
-                                         else "stopped") for r in race}} for k in range(1, run.steps + 1)]
-    st.caption("x after each step (the article prints w): compare line by line")
-    st.dataframe(rows, hide_index=True, width="stretch", height=min(36 * (len(rows) + 1), 560))
+    """Each racer's run as the article's loop prints it, line for line (a tab per racer)."""
+    with st.container(key="printout"):
+        st.caption("x after each step, as the article prints w: compare line by line" + PRINTOUT_CSS,
+                   unsafe_allow_html=True)
+        printout = lessons.article_printout(run, race)
+        for tab, lines in zip(st.tabs(list(printout)), printout.values()):
+            tab.code("\n".join(lines), language=None)
+
+
+PRINTOUT_CSS = """<style>.st-key-printout pre, .st-key-printout code {font-size: 0.78rem; line-height: 1.25}
+.st-key-printout pre {padding: 0.3rem 0.6rem} .st-key-printout {gap: 0.3rem}</style>"""
 
 
 def lesson_claims(lesson: lessons.Lesson) -> None:

@@ -11,8 +11,7 @@ import landscapes
 import lessons
 import livechart
 import optimizers
-import results
-from cached import coordinates_figure, loss_figure, main_figure
+from cached import compute, coordinates_figure, loss_figure, main_figure
 from config import RunConfig
 from figures import prepared
 from state import ViewOptions
@@ -48,11 +47,11 @@ def race_charts(run: RunConfig, view: ViewOptions, lesson: lessons.Lesson | None
     left_map, right_map = st.columns(2)   # a lesson that compares two races: both maps side by side
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, trails)
+        fig = main_figure(run, "2d", view.speed, view.present, trails, lesson.captions[0])
         event = livechart.plotly_chart(fig, key="chart", config=config)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
-        livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, trails),
+        livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, trails, lesson.captions[1]),
                                key="chart2", config=config)
     return fig, event
 
@@ -110,9 +109,11 @@ def lesson_extras(run: RunConfig, view: ViewOptions, lesson: lessons.Lesson | No
         livechart.plotly_chart(coordinates_figure(run, view.present), key="coords")
 
 
-def results_panel(run: RunConfig, race: list[dict]) -> None:
-    """The results table, and where and why a run stopped."""
-    st.dataframe(results.results_table(run, race), hide_index=True, width="stretch",
+def results_panel(run: RunConfig, race: list[dict], lesson: lessons.Lesson | None = None,
+                  companion: RunConfig | None = None) -> None:
+    """The results table (of both races, for a lesson that draws two), and where and why a run stopped."""
+    table = lessons.race_table(lesson, run, race, companion, companion and compute(companion))
+    st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"lr": st.column_config.NumberColumn(format="%.4g"),
                                 "noise σ": st.column_config.NumberColumn(format="%.4g")})
     for r in race:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+import messages
+
 import config
 import figures
 import landscapes
@@ -60,7 +62,7 @@ def racer_controls(i: int, surface: str, sp: tuple, errors: list[str]) -> Racer 
         return Racer(choice, schedule, config.parse_noise(noise), start, batch_size=batch_size,
                      drop_last=bool(drop_last) and batch_size is not None)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(messages.literal(exc))
         errors.append(f"optimizer {i + 1}: {exc}")
         return None
 

@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import streamlit as st
 
+import messages
+
 import config
 import landscapes
 import lessons
@@ -148,9 +150,10 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
 
     if "formula" not in SS or any(k not in SS for k in keys.DOMAIN):
         load_formula(RunConfig())  # back from another surface: the kept formula
-    st.text_input("f(x, y) =", key="formula", on_change=on_formula, max_chars=formula.MAX_LENGTH,
+    st.text_input("f(x, y) =", key="formula", on_change=on_formula,  # no max_chars: a long paste gets a message
                   help="A function of x and y: numbers, x, y, pi, e, + - * / ** and "
-                  f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments).")
+                  f"{', '.join(formula.FUNCTIONS)} (min and max of two arguments); "
+                  f"at most {formula.MAX_LENGTH} characters.")
     cols = st.columns(4)
     for col, key, label in zip(cols, keys.DOMAIN, keys.DOMAIN_LABELS):
         col.number_input(label, key=key, format="%.4g", on_change=on_formula,
@@ -159,5 +162,5 @@ def formula_controls() -> tuple[str, tuple | None, str | None]:
     if error is None:
         SS["_formula_kept"] = (SS["formula"], domain)
     if error:
-        st.error(error)
+        st.error(messages.literal(error))
     return text, domain, error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+import messages
+
 import config
 import lessons
 from config import RunConfig
@@ -68,7 +70,7 @@ def lesson_nav() -> None:
 def link_warnings() -> None:
     """The link's (and the sanitizer's) warnings, shown once: the next change of a control clears them."""
     for w in SS.pop("link_warnings", []):
-        st.warning(w)
+        st.warning(messages.literal(w))
 
 
 def view_tabs(run: RunConfig) -> HyperView:
