@@ -236,8 +236,8 @@ def _choices(args) -> list[config.OptimizerChoice]:
 
 
 def _lr_range(args) -> tuple[float, float]:
-    lo = config.parse_float(args.lr_min, "--lr-min")
-    hi = config.parse_float(args.lr_max, "--lr-max")
+    lo = config.parse_lr(args.lr_min, "--lr-min")   # the bounds of every learning rate (run, widgets, links)
+    hi = config.parse_lr(args.lr_max, "--lr-max")
     if not 0 < lo <= hi:
         raise ValueError(f"need 0 < --lr-min <= --lr-max, got {lo:g} and {hi:g}")
     return lo, hi

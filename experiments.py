@@ -46,23 +46,6 @@ def gradient_source(noise: float = 0.0, surface: Surface | None = None, batch_si
     return engine.GaussianNoise(noise) if noise > 0 else engine.ExactGradient()
 
 
-DATA_WORK_BUDGET = 4e9  # sample evaluations one run on a data surface may take (~10-30 s)
-
-
-def check_data_budget(surface: Surface, trajectories: int, steps: int, batch_size: int | None) -> None:
-    """On a data surface every step evaluates the full-batch loss and gradient
-    (N samples each) and the mini-batch gradient: refuse a run over budget."""
-    if not isinstance(surface, DataSurface):
-        return
-    n = surface.n_samples
-    work = float(trajectories) * steps * (2 * n + (batch_size or 0)) * surface.cost
-    if work > DATA_WORK_BUDGET:
-        raise ValueError(f"this request evaluates about {work:.3g} sample losses ({trajectories:,} "
-                         f"trajectories x {steps:,} steps x N = {n} samples); the budget is "
-                         f"{DATA_WORK_BUDGET:.3g}: ask for fewer start points, rates or steps, or a "
-                         "smaller data set")
-
-
 def data_surface_names() -> list[str]:
     return list(landscapes.DATA_SURFACES)
 
@@ -79,8 +62,8 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
     if hp_override:
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
-    config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state)
-    check_data_budget(surface, max(sizes), steps, batch_size)
+    config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state,
+                        surface=surface, batch_size=batch_size)
     source = gradient_source(noise, surface, batch_size, drop_last, record_batches)
     tr = engine.run(
         choice.optimizer, surface, starts, hp, steps,
@@ -339,7 +322,8 @@ def _final_in_chunks(surface: Surface, choice: OptimizerChoice, starts: np.ndarr
     1.6 s (and under load the wall-time gap was wider). With gradient noise,
     chunk k draws from seed ``(seed, k)`` (one chunk: ``seed``)."""
     n = len(starts)
-    config.check_budget(n, steps, full_history=False)  # the whole grid, not one chunk
+    config.check_budget(n, steps, full_history=False, surface=surface,  # the whole grid, not one chunk
+                        batch_size=kw.get("batch_size"))
     if n <= CHUNK:
         tr = run_choice(surface, choice, starts, steps, history="final", seed=seed, **kw)
         return tr.final_position, tr.status_code

@@ -750,6 +750,26 @@ def compile_formula(text: str) -> tuple[sympy.Expr, "_Evaluator"]:
     return expr, _Evaluator((typed,) + derivatives(expr)[1:])
 
 
+# The cost of one optimizer step on a formula, in units of a step on Rosenbrock's
+# surface (loss and gradient at every point, plus the optimizer's own work): measured
+# with gd on 16,384 starts (bench/bench_formula.py --cost), fitted over formulas from
+# x**2 + y**2 (0.95) to nested sin/cos/tan/exp (20): a fixed part, plus each
+# instruction of the f-and-gradient program (transcendental ones ~12x an add).
+STEP_COST_BASE = 0.25
+STEP_COST_ARITHMETIC = 0.06
+STEP_COST_TRANSCENDENTAL = 0.7
+_TRANSCENDENTAL = {"sin", "cos", "tan", "exp", "log", "tanh", "sinh", "cosh", "atan", "power", "sqrt"}
+
+
+def step_cost(program: Program) -> float:
+    """One step's cost on the surface of ``program`` (f and its gradient), in Rosenbrock steps."""
+    cost = STEP_COST_BASE
+    for name, _, param in program.code:
+        heavy = name in _TRANSCENDENTAL or name == "pow" and param not in (2.0, 3.0, -1.0, 0.5)
+        cost += STEP_COST_TRANSCENDENTAL if heavy else STEP_COST_ARITHMETIC
+    return max(1.0, round(cost, 2))
+
+
 def compile_spec(text: str) -> dict:
     """:func:`compile_formula` as plain data (the worker process sends this):
     the expression's LaTeX and the evaluator's two programs (``Program.spec``)."""
@@ -834,6 +854,7 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
         note=note,
         formula=text.strip(),
         undefined=undefined,
+        step_cost=step_cost(ev.first),
     )
 
 
