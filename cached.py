@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+import engine
 import experiments
 import exports
 import figures
@@ -75,24 +76,75 @@ SWEEP_COUNT = 200       # learning rates per optimizer in a sweep
 HEATMAP_SIZE = 60       # learning rates × momentum (or β₁) values in a heat map
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
-    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT)
+# --- long computations stop when nobody waits for them ---------------------------------
+# A sweep, heat map or basin map can take seconds to a minute. The core asks a plain
+# ``should_stop`` before every step; here it says whether this page's script run was
+# asked to stop (its tab closed: Streamlit requests a stop when the websocket goes) or
+# to run again (a new value), so the thread is free within one step (~ms) of it.
+
+def nobody_waits():
+    """``should_stop`` for the core: True once the current script run has a
+    pending stop or rerun, or its session is gone (None outside a script run)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    if ctx is None or requests is None:
+        return None
+    session_id = ctx.session_id
+    runtime = Runtime.instance() if Runtime.exists() else None
+
+    def should_stop() -> bool:
+        if getattr(requests, "_state", ScriptRequestType.CONTINUE) != ScriptRequestType.CONTINUE:
+            return True
+        return runtime is not None and not runtime.is_active_session(session_id)
+
+    return should_stop
+
+
+def _stoppable(cached_fn, *args):
+    """``cached_fn(*args)``; when it stopped because nobody waits, let Streamlit act
+    on the pending stop or rerun now (an element enqueued: the runner raises there)."""
+    try:
+        return cached_fn(*args)
+    except engine.Cancelled:
+        st.empty()  # Streamlit raises its StopException / RerunException here
+        raise
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
+def _sweeps(run: RunConfig, lo: float, hi: float) -> list:
+    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT, should_stop=nobody_waits())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _heatmap(run: RunConfig, i: int, lo: float, hi: float):
     r = run.racers[i]
     return experiments.heatmap(run.get_surface(), r.choice, run.racer_start(i), lo, hi, HEATMAP_SIZE, run.steps,
                                schedule=r.schedule, noise=r.noise, seed=run.seed + i,
-                               batch_size=r.batch_size, drop_last=r.drop_last)
+                               batch_size=r.batch_size, drop_last=r.drop_last, should_stop=nobody_waits())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def compute_basins(run: RunConfig, i: int, resolution: int):
+def _basins(run: RunConfig, i: int, resolution: int):
     r = run.racers[i]
     return experiments.basins(run.get_surface(), r.choice, run.steps, resolution, schedule=r.schedule,
-                              noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
+                              noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last,
+                              should_stop=nobody_waits())
+
+
+def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
+    return _stoppable(_sweeps, run, lo, hi)
+
+
+def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
+    return _stoppable(_heatmap, run, i, lo, hi)
+
+
+def compute_basins(run: RunConfig, i: int, resolution: int):
+    return _stoppable(_basins, run, i, resolution)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

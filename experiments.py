@@ -54,9 +54,11 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
                schedule: ScheduleChoice | None = None, noise: float = 0.0, seed: int = 0,
                history="full", record_state: bool = False, hp_override: dict | None = None,
                batch_size: int | None = None, drop_last: bool = False,
-               record_batches: bool = False) -> engine.Trajectory:
+               record_batches: bool = False, should_stop=None) -> engine.Trajectory:
     """One vectorized run. With ``record_batches`` (a batch size given) the
-    trajectory gets ``batches``: one (B, b_t) array of sample indices per step."""
+    trajectory gets ``batches``: one (B, b_t) array of sample indices per step.
+    ``should_stop``: a plain callable asked before every step; True stops the
+    run with ``engine.Cancelled`` (the app passes one that says the page is gone)."""
     schedule = schedule or ScheduleChoice()
     hp = choice.hyperparameters()
     if hp_override:
@@ -72,7 +74,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         schedule=None if schedule.name == "constant" else schedule.schedule,
         schedule_params=dict(schedule.params),
         gradient=source, seed=seed, history=history, record_state=record_state,
-        stop=stop_rule(surface),
+        stop=stop_rule(surface), should_stop=should_stop,
     )
     if record_batches and isinstance(source, engine.MiniBatch):
         tr.batches = source.batches
@@ -219,12 +221,13 @@ def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_ma
                  choice.name)
 
 
-def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> list[Sweep]:
+def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int, should_stop=None) -> list[Sweep]:
     """One sweep per racer of ``run`` (one vectorized run each), each from the
     racer's start with its hyperparameters, schedule and noise (seed ``run.seed + i``)."""
     surface = run.get_surface()
     return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, schedule=r.schedule,
-                  noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last)
+                  noise=r.noise, seed=run.seed + i, batch_size=r.batch_size, drop_last=r.drop_last,
+                  should_stop=should_stop)
             for i, r in enumerate(run.racers)]
 
 
