@@ -467,17 +467,16 @@ def _batch_from_query(i: int, parts: dict[str, str], surface: str, sp: tuple, wa
 
 # --- widget state from a client ---------------------------------------------
 
-def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+number_ok = config.number_ok
 
 
-def sanitize_widget_state(SS) -> list[str]:
+def sanitize_widget_state(SS, sent=None) -> list[str]:
     """A modified client can send any value for a widget: each invalid one in the widget
     state ``SS`` (a mutable mapping: Streamlit's session state) is reset to a valid value,
-    with a message (never an exception from a widget or a callback)."""
+    with a message (never an exception from a widget or a callback). ``sent``: the values
+    of number controls as the client sent them (before Streamlit converts or clamps them)."""
     fixed: list[str] = []
+    SS = config.SentValues(SS, sent)
 
     def reset(key: str, value, what: str) -> None:
         fixed.append(f"the control {what} held an invalid value {config.quote(SS.get(key))}; "

@@ -7,6 +7,7 @@ once per process. Everything they call is pure (no Streamlit).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import streamlit as st
@@ -17,6 +18,7 @@ import exports
 import figures
 import lessons
 import results
+import config
 from config import RunConfig
 from figures import prepared
 
@@ -157,3 +159,87 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
 def coordinates_figure(run: RunConfig, present: bool):
     return prepared.prepare_stable(figures.coordinates_figure(exports.paths_for(compute(run)),
                                                               presentation=present))
+
+
+# --- number controls' values as the client sent them ----------------------------------
+# Streamlit converts a number control's value before the script runs: int(NaN), a text
+# or a list raise on the page; an out-of-range value silently becomes the control's
+# default (steps 10001 -> 1, lr 1e308 -> 0). A modified client can send any of these.
+# So the incoming widget states are screened first (a wrapper of Streamlit's
+# SessionState.on_script_will_rerun): an invalid number is taken out (the control keeps
+# its value) and kept as sent, for appstate.sanitize_widget_state to name in a message
+# and reset. If Streamlit's internals differ, nothing is wrapped (the converted values
+# are still checked).
+
+def _number_serde(meta):
+    serde = getattr(meta.deserializer, "__self__", None)
+    return serde if type(serde).__name__ == "NumberInputSerde" else None
+
+
+def _screen(state, widget_states) -> dict:
+    """Take invalid number-control values out of ``widget_states``; return them by key."""
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+
+    bad = {}
+    metadata = state._new_widget_state.widget_metadata
+    keys = state._key_id_mapper.id_key_mapping
+    keep = []
+    for w in widget_states.widgets:
+        meta = metadata.get(w.id)
+        serde = _number_serde(meta) if meta is not None else None
+        if serde is None:
+            keep.append(w)
+            continue
+        field = w.WhichOneof("value")
+        value = getattr(w, field) if field else None
+        if hasattr(value, "data"):
+            value = list(value.data)
+        whole = serde.data_type == NumberInput.INT
+        ok = field in ("double_value", "int_value") and config.number_ok(
+            value, serde.min_value, serde.max_value, whole)
+        if ok or (value is None and serde.value is None):
+            keep.append(w)
+        else:
+            bad[keys.get(w.id, w.id)] = value
+    if bad:
+        del widget_states.widgets[:]
+        widget_states.widgets.extend(keep)
+    return bad
+
+
+_SENT = threading.local()
+
+
+def _install_number_screen() -> None:
+    try:
+        from streamlit.runtime.state.session_state import SessionState
+    except ImportError:  # pragma: no cover
+        return
+    original = SessionState.on_script_will_rerun
+    if getattr(original, "_lls_screen", False):
+        return
+
+    def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+        sent = {}
+        if fresh_widget_states is not None:
+            try:
+                sent = _screen(self, fresh_widget_states)
+            except Exception:  # noqa: BLE001 - a guard; never the cause of a failed rerun
+                sent = {}
+        _SENT.values = sent  # read by this script thread's run (it runs right after this)
+        return original(self, fresh_widget_states, *args, **kwargs)
+
+    on_script_will_rerun._lls_screen = True
+    SessionState.on_script_will_rerun = on_script_will_rerun
+
+
+_install_number_screen()
+
+
+def sent_widget_values() -> dict:
+    """The invalid values a client sent for number controls in this rerun, by key, as
+    sent (taken out before Streamlit converted them): for
+    ``appstate.sanitize_widget_state`` to name and reset."""
+    sent = getattr(_SENT, "values", None) or {}
+    _SENT.values = {}
+    return dict(sent)

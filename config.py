@@ -162,6 +162,65 @@ def parse_start(x, y) -> tuple[float, float]:
     return sx, sy
 
 
+# --- values a client sends for the app's controls ---------------------------------------
+
+def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
+    """A real number (not a bool, text, array or NaN) within [low, high]; whole if asked."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+
+
+class INVALID:
+    """A control's value that could not even be read (its conversion raised)."""
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+class SentValues:
+    """A control state mapping (the app's session state) seen with the values as the
+    client sent them: ``sent`` (key -> raw value, e.g. NaN or text for a number
+    control) takes precedence over ``state``'s own (converted, possibly clamped or
+    raising) value; a value whose reading raises reads as an ``INVALID()``. Writes
+    go to ``state`` and replace the sent value."""
+
+    def __init__(self, state, sent=None):
+        self.state, self.sent = state, dict(sent or {})
+
+    def __contains__(self, key) -> bool:
+        if key in self.sent:
+            return True
+        try:
+            return key in self.state
+        except Exception:
+            return True
+
+    def __getitem__(self, key):
+        if key in self.sent:
+            return self.sent[key]
+        try:
+            return self.state[key]
+        except KeyError:
+            raise
+        except Exception:
+            return INVALID()
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __setitem__(self, key, value) -> None:
+        self.sent.pop(key, None)
+        self.state[key] = value
+
+    def __delitem__(self, key) -> None:
+        self.sent.pop(key, None)
+        del self.state[key]
+
+    def keys(self):
+        return list(dict.fromkeys([*self.state.keys(), *self.sent]))
+
+
 @dataclass(frozen=True)
 class OptimizerChoice:
     """An optimizer with its validated learning rate and hyperparameters."""

@@ -49,6 +49,7 @@ class Session:
     cached: set[str] = field(default_factory=set)
     exceptions: list[str] = field(default_factory=list)
     received_bytes: int = 0
+    alerts: list[str] = field(default_factory=list)   # st.warning/error/info texts of the last run
     cookie_first: bool = False   # GET / first and send its cookies (sticky sessions behind nginx)
     cookie: str = ""             # the cookies sent (set by cookie_first; give one to be the same browser)
 
@@ -126,8 +127,35 @@ class Session:
             elif kind == "session_event" and fm.session_event.WhichOneof("type") == "script_compilation_exception":
                 raise LoadError("script compilation exception")
 
+    async def send_state(self, key: str, field: str, value) -> None:
+        """What a modified client could send: widget ``key``'s state in any field of
+        the protocol's WidgetState (``double_value``, ``int_value``, ``string_value``,
+        ``double_array_value``...), then wait for the rerun. Messages the page shows
+        (warnings, errors) are in ``alerts`` afterwards."""
+        if key not in self.widget_ids:
+            raise LoadError(f"no widget with key {key!r} on the page")
+        self.alerts = []
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query_string
+        cs.cached_message_hashes.extend(sorted(self.cached))
+        for k, v in self.widget_values.items():
+            if k != key:
+                w = cs.widget_states.widgets.add()
+                w.id, w.double_value = self.widget_ids[k], v
+        w = cs.widget_states.widgets.add()
+        w.id = self.widget_ids[key]
+        if field.endswith("_array_value"):
+            getattr(w, field).data.extend(value)
+        else:
+            setattr(w, field, value)
+        await self.ws.send(msg.SerializeToString())
+        await asyncio.wait_for(self._until_finished(), self.timeout)
+
     def _element(self, el) -> None:
         kind = el.WhichOneof("type")
+        if kind == "alert":
+            self.alerts.append(el.alert.body)
         if kind == "exception":
             self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
         elif kind == "number_input":
