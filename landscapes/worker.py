@@ -89,6 +89,8 @@ def _answer(text: str, cpu: float, wall: float) -> dict:
         return {"error": f"too complex: its symbolic work took more than {cpu:g} s of computing"}
     except (MemoryError, RecursionError):
         return {"error": "too complex: its symbolic work needs too much memory"}
+    except Exception as exc:  # noqa: BLE001 - SymPy failing on a valid formula: a message, not a crash
+        return {"error": f"cannot be used: the symbolic step failed ({type(exc).__name__})"}
 
 
 def serve() -> None:
