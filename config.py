@@ -27,7 +27,7 @@ MAX_NOISE = 1e6
 MAX_SEED = 2**32 - 1
 MAX_LR = 1e6                # learning rates above this are not a run of anything
 MEMORY_BUDGET = 2e9         # bytes one computation may hold (trajectory arrays, history, state)
-WORK_BUDGET = 2e9           # steps one computation may take, in Rosenbrock steps (step_cost)
+WORK_BUDGET = 2e9           # steps one computation may take, in gd steps on Rosenbrock (step_cost)
 MAX_QUOTE = 60              # characters of a bad value quoted back in a message
 
 
@@ -108,8 +108,19 @@ STEP_COST = {"beale": 2.8, "rastrigin": 6.0, "ackley": 14.0, "goldstein_price": 
 SAMPLE_COST = {"linear_regression": 0.41, "logistic_regression": 1.48, "nn_slice": 40.7}
 
 
-def step_cost(surface=None, batch_size: int | None = None) -> float:
-    """One step's measured cost on ``surface``, in Rosenbrock steps (at least 1)."""
+# The optimizer's own work per step, relative to gd's (Rosenbrock, 16,384 starts, same run).
+OPTIMIZER_COST = {"momentum": 1.25, "nesterov": 1.2, "nesterov_textbook": 1.4, "adagrad": 1.3, "rmsprop": 1.75,
+                  "adadelta": 2.0, "adam": 1.7, "adamw": 2.1, "adamax": 1.5, "nadam": 1.8, "radam": 2.1,
+                  "lion": 2.4, "newton": 8.4}
+
+
+def step_cost(surface=None, batch_size: int | None = None, optimizer: str | None = None) -> float:
+    """One step's measured cost on ``surface`` with ``optimizer``, in units of a gd
+    step on Rosenbrock's surface (at least 1)."""
+    return _surface_cost(surface, batch_size) * OPTIMIZER_COST.get(optimizer or "gd", 1.0)
+
+
+def _surface_cost(surface, batch_size: int | None) -> float:
     if surface is None:
         return 1.0
     if isinstance(surface, landscapes.DataSurface):
@@ -121,24 +132,24 @@ def step_cost(surface=None, batch_size: int | None = None) -> float:
 
 
 def check_budget(trajectories: int, steps: int, *, full_history: bool, record_state: bool = False,
-                 surface=None, batch_size: int | None = None) -> None:
+                 surface=None, batch_size: int | None = None, optimizer: str | None = None) -> None:
     """Refuse, with a clear message, a computation over the memory or work budget.
 
     Memory: per trajectory about 40 floats of state and bookkeeping, plus per step and
     trajectory 5 floats of full history (position, loss, gradient norm, learning rate)
     and 12 more with ``record_state`` (gradient, update, optimizer state).
     Work: trajectories x steps x the surface's ``step_cost`` (the whole computation:
-    a basin map's every start, not one chunk) within WORK_BUDGET Rosenbrock steps."""
+    a basin map's every start, not one chunk) within WORK_BUDGET gd steps on Rosenbrock."""
     per_step = (5 + (12 if record_state else 0)) if full_history else 0
     need = 8.0 * trajectories * (40 + per_step * (steps + 1))
-    cost = step_cost(surface, batch_size)
+    cost = step_cost(surface, batch_size, optimizer)
     work = float(trajectories) * steps * cost
     if need > MEMORY_BUDGET:
         raise ValueError(f"this request needs about {need / 1e9:.3g} GB of memory ({trajectories:,} "
                          f"trajectories x {steps:,} steps); the budget is {MEMORY_BUDGET / 1e9:g} GB: "
                          "ask for fewer trajectories or steps")
     if work > WORK_BUDGET:
-        each = "" if cost == 1.0 else f" x {cost:.3g} (a step here costs {cost:.3g} steps on Rosenbrock's surface)"
+        each = "" if cost == 1.0 else f" x {cost:.3g} (a step here costs {cost:.3g} gd steps on Rosenbrock's surface)"
         most = int(WORK_BUDGET / (cost * max(trajectories, 1)))
         hint = (f"at most {most:,} step{'s' if most != 1 else ''} with {trajectories:,} trajectories" if most
                 else "fewer trajectories")

@@ -65,7 +65,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
     config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state,
-                        surface=surface, batch_size=batch_size)
+                        surface=surface, batch_size=batch_size, optimizer=choice.name)
     source = gradient_source(noise, surface, batch_size, drop_last, record_batches)
     tr = engine.run(
         choice.optimizer, surface, starts, hp, steps,
@@ -326,7 +326,7 @@ def _final_in_chunks(surface: Surface, choice: OptimizerChoice, starts: np.ndarr
     chunk k draws from seed ``(seed, k)`` (one chunk: ``seed``)."""
     n = len(starts)
     config.check_budget(n, steps, full_history=False, surface=surface,  # the whole grid, not one chunk
-                        batch_size=kw.get("batch_size"))
+                        batch_size=kw.get("batch_size"), optimizer=choice.name)
     if n <= CHUNK:
         tr = run_choice(surface, choice, starts, steps, history="final", seed=seed, **kw)
         return tr.final_position, tr.status_code

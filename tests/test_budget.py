@@ -66,13 +66,23 @@ def test_the_same_work_gets_the_same_answer_as_a_heat_map_or_a_basin_map(monkeyp
         raise Stop  # checked and accepted: no need to run it here
 
     monkeypatch.setattr(config, "check_budget", spy)
-    for steps, allowed in ((800, True), (1000, False)):
+    for steps, allowed in ((600, True), (1000, False)):  # ackley 14 x momentum 1.25
         for fn in (lambda: experiments.heatmap(s, choice, s.default_start, 1e-3, 1e-1, 400, steps),
                    lambda: experiments.basins(s, choice, steps, 400)):
             seen.clear()
             with pytest.raises(Stop if allowed else ValueError):
                 fn()
             assert seen[0] == (160_000, steps, s), seen
+
+
+def test_the_optimizers_own_work_is_weighted_too():
+    s = landscapes.get("rosenbrock")
+    config.check_budget(160_000, 10_000, full_history=False, surface=s, optimizer="gd")  # the largest: allowed
+    with pytest.raises(ValueError, match="1.7 gd steps"):
+        config.check_budget(160_000, 10_000, full_history=False, surface=s, optimizer="adam")
+    code, err = _cli("heatmap", "--surface", "rosenbrock", "--optimizer", "adam", "--lr-min", "1e-4",
+                     "--lr-max", "1e-1", "--count", "400", "--steps", "10000")
+    assert code == 2 and "too much work" in err and "160,000 trajectories" in err
 
 
 def test_a_costly_formula_is_weighted():
