@@ -119,8 +119,9 @@ def main() -> None:
                 out = asyncio.run(round_(f"http://127.0.0.1:{a.port}/{LINK}", a.browsers))
                 results[way] += out
                 print(f"  round {r + 1} {way:<5}: first render p50 {statistics.median(o[0] for o in out):.1f} s, "
-                      f"max {max(o[0] for o in out):.1f} s ({time.perf_counter() - t0:.0f} s; load average "
-                      f"{os.getloadavg()[0]:.1f})", flush=True)
+                      f"max {max(o[0] for o in out):.1f} s; {statistics.median(o[1] for o in out) / 1e6:.2f} MB "
+                      f"per visit ({statistics.median(o[2] for o in out) / 1e6:.2f} MB static) "
+                      f"({time.perf_counter() - t0:.0f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
             finally:
                 stop(proc)
     for way, out in results.items():
