@@ -7,16 +7,19 @@ once per process. Everything they call is pure (no Streamlit).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import streamlit as st
 
+import engine
 import engine.compiled
 import experiments
 import exports
 import figures
 import lessons
 import results
+import config
 from config import RunConfig
 from figures import prepared
 
@@ -83,21 +86,71 @@ SWEEP_COUNT = 200       # learning rates per optimizer in a sweep
 HEATMAP_SIZE = 60       # learning rates × momentum (or β₁) values in a heat map
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
-    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT)
+# --- long computations stop when nobody waits for them ---------------------------------
+# A sweep, heat map or basin map can take seconds to a minute. The core asks a plain
+# ``should_stop`` before every step; here it says whether this page's script run was
+# asked to stop (its tab closed: Streamlit requests a stop when the websocket goes) or
+# to run again (a new value), so the thread is free within one step (~ms) of it.
+
+def nobody_waits():
+    """``should_stop`` for the core: True once the current script run has a
+    pending stop or rerun, or its session is gone (None outside a script run)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    if ctx is None or requests is None:
+        return None
+    session_id = ctx.session_id
+    runtime = Runtime.instance() if Runtime.exists() else None
+
+    def should_stop() -> bool:
+        if getattr(requests, "_state", ScriptRequestType.CONTINUE) != ScriptRequestType.CONTINUE:
+            return True
+        return runtime is not None and not runtime.is_active_session(session_id)
+
+    return should_stop
+
+
+def _stoppable(cached_fn, *args):
+    """``cached_fn(*args)``; when it stopped because nobody waits, let Streamlit act
+    on the pending stop or rerun now (an element enqueued: the runner raises there)."""
+    try:
+        return cached_fn(*args)
+    except engine.Cancelled:
+        st.empty()  # Streamlit raises its StopException / RerunException here
+        raise
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
+def _sweeps(run: RunConfig, lo: float, hi: float) -> list:
+    return experiments.sweep_racers(run, lo, hi, SWEEP_COUNT, should_stop=nobody_waits())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _heatmap(run: RunConfig, i: int, lo: float, hi: float):
     return experiments.heatmap(run.get_surface(), run.racers[i].choice, run.racer_start(i), lo, hi, HEATMAP_SIZE,
-                               run.steps, **experiments.racer_args(run, i))
+                               run.steps, **experiments.racer_args(run, i), should_stop=nobody_waits())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def compute_basins(run: RunConfig, i: int, resolution: int):
+def _basins(run: RunConfig, i: int, resolution: int):
     return experiments.basins(run.get_surface(), run.racers[i].choice, run.steps, resolution,
-                              **experiments.racer_args(run, i))
+                              **experiments.racer_args(run, i), should_stop=nobody_waits())
+
+
+def compute_sweeps(run: RunConfig, lo: float, hi: float) -> list:
+    return _stoppable(_sweeps, run, lo, hi)
+
+
+def compute_heatmap(run: RunConfig, i: int, lo: float, hi: float):
+    return _stoppable(_heatmap, run, i, lo, hi)
+
+
+def compute_basins(run: RunConfig, i: int, resolution: int):
+    return _stoppable(_basins, run, i, resolution)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -110,3 +163,87 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
 def coordinates_figure(run: RunConfig, present: bool):
     return prepared.prepare_stable(figures.coordinates_figure(exports.paths_for(compute(run)),
                                                               presentation=present))
+
+
+# --- number controls' values as the client sent them ----------------------------------
+# Streamlit converts a number control's value before the script runs: int(NaN), a text
+# or a list raise on the page; an out-of-range value silently becomes the control's
+# default (steps 10001 -> 1, lr 1e308 -> 0). A modified client can send any of these.
+# So the incoming widget states are screened first (a wrapper of Streamlit's
+# SessionState.on_script_will_rerun): an invalid number is taken out (the control keeps
+# its value) and kept as sent, for ui.sanitize.sanitize_widget_state to name in a message
+# and reset. If Streamlit's internals differ, nothing is wrapped (the converted values
+# are still checked).
+
+def _number_serde(meta):
+    serde = getattr(meta.deserializer, "__self__", None)
+    return serde if type(serde).__name__ == "NumberInputSerde" else None
+
+
+def _screen(state, widget_states) -> dict:
+    """Take invalid number-control values out of ``widget_states``; return them by key."""
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+
+    bad = {}
+    metadata = state._new_widget_state.widget_metadata
+    keys = state._key_id_mapper.id_key_mapping
+    keep = []
+    for w in widget_states.widgets:
+        meta = metadata.get(w.id)
+        serde = _number_serde(meta) if meta is not None else None
+        if serde is None:
+            keep.append(w)
+            continue
+        field = w.WhichOneof("value")
+        value = getattr(w, field) if field else None
+        if hasattr(value, "data"):
+            value = list(value.data)
+        whole = serde.data_type == NumberInput.INT
+        ok = field in ("double_value", "int_value") and config.number_ok(
+            value, serde.min_value, serde.max_value, whole)
+        if ok or (value is None and serde.value is None):
+            keep.append(w)
+        else:
+            bad[keys.get(w.id, w.id)] = value
+    if bad:
+        del widget_states.widgets[:]
+        widget_states.widgets.extend(keep)
+    return bad
+
+
+_SENT = threading.local()
+
+
+def _install_number_screen() -> None:
+    try:
+        from streamlit.runtime.state.session_state import SessionState
+    except ImportError:  # pragma: no cover
+        return
+    original = SessionState.on_script_will_rerun
+    if getattr(original, "_lls_screen", False):
+        return
+
+    def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+        sent = {}
+        if fresh_widget_states is not None:
+            try:
+                sent = _screen(self, fresh_widget_states)
+            except Exception:  # noqa: BLE001 - a guard; never the cause of a failed rerun
+                sent = {}
+        _SENT.values = sent  # read by this script thread's run (it runs right after this)
+        return original(self, fresh_widget_states, *args, **kwargs)
+
+    on_script_will_rerun._lls_screen = True
+    SessionState.on_script_will_rerun = on_script_will_rerun
+
+
+_install_number_screen()
+
+
+def sent_widget_values() -> dict:
+    """The invalid values a client sent for number controls in this rerun, by key, as
+    sent (taken out before Streamlit converted them): for
+    ``ui.sanitize.sanitize_widget_state`` to name and reset."""
+    sent = getattr(_SENT, "values", None) or {}
+    _SENT.values = {}
+    return dict(sent)

@@ -244,8 +244,8 @@ def _choices(args) -> list[config.OptimizerChoice]:
 
 
 def _lr_range(args) -> tuple[float, float]:
-    lo = config.parse_float(args.lr_min, "--lr-min")
-    hi = config.parse_float(args.lr_max, "--lr-max")
+    lo = config.parse_lr(args.lr_min, "--lr-min")   # the bounds of every learning rate (run, widgets, links)
+    hi = config.parse_lr(args.lr_max, "--lr-max")
     if not 0 < lo <= hi:
         raise ValueError(f"need 0 < --lr-min <= --lr-max, got {lo:g} and {hi:g}")
     return lo, hi
@@ -633,9 +633,25 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         result = COMMANDS[args.command](args)
-    except (UsageError, ValueError) as exc:
+    except (UsageError, ValueError, OverflowError) as exc:
         print(f"cli.py: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except (MemoryError, RecursionError):
+        print("cli.py: error: the request is too large for this machine's memory", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: still one line, never a traceback
+        print(f"cli.py: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    try:
+        _print(args, result)
+    except BrokenPipeError:  # `cli.py ... | head`: the reader left; nothing more to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _print(args, result: dict) -> None:
     if "_text" in result:
         print(result["_text"])
     elif getattr(args, "json", False):
@@ -652,7 +668,6 @@ def main(argv=None) -> int:
     else:
         print(f"basins on a {result['resolution']}x{result['resolution']} grid: " +
               ", ".join(f"minimum {k}: {v}" for k, v in result["counts"].items()))
-    return 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ MAX_NOISE = 1e6
 MAX_SEED = 2**32 - 1
 MAX_LR = 1e6                # learning rates above this are not a run of anything
 MEMORY_BUDGET = 2e9         # bytes one computation may hold (trajectory arrays, history, state)
-WORK_BUDGET = 2e9           # trajectory-steps one computation may take (~40 s at 50 M/s)
+WORK_BUDGET = 2e9           # steps one computation may take, in gd steps on Rosenbrock (step_cost)
 MAX_QUOTE = 60              # characters of a bad value quoted back in a message
 
 
@@ -98,23 +98,64 @@ def check_numeric_hp(opt: optimizers.Optimizer, hp: dict) -> dict:
     return out
 
 
-def check_budget(trajectories: int, steps: int, *, full_history: bool, record_state: bool = False) -> None:
+# The measured cost of one optimizer step (gd, 16,384 starts, loss and gradient at each)
+# on each surface, in units of a step on Rosenbrock's (~26 ns of CPU here); surfaces not
+# listed cost about one (0.75-1.8). Measured 2026-12-07 (bench/bench_formula.py --cost).
+STEP_COST = {"beale": 2.8, "rastrigin": 6.0, "ackley": 14.0, "goldstein_price": 9.0, "mccormick": 3.5,
+             "booth": 1.6, "six_hump_camel": 1.8}
+# Data surfaces: per sample evaluation (every step evaluates the full-batch loss and
+# gradient, 2N samples, plus the mini-batch's b), in Rosenbrock steps.
+SAMPLE_COST = {"linear_regression": 0.41, "logistic_regression": 1.48, "nn_slice": 40.7}
+
+
+# The optimizer's own work per step, relative to gd's (Rosenbrock, 16,384 starts, same run).
+OPTIMIZER_COST = {"momentum": 1.25, "nesterov": 1.2, "nesterov_textbook": 1.4, "adagrad": 1.3, "rmsprop": 1.75,
+                  "adadelta": 2.0, "adam": 1.7, "adamw": 2.1, "adamax": 1.5, "nadam": 1.8, "radam": 2.1,
+                  "lion": 2.4, "newton": 8.4}
+
+
+def step_cost(surface=None, batch_size: int | None = None, optimizer: str | None = None) -> float:
+    """One step's measured cost on ``surface`` with ``optimizer``, in units of a gd
+    step on Rosenbrock's surface (at least 1)."""
+    return _surface_cost(surface, batch_size) * OPTIMIZER_COST.get(optimizer or "gd", 1.0)
+
+
+def _surface_cost(surface, batch_size: int | None) -> float:
+    if surface is None:
+        return 1.0
+    if isinstance(surface, landscapes.DataSurface):
+        per_sample = SAMPLE_COST.get(surface.name, 1.5 * surface.cost)
+        return max(1.0, (2 * surface.n_samples + (batch_size or 0)) * per_sample)
+    if getattr(surface, "step_cost", 0.0):
+        return max(1.0, float(surface.step_cost))
+    return max(1.0, STEP_COST.get(surface.name, 1.0))
+
+
+def check_budget(trajectories: int, steps: int, *, full_history: bool, record_state: bool = False,
+                 surface=None, batch_size: int | None = None, optimizer: str | None = None) -> None:
     """Refuse, with a clear message, a computation over the memory or work budget.
 
     Memory: per trajectory about 40 floats of state and bookkeeping, plus per step and
     trajectory 5 floats of full history (position, loss, gradient norm, learning rate)
-    and 12 more with ``record_state`` (gradient, update, optimizer state)."""
+    and 12 more with ``record_state`` (gradient, update, optimizer state).
+    Work: trajectories x steps x the surface's ``step_cost`` (the whole computation:
+    a basin map's every start, not one chunk) within WORK_BUDGET gd steps on Rosenbrock."""
     per_step = (5 + (12 if record_state else 0)) if full_history else 0
     need = 8.0 * trajectories * (40 + per_step * (steps + 1))
-    work = float(trajectories) * steps
+    cost = step_cost(surface, batch_size, optimizer)
+    work = float(trajectories) * steps * cost
     if need > MEMORY_BUDGET:
         raise ValueError(f"this request needs about {need / 1e9:.3g} GB of memory ({trajectories:,} "
                          f"trajectories x {steps:,} steps); the budget is {MEMORY_BUDGET / 1e9:g} GB: "
                          "ask for fewer trajectories or steps")
     if work > WORK_BUDGET:
-        raise ValueError(f"this request is {work:.3g} trajectory-steps ({trajectories:,} trajectories x "
-                         f"{steps:,} steps); the budget is {WORK_BUDGET:.3g}: ask for fewer trajectories "
-                         "or steps")
+        each = "" if cost == 1.0 else f" x {cost:.3g} (a step here costs {cost:.3g} gd steps on Rosenbrock's surface)"
+        most = int(WORK_BUDGET / (cost * max(trajectories, 1)))
+        hint = (f"at most {most:,} step{'s' if most != 1 else ''} with {trajectories:,} trajectories" if most
+                else "fewer trajectories")
+        raise ValueError(f"this request is too much work: {trajectories:,} trajectories x {steps:,} steps{each}"
+                         f" = {work:.3g}; the budget is {WORK_BUDGET:.3g}: ask for fewer trajectories or steps "
+                         f"({hint})")
 
 
 def parse_lr(text, what: str = "lr") -> float:
@@ -130,6 +171,65 @@ def parse_start(x, y) -> tuple[float, float]:
     if abs(sx) > MAX_ABS_COORD or abs(sy) > MAX_ABS_COORD:
         raise ValueError(f"start point must lie within ±{MAX_ABS_COORD:g}, got ({sx:g}, {sy:g})")
     return sx, sy
+
+
+# --- values a client sends for the app's controls ---------------------------------------
+
+def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
+    """A real number (not a bool, text, array or NaN) within [low, high]; whole if asked."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+
+
+class INVALID:
+    """A control's value that could not even be read (its conversion raised)."""
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+class SentValues:
+    """A control state mapping (the app's session state) seen with the values as the
+    client sent them: ``sent`` (key -> raw value, e.g. NaN or text for a number
+    control) takes precedence over ``state``'s own (converted, possibly clamped or
+    raising) value; a value whose reading raises reads as an ``INVALID()``. Writes
+    go to ``state`` and replace the sent value."""
+
+    def __init__(self, state, sent=None):
+        self.state, self.sent = state, dict(sent or {})
+
+    def __contains__(self, key) -> bool:
+        if key in self.sent:
+            return True
+        try:
+            return key in self.state
+        except Exception:
+            return True
+
+    def __getitem__(self, key):
+        if key in self.sent:
+            return self.sent[key]
+        try:
+            return self.state[key]
+        except KeyError:
+            raise
+        except Exception:
+            return INVALID()
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __setitem__(self, key, value) -> None:
+        self.sent.pop(key, None)
+        self.state[key] = value
+
+    def __delitem__(self, key) -> None:
+        self.sent.pop(key, None)
+        del self.state[key]
+
+    def keys(self):
+        return list(dict.fromkeys([*self.state.keys(), *self.sent]))
 
 
 @dataclass(frozen=True)

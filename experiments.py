@@ -66,23 +66,6 @@ def gradient_source(noise: float = 0.0, surface: Surface | None = None, batch_si
     return engine.GaussianNoise(noise) if noise > 0 else engine.ExactGradient()
 
 
-DATA_WORK_BUDGET = 4e9  # sample evaluations one run on a data surface may take (~10-30 s)
-
-
-def check_data_budget(surface: Surface, trajectories: int, steps: int, batch_size: int | None) -> None:
-    """On a data surface every step evaluates the full-batch loss and gradient
-    (N samples each) and the mini-batch gradient: refuse a run over budget."""
-    if not isinstance(surface, DataSurface):
-        return
-    n = surface.n_samples
-    work = float(trajectories) * steps * (2 * n + (batch_size or 0)) * surface.cost
-    if work > DATA_WORK_BUDGET:
-        raise ValueError(f"this request evaluates about {work:.3g} sample losses ({trajectories:,} "
-                         f"trajectories x {steps:,} steps x N = {n} samples); the budget is "
-                         f"{DATA_WORK_BUDGET:.3g}: ask for fewer start points, rates or steps, or a "
-                         "smaller data set")
-
-
 def data_surface_names() -> list[str]:
     return list(landscapes.DATA_SURFACES)
 
@@ -91,17 +74,19 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
                schedule: ScheduleChoice | None = None, noise: float = 0.0, seed: int = 0,
                history="full", record_state: bool = False, hp_override: dict | None = None,
                batch_size: int | None = None, drop_last: bool = False,
-               record_batches: bool = False, backend: str = "auto") -> engine.Trajectory:
+               record_batches: bool = False, backend: str = "auto", should_stop=None) -> engine.Trajectory:
     """One vectorized run. With ``record_batches`` (a batch size given) the
     trajectory gets ``batches``: one (B, b_t) array of sample indices per step.
-    ``backend`` is ``engine.run``'s (the same numbers either way)."""
+    ``backend`` is ``engine.run``'s (the same numbers either way). ``should_stop``:
+    a plain callable asked before every step; True stops the run with
+    ``engine.Cancelled`` (the app passes one that says the page is gone)."""
     schedule = schedule or ScheduleChoice()
     hp = choice.engine_hp()
     if hp_override:
         hp.update(hp_override)
     sizes = [np.shape(starts)[0] if np.ndim(starts) == 2 else 1] + [np.size(v) for v in hp.values()]
-    config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state)
-    check_data_budget(surface, max(sizes), steps, batch_size)
+    config.check_budget(max(sizes), steps, full_history=history != "final", record_state=record_state,
+                        surface=surface, batch_size=batch_size, optimizer=choice.name)
     source = gradient_source(noise, surface, batch_size, drop_last, record_batches)
     tr = engine.run(
         choice.optimizer, surface, starts, hp, steps,
@@ -110,7 +95,7 @@ def run_choice(surface: Surface, choice: OptimizerChoice, starts, steps: int, *,
         schedule=None if schedule.name == "constant" else schedule.schedule,
         schedule_params=dict(schedule.params),
         gradient=source, seed=seed, history=history, record_state=record_state,
-        stop=stop_rule(surface), backend=backend,
+        stop=stop_rule(surface), backend=backend, should_stop=should_stop,
     )
     if record_batches and isinstance(source, engine.MiniBatch):
         tr.batches = source.batches
@@ -250,11 +235,12 @@ def sweep(surface: Surface, choice: OptimizerChoice, start, lr_min: float, lr_ma
                  choice.name)
 
 
-def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int) -> list[Sweep]:
+def sweep_racers(run: RunConfig, lr_min: float, lr_max: float, count: int, should_stop=None) -> list[Sweep]:
     """One sweep per racer of ``run`` (one vectorized run each), each from the
     racer's start with its hyperparameters, schedule and noise (seed ``run.seed + i``)."""
     surface = run.get_surface()
-    return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, **racer_args(run, i))
+    return [sweep(surface, r.choice, run.racer_start(i), lr_min, lr_max, count, run.steps, **racer_args(run, i),
+                  should_stop=should_stop)
             for i, r in enumerate(run.racers)]
 
 
@@ -345,7 +331,8 @@ def _final_in_chunks(surface: Surface, choice: OptimizerChoice, starts: np.ndarr
     1.6 s (and under load the wall-time gap was wider). With gradient noise,
     chunk k draws from seed ``(seed, k)`` (one chunk: ``seed``)."""
     n = len(starts)
-    config.check_budget(n, steps, full_history=False)  # the whole grid, not one chunk
+    config.check_budget(n, steps, full_history=False, surface=surface,  # the whole grid, not one chunk
+                        batch_size=kw.get("batch_size"), optimizer=choice.name)
     if n <= CHUNK:
         tr = run_choice(surface, choice, starts, steps, history="final", seed=seed, **kw)
         return tr.final_position, tr.status_code

@@ -319,15 +319,18 @@ def formula_from_query(q: Mapping[str, str], surface: str, used: set, warn):
             warn(f"the link's formula is too long ({len(q['f']):,} characters; at most "
                  f"{formula.MAX_LENGTH}); showing the example formula")
             return "", domain
-        try:
-            text, _ = config.parse_formula(q["f"], domain)
-        except ValueError as exc:
-            warn(f"{exc} (from the link); showing the example formula")
+        if not str(q["f"]).strip():
+            warn("the link's formula f is empty; showing the example formula")
+        else:
             try:
-                config.parse_formula("", domain)
-            except ValueError:
-                return "", None
-            return "", domain
+                text, _ = config.parse_formula(q["f"], domain)
+            except ValueError as exc:
+                warn(f"{exc} (from the link); showing the example formula")
+                try:
+                    config.parse_formula("", domain)
+                except ValueError:
+                    return "", None
+                return "", domain
     try:  # the example formula over the link's domain may itself be undefined there
         config.parse_formula(text, domain)
     except ValueError as exc:

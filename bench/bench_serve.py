@@ -11,7 +11,8 @@ Workloads (every session is a client of bench/stclient.py, no browser):
       its own (a learning rate), 3 s apart, starting 0-3 s after its page arrived;
   (b) worst case: every session opens a different link (surface, learning rates,
       start) and makes 5 changes with no pause.
-Each (app, workload, sessions) gets a fresh server on 127.0.0.1 (ports 8621-8635),
+Each (app, workload, sessions) gets a fresh server on 127.0.0.1 (--port, default: the
+first port of $LOAD_TEST_PORTS, else 8621; nginx's apps take the next ports),
 so caches start cold and the peak memory is its own. The baseline is the app as
 of commit BASELINE_REF (before the serving work), unpacked with `git archive`
 into a temporary directory, measured in the same run. Prints first-render and
@@ -273,10 +274,11 @@ def main() -> None:
     ap.add_argument("--soak", type=int, default=0, metavar="ROUNDS")
     ap.add_argument("--sizes", action="store_true")
     ap.add_argument("--cpu", action="store_true", help="server CPU per rerun, one session, default view")
-    ap.add_argument("--port", type=int, default=8621)
+    lo, hi = stclient.port_range()
+    ap.add_argument("--port", type=int, default=lo, help=f"first port (range {lo}-{hi}: $LOAD_TEST_PORTS)")
     a = ap.parse_args()
-    if not 8621 <= a.port <= 8632:
-        ap.error("--port must be in 8621-8632")
+    if not lo <= a.port <= hi - 3 - a.nginx:
+        ap.error(f"--port must be in {lo}-{hi - 3 - a.nginx} (set $LOAD_TEST_PORTS for another range)")
     if a.sizes:
         sizes()
         return

@@ -49,7 +49,9 @@ class Session:
     cached: set[str] = field(default_factory=set)
     exceptions: list[str] = field(default_factory=list)
     received_bytes: int = 0
+    alerts: list[str] = field(default_factory=list)   # st.warning/error/info texts of the last run
     cookie_first: bool = False   # GET / first and send its cookies (sticky sessions behind nginx)
+    cookie: str = ""             # the cookies sent (set by cookie_first; give one to be the same browser)
 
     def __post_init__(self) -> None:
         if self.host not in LOCAL_HOSTS:
@@ -59,10 +61,10 @@ class Session:
         """Connect and run the script for the query string: the first render (s)."""
         t0 = time.perf_counter()
         headers = {}
-        if self.cookie_first:
-            cookies = await asyncio.to_thread(self._page_cookies)
-            if cookies:
-                headers["Cookie"] = cookies
+        if self.cookie_first and not self.cookie:
+            self.cookie = await asyncio.to_thread(self._page_cookies)
+        if self.cookie:
+            headers["Cookie"] = self.cookie
         self.ws = await asyncio.wait_for(websockets.connect(
             f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=["streamlit"],
             max_size=None, open_timeout=self.timeout, compression=None,
@@ -125,8 +127,35 @@ class Session:
             elif kind == "session_event" and fm.session_event.WhichOneof("type") == "script_compilation_exception":
                 raise LoadError("script compilation exception")
 
+    async def send_state(self, key: str, field: str, value) -> None:
+        """What a modified client could send: widget ``key``'s state in any field of
+        the protocol's WidgetState (``double_value``, ``int_value``, ``string_value``,
+        ``double_array_value``...), then wait for the rerun. Messages the page shows
+        (warnings, errors) are in ``alerts`` afterwards."""
+        if key not in self.widget_ids:
+            raise LoadError(f"no widget with key {key!r} on the page")
+        self.alerts = []
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query_string
+        cs.cached_message_hashes.extend(sorted(self.cached))
+        for k, v in self.widget_values.items():
+            if k != key:
+                w = cs.widget_states.widgets.add()
+                w.id, w.double_value = self.widget_ids[k], v
+        w = cs.widget_states.widgets.add()
+        w.id = self.widget_ids[key]
+        if field.endswith("_array_value"):
+            getattr(w, field).data.extend(value)
+        else:
+            setattr(w, field, value)
+        await self.ws.send(msg.SerializeToString())
+        await asyncio.wait_for(self._until_finished(), self.timeout)
+
     def _element(self, el) -> None:
         kind = el.WhichOneof("type")
+        if kind == "alert":
+            self.alerts.append(el.alert.body)
         if kind == "exception":
             self.exceptions.append(f"{el.exception.type}: {el.exception.message}")
         elif kind == "number_input":
@@ -137,17 +166,41 @@ class Session:
 
 # --- a server to load -----------------------------------------------------------
 
-def free_port(lo: int = 8621, hi: int = 8635) -> int:
-    """A free port in [lo, hi] on 127.0.0.1."""
-    for port in range(lo, hi + 1):
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+PORTS_ENV = "LOAD_TEST_PORTS"   # e.g. "8650-8699": where load tests and benchmarks start servers
+
+
+def port_range(default: tuple[int, int] = (8621, 8635)) -> tuple[int, int]:
+    """The ports load tests and benchmarks may use: $LOAD_TEST_PORTS ("LO-HI") or ``default``."""
+    text = os.environ.get(PORTS_ENV, "")
+    if not text:
+        return default
+    try:
+        lo, hi = (int(v) for v in text.split("-"))
+    except ValueError:
+        raise ValueError(f"{PORTS_ENV} must be LO-HI, got {text!r}") from None
+    if not 1024 <= lo <= hi <= 65535:
+        raise ValueError(f"{PORTS_ENV} must be LO-HI within 1024-65535, got {text!r}")
+    return lo, hi
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(lo: int | None = None, hi: int | None = None, count: int = 1) -> int:
+    """The first port p in [lo, hi] (default: ``port_range()``) with p .. p+count-1 free on 127.0.0.1."""
+    if lo is None or hi is None:
+        lo, hi = port_range()
+    for port in range(lo, hi - count + 2):
+        if all(_free(p) for p in range(port, port + count)):
             return port
-    raise RuntimeError(f"no free port in {lo}-{hi}")
+    raise RuntimeError(f"no {count} free port(s) in a row in {lo}-{hi}")
 
 
 def wait_healthy(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:

@@ -24,7 +24,7 @@ A run that converged and later diverged or escaped reports the later status.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -39,6 +39,11 @@ from .stop import StopRule
 HARD_MAX_STEPS = 100_000   # the engine's own guard; the app and CLI cap at config.MAX_STEPS
 MAX_BATCH = 1_000_000
 DEFAULT_TOL = 1e-5
+
+
+class Cancelled(Exception):
+    """A run stopped because its ``should_stop`` said nobody waits for it any more."""
+
 
 STATUS_NAMES = ("max_steps", "converged", "diverged", "escaped")
 MAX_STEPS_CODE, CONVERGED, DIVERGED, ESCAPED = range(4)
@@ -136,6 +141,7 @@ def run(
     tol: float = DEFAULT_TOL,
     stop: StopRule | None = None,
     backend: str = "auto",
+    should_stop: Callable[[], bool] | None = None,
 ) -> Trajectory:
     """Run ``steps`` optimizer steps from each start point.
 
@@ -146,13 +152,17 @@ def run(
     and the stop rules always use the parameters themselves.
     ``starts`` is ``(2,)`` or ``(B, 2)``. ``history`` is "full" (every step),
     "final" (final values only) or a stride k (every k-th step and the last).
-    Same seed, same result.
+    Same seed, same result. ``should_stop`` (a plain callable) is asked before
+    every step; when it answers True the run raises :class:`Cancelled`.
 
     ``backend``: "numpy" (this loop, the reference), "compiled" (the same run in
     numba kernels, ``engine.compiled``; ValueError where it cannot) or "auto"
     (compiled when its kernels are loaded in this process and the case is
-    supported, else NumPy).
+    supported, else NumPy). A compiled run is asked ``should_stop`` once, before
+    it starts (callers chunk long work, so a chunk is well under a second).
     """
+    if should_stop is not None and should_stop():
+        raise Cancelled("the run was cancelled: nobody waits for it")
     if backend != "numpy":
         from . import compiled  # numba loads only when a run asks for it
         fast = compiled.run(optimizer, surface, starts, hyperparameters, steps, schedule=schedule,
@@ -217,6 +227,8 @@ def run(
         lr_at = _Widen(lr_source.lr, rec_lrs)
         rec_at = rec_index.tolist()
         for t in range(1, steps + 1):
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"stopped before step {t} of {steps}: nobody waits for it")
             if lookahead is None:
                 g = gradient(params, exact, t, rng)
             else:  # the gradient at the optimizer's look-ahead point; loss and stops stay at params

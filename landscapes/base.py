@@ -69,6 +69,7 @@ class Surface:
     note: str = ""
     formula: str = ""
     undefined: str = ""
+    step_cost: float = 0.0   # a typed formula's measured cost of one step (config.step_cost); 0: by name
 
     @property
     def global_minimum(self) -> float | None:

@@ -12,10 +12,18 @@ The text goes through four gates before anything is computed:
    high; every other node is rejected with its column;
 4. building: a SymPy expression is built node by node from the validated tree
    (never ``sympify``, ``parse_expr``, ``eval`` or ``exec`` of the text).
-   Operations on two plain numbers are folded here in floating point with
-   checks, so SymPy never does exact arithmetic on huge numbers; a numeric
+   Every operation on constants (numbers, pi, e) is folded here in floating
+   point with overflow checks, so SymPy never does exact arithmetic on huge
+   numbers nor evaluates a constant to ever more digits (``max(pi**pi**pi**pi**pi, x)``);
+   only pi, e and a number times or over one of them stay symbols. A numeric
    exponent larger than ``MAX_EXPONENT`` in size is rejected before any
-   power is computed (``9**9**9``, ``x**1e9``).
+   power is computed (``9**9**9``, ``x**1e9``); so is a literal beyond ±MAX_CONSTANT.
+
+Steps 1-3 run in the calling process (fast, bounded by the text's length);
+everything symbolic (building, differentiating, compiling) runs in a child of
+``landscapes.worker`` under hard limits (CPU time, wall clock, memory: the
+kernel stops it) and comes back as plain data (``Program.spec``), checked
+against the closed table before use.
 
 ``f`` is evaluated from the expression exactly as typed (built with
 SymPy's automatic evaluation off), so ``(x - x)*log(x)`` stays undefined where
@@ -67,7 +75,7 @@ MAX_EXPONENT = 100        # |numeric exponent|
 MAX_TOWER = 2             # powers with a variable exponent nested in each other (x**y**x)
 MAX_CONSTANT = 1e300      # |any folded constant|
 MAX_FIRST_DERIVATIVE = 1200   # tree nodes of df/dx + df/dy before taking the Hessian
-SYMBOLIC_BUDGET = 2.0     # seconds of symbolic work before giving up
+SYMBOLIC_BUDGET = 2.0     # CPU seconds of differentiation before giving up (the worker's limits bound the rest)
 MAX_ABS_DOMAIN = 1e6      # domain bounds, like start points
 MIN_DEFINED_FRACTION = 0.1    # of the domain where f must be a finite number
 MAX_LISTED = 12           # minima (and saddles) listed at most
@@ -123,7 +131,7 @@ class FormulaError(ValueError):
     and the offending ``snippet``. ``str()`` says both."""
 
     def __init__(self, problem: str, text: str = "", column: int | None = None, end: int | None = None):
-        self.problem, self.column = problem, column
+        self.problem, self.column, self.end = problem, column, end
         self.snippet = ""
         where = ""
         if column is not None and text:
@@ -211,6 +219,9 @@ def _validate(node, text: str, depth: int) -> None:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             _fail(f"only numbers are allowed as constants, not {type(v).__name__}", node, text)
+        if not (abs(v) <= MAX_CONSTANT if isinstance(v, int) else math.isfinite(v) and abs(v) <= MAX_CONSTANT):
+            _fail(f"the number is not a finite real number here: too large (at most {MAX_CONSTANT:g} "
+                  "in size)", node, text)
         return
     if isinstance(node, ast.Name):
         if node.id in NAMES:
@@ -259,41 +270,65 @@ def _number(v: float, node, text: str) -> sympy.Expr:
     return sympy.Float(float(v))
 
 
-def _as_float(e: sympy.Expr) -> float | None:
-    return float(e) if isinstance(e, sympy.Number) else None
-
-
-def _fold(fn, args: list, node, text: str):
-    """``fn`` on plain numbers in floating point, with errors pointing at node."""
+def _fold(fn, args: list, node, text: str) -> float:
+    """``fn`` on plain numbers in floating point, checked: a finite real number
+    within ±MAX_CONSTANT, else FormulaError pointing at node."""
     try:
-        return _number(fn(*args), node, text)
+        v = fn(*args)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         _fail("not a finite real number", node, text)
+    if isinstance(v, complex) or not math.isfinite(v) or abs(v) > MAX_CONSTANT:
+        _fail("gives a number that is not a finite real number (or is too large)", node, text)
+    return float(v)
+
+
+def _symbolic_constant(e: sympy.Expr) -> bool:
+    """pi, e, a number, or a number times/over one of them (2*pi, -pi/2): kept
+    as typed (for the formula's display); every other constant is folded to a
+    float, so SymPy never evaluates a constant (``pi**pi**pi**pi``) to ever more
+    digits when it compares or simplifies."""
+    if e.is_Number or e in (sympy.pi, sympy.E):
+        return True
+    if isinstance(e, sympy.Mul) or isinstance(e, sympy.Pow) and e.exp == -1:
+        parts = e.args if isinstance(e, sympy.Mul) else (e.base,)
+        named = [a for a in parts if not a.is_Number]
+        return len(named) <= 1 and all(a in (sympy.pi, sympy.E) or
+                                       isinstance(a, sympy.Pow) and a.exp == -1 and a.base.is_Number
+                                       for a in named)
+    return False
 
 
 def build_expression(tree: ast.Expression, text: str) -> sympy.Expr:
     """The SymPy expression of a validated tree, built node by node."""
-    return _build(tree.body, text)
+    return _build(tree.body, text)[0]
 
 
-def _build(node, text: str) -> sympy.Expr:
+def _build(node, text: str) -> tuple[sympy.Expr, float | None]:
+    """(the SymPy expression of ``node``, its float value if it holds no variable).
+
+    Every operation on constants is computed here in floating point with
+    overflow checks, before SymPy sees it (see ``_symbolic_constant``)."""
     if isinstance(node, ast.Constant):
-        return _number(node.value, node, text) if isinstance(node.value, float) else (
-            _number(float(node.value), node, text) if abs(node.value) >= 2**53 else sympy.Integer(node.value))
+        v = node.value
+        if isinstance(v, int) and abs(v) < 2**53:
+            return sympy.Integer(v), float(v)
+        return _number(float(v), node, text), float(v)
     if isinstance(node, ast.Name):
-        return NAMES[node.id]
+        e = NAMES[node.id]
+        return e, (None if node.id in ("x", "y") else float(e))
     if isinstance(node, ast.UnaryOp):
-        a = _build(node.operand, text)
-        return -a if isinstance(node.op, ast.USub) else a
+        a, va = _build(node.operand, text)
+        if isinstance(node.op, ast.UAdd):
+            return a, va
+        return -a, (None if va is None else -va)
     if isinstance(node, ast.Call):
         _, sym, num = FUNCTIONS[node.func.id]
-        args = [_build(a, text) for a in node.args]
-        floats = [_as_float(a) for a in args]
-        if all(f is not None for f in floats):
-            return _fold(num, floats, node, text)
-        return sym(*args)
-    a, b = _build(node.left, text), _build(node.right, text)
-    fa, fb = _as_float(a), _as_float(b)
+        built = [_build(a, text) for a in node.args]
+        if all(v is not None for _, v in built):
+            v = _fold(num, [v for _, v in built], node, text)
+            return _number(v, node, text), v
+        return sym(*[e for e, _ in built]), None
+    (a, fa), (b, fb) = _build(node.left, text), _build(node.right, text)
     op = node.op
     if isinstance(op, ast.Pow) and fb is not None and abs(fb) > MAX_EXPONENT:
         _fail(f"exponent {fb:g} is too large (at most {MAX_EXPONENT} in size)", node, text)
@@ -303,16 +338,22 @@ def _build(node, text: str) -> sympy.Expr:
         fn = {ast.Add: lambda p, q: p + q, ast.Sub: lambda p, q: p - q,
               ast.Mult: lambda p, q: p * q, ast.Div: lambda p, q: p / q,
               ast.Pow: math.pow}[type(op)]
-        return _fold(fn, [fa, fb], node, text)
+        v = _fold(fn, [fa, fb], node, text)
+        if isinstance(op, (ast.Mult, ast.Div)) and _symbolic_constant(a) and _symbolic_constant(b) \
+                and (a.is_Number or b.is_Number):
+            e = a * b if isinstance(op, ast.Mult) else a / b
+            if _symbolic_constant(e):
+                return e, v
+        return _number(v, node, text), v
     if isinstance(op, ast.Add):
-        return a + b
+        return a + b, None
     if isinstance(op, ast.Sub):
-        return a - b
+        return a - b, None
     if isinstance(op, ast.Mult):
-        return a * b
+        return a * b, None
     if isinstance(op, ast.Div):
-        return a / b
-    return a ** b
+        return a / b, None
+    return a ** b, None
 
 
 # --- the NumPy evaluator --------------------------------------------------------------
@@ -331,43 +372,66 @@ def _prod(*a):
     return out
 
 
-_OPS = {
-    sympy.Add: _sum, sympy.Mul: _prod,
-    sympy.sin: np.sin, sympy.cos: np.cos, sympy.tan: np.tan, sympy.exp: np.exp,
-    sympy.log: np.log, sympy.tanh: np.tanh, sympy.sinh: np.sinh, sympy.cosh: np.cosh,
-    sympy.atan: np.arctan, sympy.Abs: np.abs, sympy.sign: np.sign,
-    sympy.Min: np.minimum, sympy.Max: np.maximum,
+# The closed table: an instruction names one of these (and a number for "pow").
+# min and max take exactly two arguments (np.minimum's third is ``out=``): SymPy's
+# Min/Max of n arguments is compiled to n - 1 of them.
+OPS = {
+    "add": _sum, "mul": _prod, "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp,
+    "log": np.log, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "atan": np.arctan,
+    "abs": np.abs, "sign": np.sign, "min": np.minimum, "max": np.maximum, "power": np.power,
+    "sqrt": np.sqrt, "recip": lambda b: 1.0 / b, "heaviside": lambda a: np.heaviside(a, 0.5),
+    "zero": lambda a: a * 0.0,  # DiracDelta: the second derivative of abs/min/max, 0 almost everywhere
+}
+_ARITY = {"min": 2, "max": 2, "power": 2, "add": None, "mul": None}   # None: any number >= 1; else 1
+_SYMPY_OPS = {
+    sympy.Add: "add", sympy.Mul: "mul", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
+    sympy.exp: "exp", sympy.log: "log", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",
+    sympy.atan: "atan", sympy.Abs: "abs", sympy.sign: "sign", sympy.Min: "min", sympy.Max: "max",
+    sympy.Heaviside: "heaviside", sympy.DiracDelta: "zero",
 }
 
 
-def _pow_op(exponent: sympy.Expr):
-    if isinstance(exponent, sympy.Number):
-        e = float(exponent)
-        if e == 0.5:
-            return np.sqrt
-        if e == -1.0:
-            return lambda b: 1.0 / b
-        return lambda b: b ** e
-    return np.power
+def _op(name: str, param):
+    if name != "pow":
+        return OPS[name]
+    if param == 0.5:
+        return np.sqrt
+    if param == -1.0:
+        return OPS["recip"]
+    return lambda b: b ** param
 
 
 class Program:
     """SymPy expressions compiled to a flat list of NumPy calls.
 
-    Slot 0 is x, slot 1 is y; each instruction appends one slot. Built only
-    from the closed table above: an expression holding anything else raises
-    FormulaError. Evaluating runs no generated code.
+    Slot 0 is x, slot 1 is y; each instruction ``(name, argument slots, number)``
+    appends one slot. Built only from the closed table ``OPS``: an expression
+    holding anything else raises FormulaError. Evaluating runs no generated code.
+    ``spec()`` is the program as plain data (names, slots and numbers), and
+    ``Program.from_spec`` checks such data against the table before using it:
+    the formula worker process sends programs this way.
     """
 
-    def __init__(self, exprs: list[sympy.Expr]):
+    def __init__(self, exprs: list[sympy.Expr] | None = None):
         self.consts: dict[int, float] = {}
-        self.code: list[tuple] = []
+        self.code: list[tuple[str, tuple[int, ...], float | None]] = []
         self.slots: dict[sympy.Expr, int] = {X: 0, Y: 1}
         self.n = 2
-        self.outputs = [self._emit(e) for e in exprs]
+        self.outputs = [self._emit(e) for e in exprs or ()]
+        self._link()
 
-    def _new(self, fn, args) -> int:
-        self.code.append((self.n, fn, tuple(args)))
+    def _link(self) -> None:
+        self.calls = []
+        slot = 2
+        for name, args, param in self.code:
+            while slot in self.consts:
+                slot += 1
+            self.calls.append((slot, _op(name, param), args))
+            slot += 1
+
+    def _new(self, name: str, args, param=None) -> int:
+        # a slot per instruction and per constant, in the order they are made
+        self.code.append((name, tuple(args), param))
         self.n += 1
         return self.n - 1
 
@@ -382,18 +446,60 @@ class Program:
             self.consts[slot] = v
             self.n += 1
         elif isinstance(e, sympy.Pow):
-            slot = self._new(_pow_op(e.exp), [self._emit(e.base)] if e.exp.is_Number
-                             else [self._emit(e.base), self._emit(e.exp)])
-        elif isinstance(e, sympy.Heaviside):
-            slot = self._new(lambda a: np.heaviside(a, 0.5), [self._emit(e.args[0])])
-        elif isinstance(e, sympy.DiracDelta):  # second derivative of abs/min/max: 0 almost everywhere
-            slot = self._new(lambda a: a * 0.0, [self._emit(e.args[0])])
-        elif type(e) in _OPS or e.func in _OPS:
-            slot = self._new(_OPS[e.func], [self._emit(a) for a in e.args])
+            if e.exp.is_Number:
+                slot = self._new("pow", [self._emit(e.base)], float(e.exp))
+            else:
+                slot = self._new("power", [self._emit(e.base), self._emit(e.exp)])
+        elif e.func in _SYMPY_OPS:
+            name = _SYMPY_OPS[e.func]
+            # Heaviside(a, 1/2) and DiracDelta(a, k): only a is evaluated (see the table)
+            args = [self._emit(a) for a in (e.args[:1] if name in ("heaviside", "zero") else e.args)]
+            if name in ("min", "max"):  # pairwise: np.minimum(a, b, c) would write into c
+                slot = args[0]
+                for b in args[1:]:
+                    slot = self._new(name, [slot, b])
+            else:
+                if _ARITY.get(name, 1) not in (None, len(args)):
+                    raise FormulaError(f"cannot evaluate {type(e).__name__} with {len(args)} arguments")
+                slot = self._new(name, args)
         else:
             raise FormulaError(f"cannot evaluate {type(e).__name__} (the formula leaves the real numbers)")
         self.slots[e] = slot
         return slot
+
+    def spec(self) -> dict:
+        return {"consts": sorted(self.consts.items()), "code": [list(c) for c in self.code],
+                "outputs": list(self.outputs), "n": self.n}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Program":
+        """A program from plain data (``spec()``), every name, slot and number checked."""
+        p = cls()
+        try:
+            n = int(spec["n"])
+            p.consts = {int(k): float(v) for k, v in spec["consts"]}
+            p.code = [(str(name), tuple(int(a) for a in args), None if param is None else float(param))
+                      for name, args, param in spec["code"]]
+            p.outputs = [int(o) for o in spec["outputs"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormulaError(f"the formula worker sent a malformed program ({exc})") from None
+        if n != 2 + len(p.consts) + len(p.code) or not p.outputs:
+            raise FormulaError("the formula worker sent a malformed program")
+        p.n = n
+        seen = {0, 1} | set(p.consts)
+        slots = iter(sorted(set(range(2, n)) - set(p.consts)))
+        for name, args, param in p.code:
+            arity = _ARITY.get(name, 1)
+            if (name not in OPS and name != "pow") or (name == "pow") != (param is not None) \
+                    or not all(a in seen for a in args) or (arity is not None and len(args) != arity) \
+                    or not args or (param is not None and not math.isfinite(param)):
+                raise FormulaError("the formula worker sent a malformed program")
+            seen.add(next(slots))
+        if not all(math.isfinite(v) for v in p.consts.values()) or not all(o in seen for o in p.outputs) \
+                or not set(p.consts) <= set(range(2, n)):
+            raise FormulaError("the formula worker sent a malformed program")
+        p._link()
+        return p
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         vals: list = [None] * self.n
@@ -401,7 +507,7 @@ class Program:
         for slot, v in self.consts.items():
             vals[slot] = v
         with np.errstate(all="ignore"):
-            for slot, fn, args in self.code:
+            for slot, fn, args in self.calls:
                 vals[slot] = fn(*[vals[i] for i in args])
         shape = np.shape(x)
         return [np.broadcast_to(np.asarray(vals[i], dtype=float), shape) for i in self.outputs]
@@ -423,12 +529,12 @@ def derivatives(expr: sympy.Expr, budget: float = SYMBOLIC_BUDGET) -> tuple[symp
     """``(f, fx, fy, fxx, fxy, fyy)`` by SymPy's ``diff`` (no simplification).
 
     Bounded: the first derivatives must stay within MAX_FIRST_DERIVATIVE tree
-    nodes before the second ones are taken, and the wall clock is checked
+    nodes before the second ones are taken, and this thread's CPU time is checked
     against ``budget`` seconds after every step."""
-    t0 = time.perf_counter()
+    t0 = time.thread_time()
 
     def check(stage: str):
-        if time.perf_counter() - t0 > budget:
+        if time.thread_time() - t0 > budget:
             raise FormulaError(f"too complex to differentiate within {budget:g} s ({stage})")
 
     fx = sympy.diff(expr, X)
@@ -481,9 +587,9 @@ class _Evaluator:
     """f, grad and hessian over ``(..., 2)`` points: NaN wherever f or its
     gradient is not finite (the formula is undefined there)."""
 
-    def __init__(self, derivs):
-        self.first = Program(list(derivs[:3]))
-        self.second = Program(list(derivs))
+    def __init__(self, derivs=None, programs: tuple[Program, Program] | None = None):
+        self.first, self.second = programs if programs is not None else (
+            Program(list(derivs[:3])), Program(list(derivs)))
         self._last = None  # (points, results): the engine asks f, then grad, at the same points
 
     def _first(self, p):
@@ -644,9 +750,72 @@ def compile_formula(text: str) -> tuple[sympy.Expr, "_Evaluator"]:
     return expr, _Evaluator((typed,) + derivatives(expr)[1:])
 
 
+# The cost of one optimizer step on a formula, in units of a step on Rosenbrock's
+# surface (loss and gradient at every point, plus the optimizer's own work): measured
+# with gd on 16,384 starts (bench/bench_formula.py --cost), fitted over formulas from
+# x**2 + y**2 (0.95) to nested sin/cos/tan/exp (20): a fixed part, plus each
+# instruction of the f-and-gradient program (transcendental ones ~12x an add).
+STEP_COST_BASE = 0.25
+STEP_COST_ARITHMETIC = 0.06
+STEP_COST_TRANSCENDENTAL = 0.7
+_TRANSCENDENTAL = {"sin", "cos", "tan", "exp", "log", "tanh", "sinh", "cosh", "atan", "power", "sqrt"}
+
+
+def step_cost(program: Program) -> float:
+    """One step's cost on the surface of ``program`` (f and its gradient), in Rosenbrock steps."""
+    cost = STEP_COST_BASE
+    for name, _, param in program.code:
+        heavy = name in _TRANSCENDENTAL or name == "pow" and param not in (2.0, 3.0, -1.0, 0.5)
+        cost += STEP_COST_TRANSCENDENTAL if heavy else STEP_COST_ARITHMETIC
+    return max(1.0, round(cost, 2))
+
+
+def compile_spec(text: str) -> dict:
+    """:func:`compile_formula` as plain data (the worker process sends this):
+    the expression's LaTeX and the evaluator's two programs (``Program.spec``)."""
+    expr, ev = compile_formula(text)
+    return {"latex": sympy.latex(expr), "first": ev.first.spec(), "second": ev.second.spec()}
+
+
+@lru_cache(maxsize=256)
+def _compile_isolated(text: str) -> tuple:
+    """The worker's answer for ``text`` (cached, refusals included: a formula
+    that ran out of time is not tried again on every rerun)."""
+    from . import worker
+
+    try:
+        answer = worker.request(text)
+    except worker.WorkerError as exc:
+        return ("error", str(exc), None, None)
+    if "ok" in answer:
+        return ("ok", answer["ok"])
+    return ("error", str(answer.get("error")), answer.get("column"), answer.get("end"))
+
+
+ISOLATED = True   # the symbolic work in the limited worker process (landscapes.worker)
+
+
+def compile_limited(text: str) -> tuple[str, "_Evaluator"]:
+    """``(LaTeX, evaluator)`` of ``text``, its symbolic work done under the
+    worker's hard limits (CPU time, wall clock, memory); FormulaError otherwise.
+    The text's characters, syntax and whitelist are checked here first (fast,
+    with the offending column), so only valid formulas reach the worker."""
+    parse(text)
+    if not ISOLATED:
+        expr, ev = compile_formula(text)
+        return sympy.latex(expr), ev
+    answer = _compile_isolated(text)
+    if answer[0] == "error":
+        _, problem, column, end = answer
+        raise FormulaError(problem, text, column, end)
+    spec = answer[1]
+    return str(spec["latex"]), _Evaluator(programs=(Program.from_spec(spec["first"]),
+                                                    Program.from_spec(spec["second"])))
+
+
 @lru_cache(maxsize=64)
 def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
-    expr, ev = compile_formula(text)
+    latex, ev = compile_limited(text)
     x0, x1, y0, y1 = dom
     domain = ((x0, x1), (y0, y1))
     xs, ys = np.linspace(x0, x1, 97), np.linspace(y0, y1, 97)
@@ -673,7 +842,7 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
     return Surface(
         name="formula",
         title="Your own formula",
-        latex=r"f(x, y) = " + sympy.latex(expr),
+        latex=r"f(x, y) = " + latex,
         f=ev.f, grad=ev.grad, hessian=ev.hessian,
         domain=domain,
         minima=minima,
@@ -685,6 +854,7 @@ def _build_cached(text: str, dom: tuple[float, float, float, float]) -> Surface:
         note=note,
         formula=text.strip(),
         undefined=undefined,
+        step_cost=step_cost(ev.first),
     )
 
 

@@ -45,12 +45,25 @@ def _hook(event, args):
 sys.addaudithook(_hook)  # cannot be removed; it records only while _AUDIT_ON[0] is True
 
 
+# Every function once before the timed tests: SymPy imports some modules lazily on first use
+# (in the worker process, which F.build uses, and in this one, which compile_formula uses).
+WARM = ("sin(x) + cos(y) + tan(x/9) + exp(-x*x) + log(2 + y*y) + sqrt(4 + x*x) + tanh(x) + sinh(y/3)"
+        " + cosh(x/3) + abs(x) + atan(y) + min(x, y) + max(x, y) + (2 + x*x)**y")
+F.build(WARM)
+F.compile_spec(WARM)
+
+
 def build_watched(text, domain=None):
     """formula.build with the audit hook on: returns (surface or error, events seen)."""
     F._build_cached.cache_clear()
+    F.build("x + y")  # the formula worker process is running (it is started on first use)
     _AUDIT.clear()
     _AUDIT_ON[0] = True
     try:
+        try:  # the symbolic work, in this process too: what the worker process runs
+            F.compile_spec(text)
+        except FormulaError:
+            pass
         try:
             return F.build(text, domain), list(_AUDIT)
         except FormulaError as exc:
@@ -443,10 +456,12 @@ def test_symbolic_work_is_bounded(monkeypatch):
     calls = []
     real = sympy.diff
     monkeypatch.setattr(sympy, "diff", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    with pytest.raises(FormulaError, match="too complex"):
+        F.compile_formula(text)  # in this process (what the worker process runs), to count the calls
+    assert len(calls) == 2, "only the two first derivatives were computed"
     F._build_cached.cache_clear()
     with pytest.raises(FormulaError, match="too complex"):
-        F.build(text)
-    assert len(calls) == 2, "only the two first derivatives were computed"
+        F.build(text)  # and through the worker process
     # and the wall-clock budget is checked between the steps
     expr = F.build_expression(F.parse("sin(x)*cos(y)"), "sin(x)*cos(y)")
     with pytest.raises(FormulaError, match="too complex to differentiate within 0 s"):
@@ -467,9 +482,6 @@ def test_no_generated_code_only_the_closed_table():
 # --------------------------------------------------------------------------
 
 FORMULA_CHARS = "xye()+-*/.,0123456789 sincoexplogqrtabmhd^[]'_=:\u0445"
-# Every function once before the timed tests: SymPy imports some modules lazily on first use.
-F.build("sin(x) + cos(y) + tan(x/9) + exp(-x*x) + log(2 + y*y) + sqrt(4 + x*x) + tanh(x) + sinh(y/3)"
-        " + cosh(x/3) + abs(x) + atan(y) + min(x, y) + max(x, y) + (2 + x*x)**y")
 
 
 # The timed (deadline=1000 ms) tests run the part of a build that depends on the input
@@ -734,3 +746,133 @@ def test_app_keeps_the_typed_formula_across_a_surface_switch():
     assert_healthy(at)
     assert at.text_input(key="formula").value == "(x - 1)**2 + 10*(y + 0.5)**2"
     assert [n.value for n in at.number_input][:4] == [-3.0, 4.0, -3.0, 3.0]
+
+
+# --------------------------------------------------------------------------
+# Hard limits: the symbolic work runs in a limited worker process
+# --------------------------------------------------------------------------
+
+def test_constant_towers_are_folded_before_sympy_sees_them():
+    """SymPy evaluates pi's tower to ever more digits when it builds Max (a hang):
+    constants are folded in floating point with overflow checks first."""
+    import time
+
+    F.build("x + y")  # the worker is running
+    F._build_cached.cache_clear()
+    F._compile_isolated.cache_clear()
+    t0 = time.perf_counter()
+    with pytest.raises(FormulaError, match="too large"):
+        F.build("max(pi**pi**pi**pi**pi, x)")
+    with pytest.raises(FormulaError, match="too large"):
+        F.compile_formula("max(pi**pi**pi**pi**pi, x)")  # in this process as well: refused, no hang
+    s = F.build("max(pi**pi**pi, x)")  # 1.34e18: a plain (finite) number
+    assert float(s.f(np.array([0.0, 0.0]))) == pytest.approx(math.pi ** math.pi ** math.pi, rel=1e-12)
+    assert time.perf_counter() - t0 < 10
+    assert r"\pi" in F.build("2*pi*x + pi/2*y - e").latex, "pi and e stay symbols where they cost nothing"
+
+
+def test_integer_literals_too_large_for_a_float_are_refused_with_a_message():
+    text = "x+1" + "0" * 400
+    with pytest.raises(FormulaError, match="too large") as info:
+        F.build(text)
+    assert info.value.column == 3 and "\n" not in str(info.value)
+    import contextlib
+    import io
+
+    import cli
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["run", "--formula", text, "--optimizer", "gd", "--lr", "0.01"])
+    assert code == 2 and "too large" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_the_worker_stops_symbolic_work_at_its_cpu_limit():
+    """A CPU timer inside the worker's child ends the work with a message (and
+    RLIMIT_CPU / alarm() kill it if it does not return): nothing keeps computing."""
+    from landscapes import worker
+
+    text = "*".join(f"sin({k}*x + y)" for k in range(1, 11))  # ~0.7 s of symbolic work
+    answer = worker.request(text, cpu=0.05)
+    assert "too complex" in answer["error"] and "0.05 s" in answer["error"]
+    assert "ok" in worker.request("x + y", cpu=0.5)
+    assert "ok" in worker.request(text, cpu=100), "a request cannot raise the limits, only lower them" \
+        if worker.CPU_SECONDS > 1.0 else True
+
+
+def test_a_dead_worker_is_started_again():
+    import os
+    import signal
+
+    from landscapes import worker
+
+    F.build("x + y")
+    pid = worker.server_pid()
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    F._build_cached.cache_clear()
+    F._compile_isolated.cache_clear()
+    assert F.build("x*y + 1").f(np.array([2.0, 3.0])) == 7.0
+    assert worker.server_pid() != pid
+
+
+def test_programs_from_the_worker_are_checked_against_the_table():
+    good = F.Program([F.X * F.Y + sympy.sin(F.X)]).spec()
+    assert F.Program.from_spec(good)(np.array([1.0]), np.array([2.0]))[0][0] == pytest.approx(2 + math.sin(1))
+    bad = [
+        {**good, "code": [["system", [0], None]] + good["code"][1:]},   # not in the table
+        {**good, "code": [[good["code"][0][0], [99], None]] + good["code"][1:]},  # a slot not yet computed
+        {**good, "outputs": [999]},
+        {**good, "n": good["n"] + 1},
+        {**good, "consts": [[2, float("inf")]]},
+        {"code": "x"},
+    ]
+    for spec in bad:
+        with pytest.raises(FormulaError, match="malformed"):
+            F.Program.from_spec(spec)
+
+
+def _minmax_trees():
+    """Random nested min/max of smooth terms (SymPy flattens nested Min/Max to
+    3 or more arguments: np.minimum's third argument would be ``out=``)."""
+    terms = st.sampled_from(["x", "y", "2*x", "2*y", "x + y", "x - y", "x*y", "sin(x)", "cos(y)",
+                             "x**2", "0.5*y**2 - x", "1", "-1.5"])
+    return st.recursive(terms, lambda c: st.tuples(st.sampled_from(["min", "max"]), c, c).map(
+        lambda t: f"{t[0]}({t[1]}, {t[2]})"), max_leaves=7)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_minmax_trees(), st.integers(0, 2**16))
+def test_nested_min_max_gradients_match_finite_differences(text, seed):
+    try:
+        _, ev = F.compile_formula(text)
+    except FormulaError as exc:
+        assert "constant" in str(exc) or "finite" in str(exc) or "undefined" in str(exc), str(exc)
+        return
+    pts = np.random.default_rng(seed).uniform(-3, 3, (32, 2))
+    h = 1e-6
+    ex, ey = np.array([h, 0.0]), np.array([0.0, h])
+    fd = np.stack([(ev.f(pts + ex) - ev.f(pts - ex)) / (2 * h), (ev.f(pts + ey) - ev.f(pts - ey)) / (2 * h)], -1)
+    # away from kinks: the one-sided slopes agree there
+    fwd = np.stack([(ev.f(pts + 2 * ex) - ev.f(pts)) / (2 * h), (ev.f(pts + 2 * ey) - ev.f(pts)) / (2 * h)], -1)
+    back = np.stack([(ev.f(pts) - ev.f(pts - 2 * ex)) / (2 * h), (ev.f(pts) - ev.f(pts - 2 * ey)) / (2 * h)], -1)
+    smooth = np.all(np.abs(fwd - back) < 1e-4, axis=-1)
+    g = ev.grad(pts)
+    np.testing.assert_allclose(g[smooth], fd[smooth], rtol=1e-5, atol=1e-5)
+    if smooth.any():  # also through the worker process (the same program, sent as plain data)
+        s = F.build(text) if np.isfinite(ev.f(pts)).mean() > 0.5 else None
+        if s is not None:
+            np.testing.assert_array_equal(s.grad(pts[smooth]), g[smooth])
+
+
+def test_min_max_of_three_or_more_arguments_reduce_pairwise():
+    s = F.build("min(x,min(y,min(2*x,2*y)))")
+    np.testing.assert_array_equal(s.grad(np.array([2.0, 0.5])), [0.0, 1.0])
+    s = F.build("min(x,min(y,min(2*x,min(2*y, x+y))))")
+    assert float(s.f(np.array([2.0, 0.5]))) == 0.5
+
+
+def test_an_empty_formula_in_a_link_says_so():
+    state, warnings = links.from_query({"surface": "formula", "f": ""})
+    assert state.run.surface == "formula" and state.run.formula == ""
+    assert any("formula f is empty" in w for w in warnings), warnings

@@ -26,7 +26,7 @@ LINK = "surface=booth&steps=150&x=-5&y=5&r1=gd&r1.lr=0.01&r2=adam&r2.lr=0.3"
 
 @pytest.fixture(scope="module")
 def server():
-    port = stclient.free_port(8621, 8635)
+    port = stclient.free_port()  # in $LOAD_TEST_PORTS (default 8621-8635)
     proc = stclient.start_server(ROOT, port)
     try:
         yield port, proc.pid

@@ -21,11 +21,7 @@ from ui import keys
 MAX_LIST_CHARS = 400   # a milestone list's text field
 
 
-def number_ok(value, low: float, high: float, whole: bool = False) -> bool:
-    """A widget's number: a finite int or float (not a bool) in [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return bool(math.isfinite(value) and low <= value <= high and (not whole or float(value).is_integer()))
+number_ok = config.number_ok   # a widget's number: a finite int or float (not a bool) in [low, high]
 
 
 def widget_value(h, value):
@@ -58,10 +54,13 @@ def _descriptor(part: str, owner: str, k: str):
     return (item.hyperparameters if part == "hp" else item.params).get(k)
 
 
-def sanitize_widget_state(SS) -> list[str]:
+def sanitize_widget_state(SS, sent=None) -> list[str]:
     """Reset each invalid value in the widget state ``SS`` (a mutable mapping:
-    Streamlit's session state) to a valid one; returns one message per reset."""
+    Streamlit's session state) to a valid one; returns one message per reset (never an
+    exception from a widget or a callback). ``sent``: the values of number controls as
+    the client sent them (before Streamlit converts or clamps them: NaN, text, a list)."""
     fixed: list[str] = []
+    SS = config.SentValues(SS, sent)
 
     def reset(key: str, value, what: str) -> None:
         fixed.append(f"the control {what} held an invalid value {config.quote(SS.get(key))}; "

@@ -8,6 +8,7 @@ import config
 import landscapes
 import lessons
 import links
+from cached import sent_widget_values
 from config import Racer, RunConfig
 from state import AppState, ViewOptions
 from ui import keys
@@ -34,7 +35,7 @@ def start_page() -> None:
         SS["link_warnings"] = [f"Share link: {w}" for w in warnings]
         SS["lesson_text"] = SS["lesson"] = state.lesson
         SS["_init"] = True
-    for w in sanitize_widget_state(SS):
+    for w in sanitize_widget_state(SS, sent_widget_values()):
         SS.setdefault("link_warnings", []).append(f"Controls: {w}")
     if "_pending_start" in SS:  # a map click from the last run
         SS["x"], SS["y"] = SS.pop("_pending_start")
