@@ -804,7 +804,7 @@ if companion is None:
     side = lesson is not None and lesson.table
     map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
-        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG)
+        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG, keys=view.present)
     if side:
         with side_col:
             lesson_table(run, race)
@@ -819,7 +819,7 @@ else:  # a lesson that compares two races: both maps side by side
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
         fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
-        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG)
+        event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG, keys=view.present)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
         livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, not view.full_paths),

@@ -66,23 +66,31 @@ def _url() -> str:
     return plotly_js_url()
 
 
-def payload(fig: prepared.Prepared, config: dict | None = None) -> bytes:
+def payload(fig: prepared.Prepared, config: dict | None = None, keys: bool = False) -> bytes:
     """The message for the browser: the figure, its dark look, the chart's
     Plotly config and where plotly.js is (1.5 ms for the default race figure:
-    built on every rerun, not kept)."""
-    return orjson.dumps({"figure": fig.spec, "dark": fig.dark, "config": {"displaylogo": False, **(config or {})},
-                         "plotly": _url()}, option=orjson.OPT_SERIALIZE_NUMPY, default=str)
+    built on every rerun, not kept); ``keys``: the chart answers the keyboard."""
+    msg = {"figure": fig.spec, "dark": fig.dark, "config": {"displaylogo": False, **(config or {})},
+           "plotly": _url()}
+    if keys:
+        msg["keys"] = True
+    return orjson.dumps(msg, option=orjson.OPT_SERIALIZE_NUMPY, default=str)
 
 
-def plotly_chart(fig, *, key: str, config: dict | None = None) -> dict | None:
+def plotly_chart(fig, *, key: str, config: dict | None = None, keys: bool = False) -> dict | None:
     """Draw ``fig`` (a figure from ``prepare_stable``, or any figure, which is
     prepared here) in the chart ``key``. Returns a click on one of its points
     as ``{"selection": {"points": [{"x", "y", "curve_number", "point_index"}]}}``
     (the shape of ``st.plotly_chart``'s selection event) in the first script
-    run after the click, None otherwise."""
+    run after the click, None otherwise.
+
+    ``keys`` (presentation mode, one chart of the page): a presenter's clicker
+    and the keyboard drive the stage (``livechart.js``): PageDown/→ press the
+    button keyed ``lesson_next``, PageUp/← ``lesson_prev``, space plays or
+    pauses this chart, Home shows its step 0; not while typing in a field."""
     if not (isinstance(fig, prepared.Prepared) and fig.stable):
         fig = prepared.prepare_stable(fig.to_dict() if hasattr(fig, "to_dict") else fig)
-    result = _component(key=key, data=payload(fig, config), default={"selection": None},
+    result = _component(key=key, data=payload(fig, config, keys), default={"selection": None},
                         on_selection_change=_ignore)
     selection = result.get("selection")
     seen = f"_livechart_seen.{key}"

@@ -1,0 +1,138 @@
+"""Issue 23 in real Chromium: the presenter's clicker and keyboard on the stage.
+
+Uses test_browser.py's server, browser and page fixtures (same rules: Debian's Chromium,
+skipped without it except in CI; BROWSER_TEST_PORTS keeps the server to a port range).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import UNAVAILABLE
+
+if UNAVAILABLE:  # tests/test_browser.py says why (and fails in CI)
+    pytest.skip(UNAVAILABLE, allow_module_level=True)
+
+from tests import test_browser as tb  # noqa: E402
+from tests.test_browser import (  # noqa: E402
+    CHART, LOAD, PROJECTOR, RERUN, RUN_COUNTER, no_exception, open_app, query, shot, wait_idle)
+
+# test_browser's fixtures, used here by name
+_browser_required, server, browser, warm, contexts, scheme, page = (
+    tb._browser_required, tb.server, tb.browser, tb.warm, tb.contexts, tb.scheme, tb.page)
+
+JS_FRAME = "(sel) => { const d = document.querySelector(sel); return d._fullLayout._currentFrame; }"
+ALERT = '[data-testid="stAlert"]'
+
+
+def _projector_page(browser, base: str, query: str):
+    ctx = browser.new_context(viewport=PROJECTOR, color_scheme="light")
+    ctx.set_default_timeout(LOAD)
+    ctx.add_init_script(RUN_COUNTER)
+    pg = ctx.new_page()
+    pg.page_errors = []
+    pg.on("pageerror", lambda exc: pg.page_errors.append(str(exc)))
+    pg.base_url, pg.scheme, pg.test_name = base, "light", "projector"
+    open_app(pg, query)
+    return pg
+
+
+def _frame(page) -> str | None:
+    return page.evaluate(JS_FRAME, CHART)
+
+
+def _draws(page) -> int:
+    return int(page.evaluate("(sel) => document.querySelector(sel).dataset.draws || 0", CHART))
+
+
+def _title_shown(page, title: str, draws: int) -> None:
+    """The lesson ``title`` is shown and its figure drawn (the chart's draw count passed ``draws``)."""
+    page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
+                           arg=title, timeout=RERUN)
+    wait_idle(page)
+    page.wait_for_function("([sel, n]) => Number(document.querySelector(sel).dataset.draws) > n",
+                           arg=[CHART, draws], timeout=RERUN)
+
+
+def test_clicker_and_keyboard_drive_the_stage(browser, warm):
+    import lessons
+    keys = list(lessons.LESSONS)
+    page = _projector_page(browser, warm, f"?lesson={keys[0]}&present=1")
+    try:
+        page.test_name = "test_clicker_and_keyboard"
+        alert = page.locator(ALERT).first
+        assert lessons.LESSONS[keys[0]].title in alert.inner_text()
+        page.mouse.click(640, 700)     # the page has the focus, as after a click on the stage
+        # a clicker's PageDown and the arrow keys change lesson, in presentation mode
+        n = _draws(page)
+        page.keyboard.press("PageDown")
+        _title_shown(page, lessons.LESSONS[keys[1]].title, n)
+        assert query(page).get("lesson") == keys[1] and query(page).get("present") == "1"
+        n = _draws(page)
+        page.keyboard.press("ArrowRight")
+        _title_shown(page, lessons.LESSONS[keys[2]].title, n)
+        n = _draws(page)
+        page.keyboard.press("PageUp")
+        _title_shown(page, lessons.LESSONS[keys[1]].title, n)
+        n = _draws(page)
+        page.keyboard.press("ArrowLeft")
+        _title_shown(page, lessons.LESSONS[keys[0]].title, n)
+
+        # space plays: the animation starts over from step 0 and moves on
+        last = _frame(page)
+        assert last is None   # a new figure rests on its last step
+        page.keyboard.press(" ")
+        page.wait_for_function("([sel, f]) => { const d = document.querySelector(sel);"
+                               " return d._fullLayout._currentFrame !== f; }", arg=[CHART, last], timeout=RERUN)
+        seen = set()
+        for _ in range(6):
+            seen.add(_frame(page))
+            page.wait_for_timeout(150)
+        assert len(seen) >= 3, f"Play did not move on: {seen}"
+        shot(page, "playing")
+        # space again pauses: the frame stays
+        page.keyboard.press(" ")
+        page.wait_for_timeout(400)
+        paused = _frame(page)
+        page.wait_for_timeout(600)
+        assert _frame(page) == paused, "space did not pause"
+        assert page.evaluate("() => document.scrollingElement.scrollTop") == 0, "space scrolled the page"
+        # space resumes from there; Home goes back to step 0 (and stops)
+        page.keyboard.press(" ")
+        page.wait_for_function("([sel, f]) => document.querySelector(sel)._fullLayout._currentFrame !== f",
+                               arg=[CHART, paused], timeout=RERUN)
+        page.keyboard.press("Home")
+        page.wait_for_timeout(500)
+        assert _frame(page) == "0"
+        page.wait_for_timeout(500)
+        assert _frame(page) == "0", "Home stops at step 0"
+        active = page.evaluate("(sel) => document.querySelector(sel)._fullLayout.sliders[0].active", CHART)
+        assert active == 0, "the step slider shows step 0"
+        assert page.locator(CHART + " .slider-group > .slider-label").first.text_content().strip() == "step 0"
+
+        # never while typing: keys in the lesson menu's field go to the field, not the stage
+        runs_before = page.evaluate("() => window.__stRuns || 0")
+        box = page.get_by_role("combobox").first
+        box.focus()
+        for key in ("ArrowRight", "PageDown", "ArrowLeft"):
+            page.keyboard.press(key)
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(800)
+        assert lessons.LESSONS[keys[0]].title in alert.inner_text()
+        assert page.evaluate("() => window.__stRuns || 0") == runs_before
+        assert page.evaluate("(sel) => document.querySelector(sel).dataset.key", CHART) == "home"
+        no_exception(page)
+        assert page.page_errors == []
+    finally:
+        page.context.close()
+
+
+def test_keys_do_nothing_outside_presentation_mode(page):
+    from tests.test_browser import LINK
+    open_app(page, LINK)
+    before = _frame(page)
+    page.mouse.click(5, 400)
+    page.keyboard.press(" ")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(600)
+    assert _frame(page) == before
+    assert page.evaluate("(sel) => document.querySelector(sel).dataset.key", CHART) is None
