@@ -31,7 +31,7 @@ import results
 import theory
 from appstate import AppState, HyperView, ViewOptions
 from figures import hyper as hyper_figures
-from figures import prepared
+from figures import prepared, step_vectors
 from config import OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
 from cached import (HEATMAP_SIZE, SWEEP_COUNT, compute, compute_basins, compute_heatmap, compute_sweeps,
@@ -76,6 +76,7 @@ def load_into_widgets(state: AppState) -> None:
         SS["lrmin"], SS["lrmax"] = float(h.lr_min), float(h.lr_max)
     SS["res"] = h.resolution
     SS["full_paths"] = state.view.full_paths
+    SS["vectors"] = state.view.vectors
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -163,7 +164,7 @@ def on_lesson(key: str | None = None) -> None:
     key = key if key is not None else SS.get("lesson")
     if key in lessons.LESSONS:
         view = ViewOptions(SS.get("view", "both"), SS.get("speed", "normal"), SS.get("present", False),
-                           SS.get("log_loss", True), SS.get("full_paths", False))
+                           SS.get("log_loss", True), SS.get("full_paths", False), SS.get("vectors", False))
         load_into_widgets(appstate.lesson_state(key, view))
         SS["lesson_text"] = key
         SS["lesson"] = key
@@ -455,7 +456,7 @@ def controls() -> tuple[AppState, list[str]]:
     if formula_error:  # nothing to draw: the error under the field says what to fix
         run = replace(run, racers=())
     view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]),
-                       bool(SS.get("full_paths", False)))
+                       bool(SS.get("full_paths", False)), bool(SS.get("vectors", False)))
     return AppState(run, view), errors
 
 
@@ -754,10 +755,13 @@ if lesson is not None:
 TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
 if SS.get("tab") not in appstate.TABS:
     SS["tab"] = "race"
-tab = st.radio("View", appstate.TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
-               label_visibility="collapsed",
-               help="Same surface, start and optimizers: the race, or every learning rate at once, "
-               "or learning rate × momentum/β₁, or where every start point ends up.")
+tab_col, vec_col = st.columns([5, 2], vertical_alignment="center")
+tab = tab_col.radio("View", appstate.TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
+                    label_visibility="collapsed",
+                    help="Same surface, start and optimizers: the race, or every learning rate at once, "
+                    "or learning rate × momentum/β₁, or where every start point ends up.")
+if tab == "race":
+    vec_col.toggle("Step vectors", key="vectors", help=step_vectors.HELP)
 if SS.get("hr") not in range(len(run.racers)):
     SS["hr"] = 0
 state = AppState(run, view, state.lesson, HyperView(
@@ -800,7 +804,7 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 CHART_CONFIG = {"scrollZoom": False,   # livechart adds displaylogo: False
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
-    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths)
+    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths, view.vectors)
     side = lesson is not None and lesson.table
     map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
@@ -818,7 +822,7 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, view.vectors)
         event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG, keys=view.present)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
@@ -877,7 +881,8 @@ with st.expander("Step inspector: the numbers behind every step (or click a poin
     last = max(len(res["losses"]) - 1, 0)
     SS["inspect_step"] = min(int(SS.get("inspect_step", 1)), max(last, 1))
     k = c2.slider("step", 0, max(last, 1), key="inspect_step", disabled=last == 0)
-    st.dataframe(results.step_table(res, min(k, last)), hide_index=True, width="stretch")
+    st.dataframe(results.step_table(res, min(k, last)) + step_vectors.inspector_rows(res, min(k, last)),
+                 hide_index=True, width="stretch")
 
 theory_panel(run, race)
 

@@ -32,6 +32,7 @@ class ViewOptions:
     present: bool = False
     log_loss: bool = True
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
+    vectors: bool = False       # each step's vectors on the map (figures.step_vectors)
 
 
 TABS = ("race", "sweep", "heatmap", "basins")
@@ -133,6 +134,8 @@ def to_query(state: AppState) -> dict[str, str]:
             q["res"] = str(h.resolution)
     if view.full_paths:
         q["fullpaths"] = "1"
+    if view.vectors:
+        q["vectors"] = "1"
     return q
 
 
@@ -280,7 +283,8 @@ class _LinkReader:
                 else:
                     self.warn(f"unknown {key} {config.quote(self.q[key])} in the link "
                               f"(valid: {', '.join(valid)})")
-        for key, attr in (("present", "present"), ("logloss", "log_loss"), ("fullpaths", "full_paths")):
+        for key, attr in (("present", "present"), ("logloss", "log_loss"), ("fullpaths", "full_paths"),
+                          ("vectors", "vectors")):
             if key in self.q:
                 self.used.add(key)
                 flag = _flag(self.q[key])

@@ -57,12 +57,13 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True) -> prepared.Prepared:
+def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
+                vectors: bool = False) -> prepared.Prepared:
     """The race figure, for the chart component (``livechart``; see
-    ``figures.prepared.prepare_stable``)."""
+    ``figures.prepared.prepare_stable``); ``vectors``: each step's vectors on the map."""
     return prepared.prepare_stable(exports.trajectory_figure_for(
         run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part))
+        part=racer_part, vectors=vectors))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)

@@ -16,6 +16,7 @@ import experiments
 import figures
 import landscapes
 from figures.data_panel import DataPanel
+from figures.step_vectors import StepVectors
 from figures.scale import view_domain
 import results as results_mod
 import theory
@@ -34,7 +35,9 @@ def paths_for(results: list[dict]) -> list[figures.PathView]:
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
                           presentation=False, click_grid=True, title=None, trails=True, animated=True,
-                          raw=False, part=None):
+                          raw=False, part=None, vectors=False):
+    """The race figure of ``results``; ``vectors``: each step's vectors on the map
+    (``figures.step_vectors``)."""
     surface = run.get_surface()
     view_region = view_domain(surface.domain, [run.racer_start(i) for i in range(len(run.racers))])
     grids = figures.SurfaceGrids.of(surface, click=figures.CLICK_GRID if click_grid else 2, view=view_region)
@@ -42,7 +45,7 @@ def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", s
     return figures.trajectory_figure(grids, paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation, click_grid=click_grid,
                                      title=title, trails=trails, animated=animated, raw=raw, part=part,
-                                     panel=panel)
+                                     panel=panel, overlays=[StepVectors(results)] if vectors else [])
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):

@@ -90,6 +90,25 @@ function onKey(st, ev) {
   gd.dataset.key = act;
 }
 
+// A click on a point of a racer's path (a trace whose meta.role is "path",
+// its step in customdata) moves the animation to the last frame at or before
+// that step: the markers, trails and step vectors show it (frames are at most
+// 200 steps of the run; the step inspector shows the clicked step exactly).
+function showClickedStep(gd, ev) {
+  const p = (ev.points || [])[0];
+  if (!p || !p.data) return;
+  let meta = p.data.meta || {};
+  if (typeof meta === "string") { try { meta = JSON.parse(meta); } catch (e) { return; } }
+  const step = Number(first(p.customdata));
+  if (meta.role !== "path" || !Number.isFinite(step)) return;
+  let best = null;
+  for (const s of ((gd.layout.sliders || [])[0] || {}).steps || []) {
+    const n = Number(s.label);
+    if (n <= step && (best === null || n > Number(best.label))) best = s;
+  }
+  if (best) window.Plotly.animate(gd, ...best.args).catch(() => {});
+}
+
 function width(host) {
   return Math.max(Math.round(host.getBoundingClientRect().width), 100);
 }
@@ -139,7 +158,10 @@ export default async function livechart({ data, parentElement: host, setStateVal
   gd.dataset.drawn = "all";
   gd.dataset.draws = String(Number(gd.dataset.draws || 0) + 1);   // for tests: a new figure is drawn
   if (!st.ro) {
-    gd.on("plotly_click", (ev) => setStateValue("selection", { points: clickedPoints(ev), at: Date.now() }));
+    gd.on("plotly_click", (ev) => {
+      showClickedStep(gd, ev);
+      setStateValue("selection", { points: clickedPoints(ev), at: Date.now() });
+    });
     st.keydown = (ev) => onKey(st, ev);
     // a space handled on keydown must not also press a focused button on keyup
     st.keyup = (ev) => { if (st.msg && st.msg.keys && keyAction(ev) === "play") ev.preventDefault(); };

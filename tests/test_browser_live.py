@@ -136,3 +136,80 @@ def test_keys_do_nothing_outside_presentation_mode(page):
     page.wait_for_timeout(600)
     assert _frame(page) == before
     assert page.evaluate("(sel) => document.querySelector(sel).dataset.key", CHART) is None
+
+
+# --- each step's vectors ---------------------------------------------------------------
+
+JS_ARROWS = """(sel) => {
+  const d = document.querySelector(sel);
+  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  const out = {};
+  d._fullData.forEach(t => { const m = M(t); if (m.role === 'vector')
+      out[m.racer + ':' + m.kind] = [Array.from(t.x || []), Array.from(t.y || [])]; });
+  return {arrows: out, frame: d._fullLayout._currentFrame || null};
+}"""
+VECTORS_LINK = "?surface=bowl&r1=gd&r1.lr=0.05&r2=adam&r2.lr=0.1&r2.x=1.5&r2.y=1.5&steps=40&x=-1.5&y=1.5&vectors=1"
+
+
+def _arrows(page):
+    return page.evaluate(JS_ARROWS, CHART)
+
+
+def _run(link):
+    import appstate
+    from results import run_results
+    state, _ = appstate.from_query(dict(p.split("=") for p in link[1:].split("&")))
+    return run_results(state.run)
+
+
+def test_step_vectors_follow_the_slider_play_and_a_click(page):
+    import numpy as np
+    from figures import step_vectors
+    res = _run(VECTORS_LINK)
+    open_app(page, VECTORS_LINK)
+    got = _arrows(page)
+    assert set(got["arrows"]) == {"0:gradient", "0:update", "1:gradient", "1:update", "1:velocity"}
+
+    def check(step):
+        a = _arrows(page)["arrows"]
+        for key, (x, y) in a.items():
+            racer, kind = key.split(":")
+            want = step_vectors.vectors(res[int(racer)], [step])
+            tail, vec = want["tail"][0], want[kind][0]
+            assert len(x) == 5, (step, key)
+            np.testing.assert_allclose([x[0], y[0]], tail, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose([x[1], y[1]], tail + vec, rtol=1e-6, atol=1e-6)
+
+    check(40)   # the figure opens on the last step
+    # the slider: step 3
+    page.evaluate("(sel) => { const d = document.querySelector(sel); const s = d.layout.sliders[0].steps"
+                  ".find(s => s.label === '3'); return Plotly.animate(d, ...s.args); }", CHART)
+    page.wait_for_function("(sel) => document.querySelector(sel)._fullLayout._currentFrame === '3'", arg=CHART)
+    check(3)
+    shot(page, "step-3")
+    # Play moves them with the markers
+    page.locator(CHART + " .updatemenu-button", has_text="Play").click()
+    page.wait_for_timeout(600)
+    page.locator(CHART + " .updatemenu-button", has_text="Pause").click()
+    page.wait_for_timeout(400)
+    frame = _arrows(page)["frame"]
+    assert frame not in (None, "3")
+    check(int(frame))
+    # a click on a point of a path shows its step (the last frame at or before it)
+    import tests.test_browser as tb
+    x, y = res[0]["positions"][6]
+    px, py = page.evaluate(tb.JS_PIXEL, [float(x), float(y)])
+    for _ in range(3):   # a click within ~200 ms of a rerun can come back empty
+        wait_idle(page)
+        page.mouse.move(px, py)
+        page.wait_for_timeout(200)
+        page.mouse.click(px, py)
+        try:
+            page.wait_for_function("(sel) => document.querySelector(sel)._fullLayout._currentFrame === '6'",
+                                   arg=CHART, timeout=5_000)
+            break
+        except Exception:
+            pass
+    check(6)
+    wait_idle(page)
+    no_exception(page)
