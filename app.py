@@ -28,6 +28,7 @@ import livechart
 import optimizers
 import presets
 import results
+import scrub
 import theory
 from appstate import AppState, HyperView, ViewOptions
 from figures import hyper as hyper_figures
@@ -77,6 +78,7 @@ def load_into_widgets(state: AppState) -> None:
     SS["res"] = h.resolution
     SS["full_paths"] = state.view.full_paths
     SS["vectors"] = state.view.vectors
+    SS["scrub"] = state.view.scrub
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -164,7 +166,8 @@ def on_lesson(key: str | None = None) -> None:
     key = key if key is not None else SS.get("lesson")
     if key in lessons.LESSONS:
         view = ViewOptions(SS.get("view", "both"), SS.get("speed", "normal"), SS.get("present", False),
-                           SS.get("log_loss", True), SS.get("full_paths", False), SS.get("vectors", False))
+                           SS.get("log_loss", True), SS.get("full_paths", False), SS.get("vectors", False),
+                           SS.get("scrub", 1))
         load_into_widgets(appstate.lesson_state(key, view))
         SS["lesson_text"] = key
         SS["lesson"] = key
@@ -456,7 +459,8 @@ def controls() -> tuple[AppState, list[str]]:
     if formula_error:  # nothing to draw: the error under the field says what to fix
         run = replace(run, racers=())
     view = ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]),
-                       bool(SS.get("full_paths", False)), bool(SS.get("vectors", False)))
+                       bool(SS.get("full_paths", False)), bool(SS.get("vectors", False)),
+                       int(SS.get("scrub", 1)))
     return AppState(run, view), errors
 
 
@@ -712,6 +716,19 @@ def lesson_nav() -> None:
     c3.button("▶", key="lesson_next", on_click=step_lesson, args=(1,), help="next lesson", width="stretch")
 
 
+def scrub_racer(run: RunConfig, view: ViewOptions) -> int:
+    """The racer (0-based) whose scrub sliders the race figure carries, or -1."""
+    i = view.scrub - 1
+    return i if 0 <= i < len(run.racers) and scrub.available(run, i) is None else -1
+
+
+def scrub_help() -> str:
+    return ("Sliders in the figure (top right) over this racer's learning rate (÷10 … ×10) and its "
+            "momentum or β₁: moving one redraws its path on the map, in 3-D and on the loss plot at once, "
+            "from runs computed together; releasing it makes the value the racer's setting. "
+            "Not for racers with gradient noise or mini-batches. Also in the link as scrub=N (0: none).")
+
+
 def surface_formula(latex: str) -> None:
     """The surface's formula across the whole page width (long ones, such as
     Goldstein-Price, do not fit beside the loss plot). Display math cannot wrap,
@@ -755,13 +772,19 @@ if lesson is not None:
 TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat map", "basins": "Basins of attraction"}
 if SS.get("tab") not in appstate.TABS:
     SS["tab"] = "race"
-tab_col, vec_col = st.columns([5, 2], vertical_alignment="center")
+tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
 tab = tab_col.radio("View", appstate.TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
                     label_visibility="collapsed",
                     help="Same surface, start and optimizers: the race, or every learning rate at once, "
                     "or learning rate × momentum/β₁, or where every start point ends up.")
 if tab == "race":
     vec_col.toggle("Step vectors", key="vectors", help=step_vectors.HELP)
+    if SS.get("scrub") not in range(len(run.racers) + 1):
+        SS["scrub"] = min(1, len(run.racers))
+    scrub_col.selectbox("Scrub", range(len(run.racers) + 1), key="scrub", label_visibility="collapsed",
+                        format_func=lambda i: f"scrub: {names[i - 1]}" if i else "no scrub sliders",
+                        help=scrub_help())
+    view = replace(view, scrub=int(SS["scrub"]))
 if SS.get("hr") not in range(len(run.racers)):
     SS["hr"] = 0
 state = AppState(run, view, state.lesson, HyperView(
@@ -804,7 +827,8 @@ except ValueError as exc:  # a rule that needs the whole run, e.g. one_cycle's t
 CHART_CONFIG = {"scrollZoom": False,   # livechart adds displaylogo: False
                 "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
 if companion is None:
-    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths, view.vectors)
+    fig = main_figure(run, view.view, view.speed, view.present, not view.full_paths, view.vectors,
+                      scrub_racer(run, view))
     side = lesson is not None and lesson.table
     map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
     with map_col:
@@ -822,12 +846,18 @@ else:  # a lesson that compares two races: both maps side by side
     left_map, right_map = st.columns(2)
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, view.vectors)
+        fig = main_figure(run, "2d", view.speed, view.present, not view.full_paths, view.vectors,
+                          scrub_racer(run, view))
         event = livechart.plotly_chart(fig, key="chart", config=CHART_CONFIG, keys=view.present)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
         livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, not view.full_paths),
                                key="chart2", config=CHART_CONFIG)
+released = scrub.released(run, event["scrub"]) if event and "scrub" in event else None
+if released is not None:   # a released scrub slider: the value becomes the racer's setting
+    i, param, value = released
+    SS["_pending_hp"] = _racer_hp_keys(i, run.racers[i].choice.name, {param: value})
+    st.rerun()
 pick = picked(event, fig)
 if pick is not None:   # a click arrives once (livechart)
     kind, value = pick
@@ -852,7 +882,7 @@ for r in race:
 
 left, right = st.columns([3, 2])
 with left:
-    livechart.plotly_chart(loss_figure(run, view.log_loss, view.present), key="loss",
+    livechart.plotly_chart(loss_figure(run, view.log_loss, view.present, scrub_racer(run, view)), key="loss",
                            config={"toImageButtonOptions": {"format": "png", "scale": 3,
                                                             "filename": f"{surface.name}-loss"}})
 with right:

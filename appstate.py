@@ -33,6 +33,7 @@ class ViewOptions:
     log_loss: bool = True
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
     vectors: bool = False       # each step's vectors on the map (figures.step_vectors)
+    scrub: int = 1              # the racer (1-based) whose sliders scrub it in the browser; 0: none
 
 
 TABS = ("race", "sweep", "heatmap", "basins")
@@ -136,6 +137,8 @@ def to_query(state: AppState) -> dict[str, str]:
         q["fullpaths"] = "1"
     if view.vectors:
         q["vectors"] = "1"
+    if view.scrub != 1:
+        q["scrub"] = str(view.scrub)
     return q
 
 
@@ -292,6 +295,12 @@ class _LinkReader:
                     self.warn(f"{key} must be 0 or 1 in the link, got {config.quote(self.q[key])}")
                 else:
                     view = replace(view, **{attr: flag})
+        if "scrub" in self.q:
+            self.used.add("scrub")
+            try:
+                view = replace(view, scrub=config.parse_int(self.q["scrub"], "scrub", 0, MAX_RACERS))
+            except ValueError as exc:
+                self.warn(f"{exc} in the link")
         return view
 
 

@@ -16,6 +16,7 @@ import exports
 import figures
 import lessons
 import results
+import scrub
 from config import RunConfig
 from figures import prepared
 
@@ -58,18 +59,21 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
-                vectors: bool = False) -> prepared.Prepared:
+                vectors: bool = False, scrub_racer: int = -1) -> prepared.Prepared:
     """The race figure, for the chart component (``livechart``; see
-    ``figures.prepared.prepare_stable``); ``vectors``: each step's vectors on the map."""
+    ``figures.prepared.prepare_stable``); ``vectors``: each step's vectors on the map;
+    ``scrub_racer`` (0-based, -1 none): that racer's scrub sliders (``scrub.py``)."""
+    fams = scrub.families(run, scrub_racer) if scrub_racer >= 0 else []
     return prepared.prepare_stable(exports.trajectory_figure_for(
         run, compute(run), view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part, vectors=vectors))
+        part=racer_part, vectors=vectors, scrub=fams or None))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def loss_figure(run: RunConfig, log: bool, present: bool) -> prepared.Prepared:
-    return prepared.prepare_stable(exports.loss_figure_with_theory(run, compute(run), log=log,
-                                                                   presentation=present))
+def loss_figure(run: RunConfig, log: bool, present: bool, scrub_racer: int = -1) -> prepared.Prepared:
+    return prepared.prepare_stable(exports.loss_figure_with_theory(
+        run, compute(run), log=log, presentation=present,
+        scrub=scrub_racer if scrub_racer >= 0 and scrub.available(run, scrub_racer) is None else None))
 
 
 SWEEP_COUNT = 200       # learning rates per optimizer in a sweep

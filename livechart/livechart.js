@@ -156,6 +156,9 @@ export default async function livechart({ data, parentElement: host, setStateVal
   const tr = gd._transitionData;
   if (frames.length && tr && !(tr._frames || []).length) await Plotly.addFrames(gd, frames);
   gd.dataset.drawn = "all";
+  if (gd.layout.meta && gd.layout.meta.scrub) {
+    scrubSetup(gd, (v) => setStateValue("scrub", Object.assign({}, v, { at: Date.now() })));
+  }
   gd.dataset.draws = String(Number(gd.dataset.draws || 0) + 1);   // for tests: a new figure is drawn
   if (!st.ro) {
     gd.on("plotly_click", (ev) => {

@@ -213,3 +213,119 @@ def test_step_vectors_follow_the_slider_play_and_a_click(page):
     check(6)
     wait_idle(page)
     no_exception(page)
+
+
+# --- scrub a hyperparameter in the browser ------------------------------------------------
+
+SCRUB_LINK = "?surface=bowl&r1=gd&r1.lr=0.1&r2=adam&r2.lr=0.05&steps=60&x=-1.5&y=1.5&scrub=1"
+JS_PREVIEW = """(sel) => {
+  const d = document.querySelector(sel);
+  const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
+  const out = {};
+  (d ? d._fullData : []).forEach(t => { const m = M(t); if (m.role === 'scrub')
+      out[m.view] = [Array.from(t.x || []), Array.from(t.y || [])]; });
+  return out;
+}"""
+
+
+def _drag_scrub(page, root: str, slider: int, share: float, hold: bool = False):
+    """Drag scrub slider ``slider`` (0: the first scrub slider) by ``share`` of its rail."""
+    group = page.locator(root + " .slider-group").nth(1 + slider)
+    grip, rail = group.locator(".slider-grip-rect").bounding_box(), group.locator(".slider-rail-rect").bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(x + share * rail["width"] * k / 10, y)
+        page.wait_for_timeout(60)
+    if not hold:
+        page.mouse.up()
+
+
+def _family_member(link: str, racer: int, value_text: str):
+    import numpy as np
+    import appstate
+    import scrub
+    state, _ = appstate.from_query(dict(p.split("=") for p in link[1:].split("&")))
+    fam = scrub.family(state.run, racer, "lr")
+    m = [scrub_value_text(v) for v in fam.values].index(value_text)
+    return fam, m, np.asarray(fam.xy[m])
+
+
+def scrub_value_text(v: float) -> str:
+    from figures.scrub import value_text
+    return value_text("lr", v)
+
+
+def test_scrub_redraws_the_path_and_release_sets_the_rate(page):
+    import numpy as np
+    open_app(page, SCRUB_LINK)
+    assert _preview(page, CHART) == {"2d": [[], []], "3d": [[], []]}
+    before = runs(page)
+    _drag_scrub(page, CHART, 0, 0.3, hold=True)
+    page.wait_for_function("(sel) => Number(document.querySelector(sel).dataset.scrubDrawn || 0) > 0",
+                           arg=CHART, timeout=RERUN)
+    label = page.evaluate("(sel) => document.querySelector(sel).dataset.scrub", CHART)
+    assert label.startswith("lr=")
+    value = float(label[3:])
+    fam, m, xy = _family_member(SCRUB_LINK, 0, scrub_value_text(value))
+    assert m > fam.current, "dragged right: a larger rate"
+    got = _preview(page, CHART)["2d"]
+    np.testing.assert_allclose(np.array(got).T, xy, rtol=1e-6, atol=1e-6)
+    # the 3-D path and the loss chart follow once the slider rests
+    page.wait_for_function("(sel) => Number(document.querySelector(sel).dataset.scrubFollowed || 0) > 0",
+                           arg=CHART, timeout=RERUN)
+    three = _preview(page, CHART)["3d"]
+    assert len(three[0]) > 0
+    loss = _preview(page, ".st-key-loss .js-plotly-plot")["loss"]
+    np.testing.assert_allclose(loss[0], fam.idx[m])
+    shot(page, "scrubbing")
+    assert runs(page) == before, "scrubbing runs nothing on the server"
+    page.mouse.up()
+    # release: one server run makes it the racer's rate, and the link says so
+    page.wait_for_function("(v) => new URLSearchParams(location.search).get('r1.lr') === v",
+                           arg=repr(float(fam.values[m])), timeout=RERUN)
+    wait_idle(page)
+    no_exception(page)
+
+
+def _preview(page, root):
+    return page.evaluate(JS_PREVIEW, root)
+
+
+def runs(page) -> int:
+    return page.evaluate("() => window.__stRuns || 0")
+
+
+def test_exported_html_scrubs_offline(browser, tmp_path):
+    import numpy as np
+    import appstate
+    import exports
+    import scrub
+    from figures import prepared
+    from results import run_results
+    state, _ = appstate.from_query(dict(p.split("=") for p in SCRUB_LINK[1:].split("&")))
+    res = run_results(state.run)
+    fig = prepared.prepare_stable(exports.trajectory_figure_for(state.run, res, raw=True,
+                                                                scrub=scrub.families(state.run, 0)))
+    path = tmp_path / "race.html"
+    path.write_text(exports.figure_html(fig), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx.set_offline(True)
+    try:
+        pg = ctx.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(path.as_uri())
+        root = ".js-plotly-plot"
+        pg.wait_for_selector(root + " .slider-group", state="attached", timeout=LOAD)
+        _drag_scrub(pg, root, 0, -0.3)
+        pg.wait_for_function("(sel) => Number(document.querySelector(sel).dataset.scrubDrawn || 0) > 0",
+                             arg=root, timeout=RERUN)
+        value = float(pg.evaluate("(sel) => document.querySelector(sel).dataset.scrub", root)[3:])
+        fam, m, xy = _family_member(SCRUB_LINK, 0, scrub_value_text(value))
+        assert m < fam.current
+        np.testing.assert_allclose(np.array(_preview(pg, root)["2d"]).T, xy, rtol=1e-6, atol=1e-6)
+        assert errors == []
+    finally:
+        ctx.close()
