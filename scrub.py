@@ -26,7 +26,7 @@ from config import RunConfig
 
 COUNT = 21          # values per slider (odd: the current one in the middle)
 SPAN = 10.0         # learning rates from lr / SPAN to lr * SPAN
-POINTS = 600        # most drawn points of a member's path
+POINTS = 300        # most drawn points of a member's path (the default view stays under 1 MB)
 
 
 @dataclass(frozen=True)
