@@ -782,7 +782,8 @@ if tab == "race":
     if SS.get("scrub") not in range(len(run.racers) + 1):
         SS["scrub"] = min(1, len(run.racers))
     scrub_col.selectbox("Scrub", range(len(run.racers) + 1), key="scrub", label_visibility="collapsed",
-                        format_func=lambda i: f"scrub: {names[i - 1]}" if i else "no scrub sliders",
+                        format_func=lambda i, labels=tuple(names): f"scrub: {labels[i - 1]}" if i
+                        else "no scrub sliders",
                         help=scrub_help())
     view = replace(view, scrub=int(SS["scrub"]))
 if SS.get("hr") not in range(len(run.racers)):

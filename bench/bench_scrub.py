@@ -100,7 +100,11 @@ def main() -> None:
     finally:
         if proc:
             proc.terminate()
-            proc.wait(timeout=15)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
