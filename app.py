@@ -51,7 +51,8 @@ lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
 if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present) and lesson.companion:
     companion = lesson.companion_config()
-state = AppState(run, view, lesson.key if lesson is not None else None, view_tabs(run))
+hyper, view = view_tabs(run, view, labels)
+state = AppState(run, view, lesson.key if lesson is not None else None, hyper)
 try:
     st.query_params.from_dict(links.to_query(state))
 except ValueError:

@@ -20,6 +20,7 @@ import figures
 import lessons
 import results
 import config
+import scrub
 from config import RunConfig
 from figures import prepared
 
@@ -66,20 +67,23 @@ def racer_part(grids: figures.SurfaceGrids, path: figures.PathView, setup: figur
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bool = True,
-                caption: str = "") -> prepared.Prepared:
+                caption: str = "", vectors: bool = False, scrub_racer: int = -1) -> prepared.Prepared:
     """The race figure, for the chart component (``livechart``; see
     ``figures.prepared.prepare_stable``). ``caption``: which of a lesson's two races this is,
-    added to every racer's label (``gd lr=0.5 at 45°``)."""
+    added to every racer's label (``gd lr=0.5 at 45°``); ``vectors``: each step's vectors on
+    the map; ``scrub_racer`` (0-based, -1 none): that racer's scrub sliders (``scrub.py``)."""
     race = lessons.captioned(compute(run), caption) if caption else compute(run)
+    fams = scrub.families(run, scrub_racer) if scrub_racer >= 0 else []
     return prepared.prepare_stable(exports.trajectory_figure_for(
         run, race, view=view, speed=speed, presentation=present, trails=trails, raw=True,
-        part=racer_part))
+        part=racer_part, vectors=vectors, scrub=fams or None))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
-def loss_figure(run: RunConfig, log: bool, present: bool) -> prepared.Prepared:
-    return prepared.prepare_stable(exports.loss_figure_with_theory(run, compute(run), log=log,
-                                                                   presentation=present))
+def loss_figure(run: RunConfig, log: bool, present: bool, scrub_racer: int = -1) -> prepared.Prepared:
+    return prepared.prepare_stable(exports.loss_figure_with_theory(
+        run, compute(run), log=log, presentation=present,
+        scrub=scrub_racer if scrub_racer >= 0 and scrub.available(run, scrub_racer) is None else None))
 
 
 SWEEP_COUNT = 200       # learning rates per optimizer in a sweep

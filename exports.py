@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 
@@ -16,6 +17,9 @@ import experiments
 import figures
 import landscapes
 from figures.data_panel import DataPanel
+from figures.scrub import Scrub, loss_preview
+from figures.style import line_width
+from figures.step_vectors import StepVectors
 from figures.scale import view_domain
 import results as results_mod
 import theory
@@ -34,7 +38,10 @@ def paths_for(results: list[dict]) -> list[figures.PathView]:
 
 def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", speed="normal",
                           presentation=False, click_grid=True, title=None, trails=True, animated=True,
-                          raw=False, part=None):
+                          raw=False, part=None, vectors=False, scrub=None):
+    """The race figure of ``results``; ``vectors``: each step's vectors on the map
+    (``figures.step_vectors``); ``scrub``: ``scrub.Family`` list of one racer, whose
+    sliders redraw that racer in the browser (``figures.scrub``)."""
     surface = run.get_surface()
     view_region = view_domain(surface.domain, [run.racer_start(i) for i in range(len(run.racers))])
     grids = figures.SurfaceGrids.of(surface, click=figures.CLICK_GRID if click_grid else 2, view=view_region)
@@ -42,7 +49,23 @@ def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", s
     return figures.trajectory_figure(grids, paths_for(results), run.start_point(), run.steps,
                                      view=view, speed=speed, presentation=presentation, click_grid=click_grid,
                                      title=title, trails=trails, animated=animated, raw=raw, part=part,
-                                     panel=panel)
+                                     panel=panel, overlays=([StepVectors(results)] if vectors else [])
+                                     + ([scrub_overlay(run, results, scrub, grids)] if scrub else []))
+
+
+def _loss_transform(run: RunConfig, results: list[dict], log: bool):
+    """What the loss chart plots for a loss array (``figures.loss_figure``'s rule)."""
+    fmin = run.get_surface().global_minimum
+    scale = max([float(np.max(np.abs(r["losses"]))) for r in results if len(r["losses"])] + [1.0])
+    if not log or fmin is None:
+        return lambda v: np.asarray(v, dtype=float)
+    return lambda v: np.maximum(np.asarray(v, dtype=float) - fmin, 1e-16 * scale)
+
+
+def scrub_overlay(run: RunConfig, results: list[dict], families: list, grids, log: bool = True) -> Scrub:
+    i = families[0].racer
+    return Scrub(families, results[i]["label"], figures.colour(i), i, grids.height_above,
+                 _loss_transform(run, results, log), grids.domain)
 
 
 def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):
@@ -77,9 +100,18 @@ def trajectories_json(run: RunConfig, results: list[dict]) -> str:
     return json.dumps(data, allow_nan=False)
 
 
+SCRUB_JS = (Path(__file__).resolve().parent / "livechart" / "scrub.js").read_text(encoding="utf-8")
+
+
 def figure_html(fig) -> str:
-    """A standalone, offline, interactive HTML file (plotly.js inlined)."""
-    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+    """A standalone, offline, interactive HTML file (plotly.js inlined). A race figure
+    with scrub sliders carries ``livechart/scrub.js``: the sliders redraw the path
+    offline as in the app (a release changes nothing: there is no server)."""
+    meta = fig.to_dict().get("layout", {}).get("meta")
+    post = None
+    if isinstance(meta, dict) and "scrub" in meta:
+        post = SCRUB_JS + "\nscrubSetup(document.getElementById('{plot_id}'), null);"
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False, post_script=post)
 
 
 def static_export_available() -> bool:
@@ -241,11 +273,14 @@ def racer_theory(run: RunConfig, results: list[dict]) -> list[dict]:
     return rows
 
 
-def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, presentation=False):
+def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, presentation=False, scrub=None):
     """The loss plot plus, on a quadratic surface, a dashed line (f₀ − f*)·ρ²ᵏ
     for each racer the linear theory covers (ρ its predicted rate)."""
     from figures import hyper
     fig = loss_figure_for(run, results, log=log, presentation=presentation)
+    if scrub is not None and 0 <= scrub < len(results):   # the scrubbed racer's preview (scrub.js)
+        fig.add_trace(loss_preview(results[scrub]["label"], figures.colour(scrub),
+                                   line_width(scrub, len(results), presentation) + 1))
     th = theory.quadratic_theory(run.get_surface())
     if th is None or not log:
         return fig

@@ -44,7 +44,8 @@ def _fmt(v) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-_FLAGS = {"present": "present", "logloss": "log_loss", "fullpaths": "full_paths"}  # link key: view field
+_FLAGS = {"present": "present", "logloss": "log_loss", "fullpaths": "full_paths",
+          "vectors": "vectors"}  # link key: view field
 
 
 def _flags_query(view: ViewOptions, keys) -> dict[str, str]:
@@ -106,7 +107,9 @@ def to_query(state: AppState) -> dict[str, str]:
             q["lrmin"], q["lrmax"] = _fmt(h.lr_min), _fmt(h.lr_max)
         if h.resolution != DEFAULT.hyper.resolution and h.tab == "basins":
             q["res"] = str(h.resolution)
-    q.update(_flags_query(view, ("fullpaths",)))
+    q.update(_flags_query(view, ("fullpaths", "vectors")))
+    if view.scrub != DEFAULT.view.scrub:
+        q["scrub"] = str(view.scrub)
     return q
 
 
@@ -259,6 +262,12 @@ class _LinkReader:
                     self.warn(f"{key} must be 0 or 1 in the link, got {config.quote(self.q[key])}")
                 else:
                     view = replace(view, **{attr: value})
+        if "scrub" in self.q:
+            self.used.add("scrub")
+            try:
+                view = replace(view, scrub=config.parse_int(self.q["scrub"], "scrub", 0, MAX_RACERS))
+            except ValueError as exc:
+                self.warn(f"{exc} in the link")
         return view
 
 

@@ -27,6 +27,8 @@ class ViewOptions:
     present: bool = False
     log_loss: bool = True
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
+    vectors: bool = False       # each step's vectors on the map (figures.step_vectors)
+    scrub: int = 1              # the racer (1-based) whose sliders scrub it in the browser; 0: none
 
 
 @dataclass(frozen=True)

@@ -689,6 +689,7 @@ def trajectory_figure(
     raw: bool = False,
     part=None,
     panel=None,
+    overlays=(),
 ) -> go.Figure | dict:
     """The contour map and/or the 3-D surface with every path, animated.
 
@@ -699,7 +700,8 @@ def trajectory_figure(
     ``RacerPart`` (default ``racer_part``); the app passes a cached one, so a
     rerun that changes one racer rebuilds only that racer's part. ``panel``
     (a ``figures.data_panel.DataPanel``) adds a data surface's data panel at
-    the right, moved by the same frames.
+    the right, moved by the same frames. ``overlays`` attach more moving traces the
+    same way (``figures.step_vectors.StepVectors``: each step's vectors on the map).
     """
     part = part or racer_part
     show2d, show3d = view in ("2d", "both"), view in ("3d", "both")
@@ -736,6 +738,9 @@ def trajectory_figure(
         beside = layout["scene"]["domain"]["x"][0] if show2d and show3d else None
         layout.update(animation_controls(frames, n_steps, speed, show3d, presentation, beside))
     _keep_selection_look(data)
+    for overlay in overlays:
+        overlay.attach(data, layout, frames, paths, frame_steps(n_steps, max_frames) if animated else [n_steps],
+                       presentation=presentation, animated=animated)
     if panel is not None:
         panel.attach(data, layout, frames, paths, frame_steps(n_steps, max_frames) if animated else [n_steps],
                      presentation=presentation, animated=animated)

@@ -370,3 +370,23 @@ _add(Lesson(
     claims=(C("rate_near", 1, 0.03, values=(_TH.gd_best_rate, _MEASURE[0], _MEASURE[1])),
             C("rate_near", 2, 0.03, values=(_TH.momentum_best_rate, _MEASURE[0], _MEASURE[1])),
             C("closer_than_other", 2, other=1))))
+
+
+# --- issue 23: a lesson that uses the scrub sliders (self-contained; keep it last) ---------------
+
+_SCRUB_LR = 0.125   # racer 1's rate; the slider offers 0.125·10^(k/10), k = −10 … 10 (scrub.py)
+
+_add(Lesson(
+    "largest_stable_lr", "Find the largest stable learning rate (drag the slider)",
+    "Gradient descent on the ravine, whose curvature is {curv_y} across the valley: a step "
+    "multiplies the distance across by |1 − lr·{curv_y}|, so it shrinks only while lr < 2/{curv_y} "
+    "= {lr_limit}. Drag the learning-rate slider of {r1.label} (top right of the figure): its "
+    "path bends at once, from a slow slide at small rates to a zig-zag, and then runs off the map. "
+    "The slider's values grow in equal ratios from a tenth of {r1.lr} to ten times it; "
+    "the largest stable one is {r2.lr} ({r2.label}: a zig-zag across the valley that barely "
+    "shrinks), the next one, {r3.lr} ({r3.label}), diverges. Release the slider to make a value the racer's own.",
+    "ravine", (R("gd", _SCRUB_LR), R("gd", _SCRUB_LR * 10 ** 0.6), R("gd", _SCRUB_LR * 10 ** 0.7)),
+    steps=100,
+    claims=(C("runs_every_step", 1), C("no_sign_change", 1, axis=1), C("runs_every_step", 2),
+            C("sign_changes_at_least", 2, 50, axis=1), C("farther_than", 2, 0.5),
+            C("diverges_before", 3, 20))))

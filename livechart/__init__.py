@@ -32,8 +32,10 @@ APP_DIR = Path(__file__).resolve().parent.parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_JS_NAME = f"plotly-{plotly.offline.get_plotlyjs_version()}.min.js"
 
+SCRUB_JS = (Path(__file__).parent / "scrub.js").read_text(encoding="utf-8")
 _component = st.components.v2.component(
-    "livechart", js=(Path(__file__).parent / "livechart.js").read_text(encoding="utf-8"), isolate_styles=False)
+    "livechart", js=SCRUB_JS + (Path(__file__).parent / "livechart.js").read_text(encoding="utf-8"),
+    isolate_styles=False)
 
 
 def plotly_js_url(app_dir: Path = APP_DIR) -> str:
@@ -66,24 +68,38 @@ def _url() -> str:
     return plotly_js_url()
 
 
-def payload(fig: prepared.Prepared, config: dict | None = None) -> bytes:
+def payload(fig: prepared.Prepared, config: dict | None = None, keys: bool = False) -> bytes:
     """The message for the browser: the figure, its dark look, the chart's
     Plotly config and where plotly.js is (1.5 ms for the default race figure:
-    built on every rerun, not kept)."""
-    return orjson.dumps({"figure": fig.spec, "dark": fig.dark, "config": {"displaylogo": False, **(config or {})},
-                         "plotly": _url()}, option=orjson.OPT_SERIALIZE_NUMPY, default=str)
+    built on every rerun, not kept); ``keys``: the chart answers the keyboard."""
+    msg = {"figure": fig.spec, "dark": fig.dark, "config": {"displaylogo": False, **(config or {})},
+           "plotly": _url()}
+    if keys:
+        msg["keys"] = True
+    return orjson.dumps(msg, option=orjson.OPT_SERIALIZE_NUMPY, default=str)
 
 
-def plotly_chart(fig, *, key: str, config: dict | None = None) -> dict | None:
+def plotly_chart(fig, *, key: str, config: dict | None = None, keys: bool = False) -> dict | None:
     """Draw ``fig`` (a figure from ``prepare_stable``, or any figure, which is
     prepared here) in the chart ``key``. Returns a click on one of its points
     as ``{"selection": {"points": [{"x", "y", "curve_number", "point_index"}]}}``
     (the shape of ``st.plotly_chart``'s selection event) in the first script
-    run after the click, None otherwise."""
+    run after the click, None otherwise; a released scrub slider (``scrub.js``) as
+    ``{"scrub": {"racer", "param", "value", "at"}}``, once.
+
+    ``keys`` (presentation mode, one chart of the page): a presenter's clicker
+    and the keyboard drive the stage (``livechart.js``): PageDown/→ press the
+    button keyed ``lesson_next``, PageUp/← ``lesson_prev``, space plays or
+    pauses this chart, Home shows its step 0; not while typing in a field."""
     if not (isinstance(fig, prepared.Prepared) and fig.stable):
         fig = prepared.prepare_stable(fig.to_dict() if hasattr(fig, "to_dict") else fig)
-    result = _component(key=key, data=payload(fig, config), default={"selection": None},
-                        on_selection_change=_ignore)
+    result = _component(key=key, data=payload(fig, config, keys), default={"selection": None, "scrub": None},
+                        on_selection_change=_ignore, on_scrub_change=_ignore)
+    released = result.get("scrub")
+    seen_scrub = f"_livechart_scrub.{key}"
+    if released is not None and released != st.session_state.get(seen_scrub):
+        st.session_state[seen_scrub] = released
+        return {"scrub": released}
     selection = result.get("selection")
     seen = f"_livechart_seen.{key}"
     if selection is None or selection == st.session_state.get(seen):

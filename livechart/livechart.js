@@ -43,6 +43,72 @@ function clickedPoints(ev) {
   }));
 }
 
+// A presenter's clicker and the keyboard (presentation mode: the message's
+// "keys"): PageDown/ArrowRight press the stage's next-lesson button,
+// PageUp/ArrowLeft the previous one, space plays or pauses this chart's
+// animation and Home shows step 0. Never while typing in a field or moving a
+// focused slider, menu or list, and never with a modifier key held.
+const KEYS = { PageDown: "next", ArrowRight: "next", PageUp: "prev", ArrowLeft: "prev", " ": "play", Home: "home" };
+const FIELDS = "input, textarea, select, [contenteditable=''], [contenteditable='true'], "
+  + "[role=slider], [role=combobox], [role=listbox], [role=option], [role=menu], [role=menuitem], [role=textbox]";
+
+function keyAction(ev) {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.shiftKey || ev.isComposing) return null;
+  const t = ev.target;
+  if (t && t.closest && t.closest(FIELDS)) return null;
+  return KEYS[ev.key] || null;
+}
+
+function playing(gd) {
+  const tr = gd._transitionData;
+  return Boolean(tr && tr._animationRaf && tr._frameQueue && tr._frameQueue.length);
+}
+
+function animateButton(gd, label) {
+  const menu = (gd.layout.updatemenus || [])[0];
+  return menu && menu.buttons.find((b) => b.method === "animate" && String(b.label).includes(label));
+}
+
+function onKey(st, ev) {
+  const msg = st.msg;
+  if (!msg || !msg.keys || !st.gd._fullLayout || !st.gd.isConnected) return;
+  const act = keyAction(ev);
+  if (!act) return;
+  ev.preventDefault();   // no page scroll, no click of a focused button
+  const gd = st.gd;
+  if (act === "next" || act === "prev") {
+    const b = document.querySelector(`.st-key-lesson_${act} button`);
+    if (b && !b.disabled) b.click();
+  } else if (act === "play") {
+    const b = animateButton(gd, playing(gd) ? "Pause" : "Play");
+    // a Pause interrupting Play rejects Play's promise (with undefined): expected
+    if (b) window.Plotly.animate(gd, ...b.args).catch(() => {});
+  } else if (act === "home") {
+    const s = ((gd.layout.sliders || [])[0] || {}).steps || [];
+    if (s.length) window.Plotly.animate(gd, ...s[0].args).catch(() => {});
+  }
+  gd.dataset.key = act;
+}
+
+// A click on a point of a racer's path (a trace whose meta.role is "path",
+// its step in customdata) moves the animation to the last frame at or before
+// that step: the markers, trails and step vectors show it (frames are at most
+// 200 steps of the run; the step inspector shows the clicked step exactly).
+function showClickedStep(gd, ev) {
+  const p = (ev.points || [])[0];
+  if (!p || !p.data) return;
+  let meta = p.data.meta || {};
+  if (typeof meta === "string") { try { meta = JSON.parse(meta); } catch (e) { return; } }
+  const step = Number(first(p.customdata));
+  if (meta.role !== "path" || !Number.isFinite(step)) return;
+  let best = null;
+  for (const s of ((gd.layout.sliders || [])[0] || {}).steps || []) {
+    const n = Number(s.label);
+    if (n <= step && (best === null || n > Number(best.label))) best = s;
+  }
+  if (best) window.Plotly.animate(gd, ...best.args).catch(() => {});
+}
+
 function width(host) {
   return Math.max(Math.round(host.getBoundingClientRect().width), 100);
 }
@@ -82,10 +148,28 @@ export default async function livechart({ data, parentElement: host, setStateVal
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     if (seq !== st.seq) return cleanup(host, st);
   }
-  await Plotly.react(gd, { data: traces, layout, frames: msg.figure.frames || [], config: msg.config });
+  const frames = msg.figure.frames || [];
+  await Plotly.react(gd, { data: traces, layout, frames, config: msg.config });
+  if (seq !== st.seq) return cleanup(host, st);
+  // plotly.js drops the frames when the config changed (react then calls newPlot
+  // without them: a new surface gives the PNG button a new file name): add them back
+  const tr = gd._transitionData;
+  if (frames.length && tr && !(tr._frames || []).length) await Plotly.addFrames(gd, frames);
   gd.dataset.drawn = "all";
+  if (gd.layout.meta && gd.layout.meta.scrub) {
+    scrubSetup(gd, (v) => setStateValue("scrub", Object.assign({}, v, { at: Date.now() })));
+  }
+  gd.dataset.draws = String(Number(gd.dataset.draws || 0) + 1);   // for tests: a new figure is drawn
   if (!st.ro) {
-    gd.on("plotly_click", (ev) => setStateValue("selection", { points: clickedPoints(ev), at: Date.now() }));
+    gd.on("plotly_click", (ev) => {
+      showClickedStep(gd, ev);
+      setStateValue("selection", { points: clickedPoints(ev), at: Date.now() });
+    });
+    st.keydown = (ev) => onKey(st, ev);
+    // a space handled on keydown must not also press a focused button on keyup
+    st.keyup = (ev) => { if (st.msg && st.msg.keys && keyAction(ev) === "play") ev.preventDefault(); };
+    document.addEventListener("keydown", st.keydown);
+    document.addEventListener("keyup", st.keyup);
     st.ro = new ResizeObserver(() => {
       const w = width(host);
       if (Math.abs(w - st.width) > 1 && gd._fullLayout) {
@@ -105,6 +189,8 @@ function cleanup(host, st) {
   return () => setTimeout(() => {
     if (host.isConnected || host.__livechart !== st) return;
     if (st.ro) st.ro.disconnect();
+    if (st.keydown) document.removeEventListener("keydown", st.keydown);
+    if (st.keyup) document.removeEventListener("keyup", st.keyup);
     if (window.Plotly) window.Plotly.purge(st.gd);
     delete host.__livechart;
   }, 0);

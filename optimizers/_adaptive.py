@@ -13,10 +13,14 @@ from .registry import register
 _LR_DECAY = Hyper(0.0, 0.0, doc="η: the learning rate at step t is γ / (1 + (t−1)η)")
 _IAV = Hyper(0.0, 0.0, doc="starting value s₀ of the squared-gradient sum")
 _EPS10 = eps(1e-10)
+EPS_INSIDE = Hyper(False, kind="bool",
+                   doc="put ε inside the square root, √(s + ε) (Ruder's overview, Goodfellow et al.'s "
+                   "RMSProp, TensorFlow 1's RMSPropOptimizer); false, torch's convention, adds it after: √s + ε")
 
 
 def adagrad(*, lr_decay=_LR_DECAY.default, weight_decay=WEIGHT_DECAY.default,
-            initial_accumulator_value=_IAV.default, eps=_EPS10.default) -> Transform:
+            initial_accumulator_value=_IAV.default, eps=_EPS10.default,
+            eps_inside=EPS_INSIDE.default) -> Transform:
     """Adagrad: each coordinate's step divided by the root of its summed squared gradients.
 
     Example (f = x² + y² from (1, 0.25): s₁ = g₁², so the first step is ≈ γ per coordinate):
@@ -27,8 +31,10 @@ def adagrad(*, lr_decay=_LR_DECAY.default, weight_decay=WEIGHT_DECAY.default,
     [[0.9, 0.15]]
     """
     hp, batch = ADAGRAD.prepare({"lr_decay": lr_decay, "weight_decay": weight_decay,
-                                 "initial_accumulator_value": initial_accumulator_value, "eps": eps})
+                                 "initial_accumulator_value": initial_accumulator_value, "eps": eps,
+                                 "eps_inside": eps_inside})
     eta, wd, s0, e = hp["lr_decay"], hp["weight_decay"], hp["initial_accumulator_value"], hp["eps"]
+    inside = hp["eps_inside"]
 
     def init(params):
         check_batch(ADAGRAD.name, params, batch)
@@ -39,7 +45,7 @@ def adagrad(*, lr_decay=_LR_DECAY.default, weight_decay=WEIGHT_DECAY.default,
         g = l2(params, grads, wd)
         clr = widen(lr / (1 + (t - 1) * eta))
         s = state["sum"] + g * g
-        std = np.sqrt(s) + e
+        std = np.sqrt(s + e) if inside else np.sqrt(s) + e
         return params - clr * g / std, {"step": t, "sum": s}
 
     return Transform(init, update, batch=batch)
@@ -53,12 +59,14 @@ ADAGRAD = register(Optimizer(
         r"\tilde\gamma_t &= \frac{\gamma}{1 + (t-1)\,\eta}\\"
         r"s_t &= s_{t-1} + g_t^2 \qquad (s_0 = \text{initial accumulator})\\"
         r"\theta_t &= \theta_{t-1} - \tilde\gamma_t\,\frac{g_t}{\sqrt{s_t} + \epsilon}"
+        r"\qquad \text{(eps\_inside: } \frac{g_t}{\sqrt{s_t + \epsilon}}\text{)}"
         r"\end{aligned}"
     ),
     description="Divide each coordinate's step by the root of the sum of all its past "
     "squared gradients: steep directions get small steps and shallow ones large steps, "
     "and every step size only shrinks over time, so it can stall on long runs.",
-    convention="torch.optim.Adagrad: ε is added after the square root; the optional "
+    convention="torch.optim.Adagrad: ε is added after the square root (eps_inside = true puts "
+    "it inside, √(s + ε), as Ruder's overview of gradient descent algorithms writes it); the optional "
     "lr_decay η divides the learning rate by 1 + (t−1)η; the accumulator may start at "
     "initial_accumulator_value; weight decay is L2, added to the gradient.",
     hyperparameters={
@@ -66,6 +74,7 @@ ADAGRAD = register(Optimizer(
         "weight_decay": WEIGHT_DECAY,
         "initial_accumulator_value": _IAV,
         "eps": _EPS10,
+        "eps_inside": EPS_INSIDE,
     },
     factory=adagrad,
     default_lr=1e-2,
@@ -86,7 +95,7 @@ _CENTERED = Hyper(False, kind="bool", doc="normalize by the estimated variance i
 
 
 def rmsprop(*, alpha=_ALPHA.default, eps=_EPS8.default, weight_decay=WEIGHT_DECAY.default,
-            momentum=_MU.default, centered=_CENTERED.default) -> Transform:
+            momentum=_MU.default, centered=_CENTERED.default, eps_inside=EPS_INSIDE.default) -> Transform:
     """RMSprop: each coordinate's step divided by the root of a running average of g².
 
     Example (f = x² + y² from (1, 0.25): v₁ = (1 − α) g₁², so step 1 is γ/√0.01 = 10γ):
@@ -97,8 +106,9 @@ def rmsprop(*, alpha=_ALPHA.default, eps=_EPS8.default, weight_decay=WEIGHT_DECA
     [[0.9, 0.15]]
     """
     hp, batch = RMSPROP.prepare({"alpha": alpha, "eps": eps, "weight_decay": weight_decay,
-                                 "momentum": momentum, "centered": centered})
+                                 "momentum": momentum, "centered": centered, "eps_inside": eps_inside})
     alpha, mu, e, wd, centered = hp["alpha"], hp["momentum"], hp["eps"], hp["weight_decay"], hp["centered"]
+    inside = hp["eps_inside"]
     w = 1.0 - alpha
     heavy = nonzero(mu)
     mixed = np.ndim(mu) and not np.all(mu != 0)  # rows with μ = 0 take torch's plain step
@@ -110,9 +120,10 @@ def rmsprop(*, alpha=_ALPHA.default, eps=_EPS8.default, weight_decay=WEIGHT_DECA
         ga = state["grad_avg"]
         if centered:
             ga = lerp(ga, g, w)
-            avg = np.sqrt(sq - ga * ga) + e
+            var = sq - ga * ga
         else:
-            avg = np.sqrt(sq) + e
+            var = sq
+        avg = np.sqrt(var + e) if inside else np.sqrt(var) + e
         buf = state["momentum_buffer"]
         if heavy:
             buf = buf * mu + g / avg
@@ -133,7 +144,8 @@ RMSPROP = register(Optimizer(
         r"\begin{aligned}"
         r"v_t &= \alpha\, v_{t-1} + (1-\alpha)\,g_t^2,\qquad "
         r"\bar g_t = \alpha\,\bar g_{t-1} + (1-\alpha)\,g_t \ \text{(centered)}\\"
-        r"d_t &= \sqrt{v_t} + \epsilon \quad\text{or, centered,}\quad d_t = \sqrt{v_t - \bar g_t^2} + \epsilon\\"
+        r"d_t &= \sqrt{v_t} + \epsilon \quad\text{or, centered,}\quad d_t = \sqrt{v_t - \bar g_t^2} + \epsilon"
+        r"\qquad \text{(eps\_inside: } \sqrt{v_t + \epsilon},\ \sqrt{v_t - \bar g_t^2 + \epsilon}\text{)}\\"
         r"b_t &= \mu\, b_{t-1} + g_t / d_t\\"
         r"\theta_t &= \theta_{t-1} - \gamma\, b_t \qquad (\mu = 0:\ \theta_t = \theta_{t-1} - \gamma\, g_t/d_t)"
         r"\end{aligned}"
@@ -142,8 +154,10 @@ RMSPROP = register(Optimizer(
     "squared gradients, so that, unlike Adagrad, old gradients are forgotten and the step "
     "size can recover. Centered RMSprop divides by an estimate of the gradient's standard "
     "deviation instead; momentum accumulates the normalized steps.",
-    convention="torch.optim.RMSprop: ε is added after the square root (Hinton's lecture "
-    "and TensorFlow put it inside); the momentum buffer accumulates g/d and the learning "
+    convention="torch.optim.RMSprop: ε is added after the square root; eps_inside = true puts it "
+    "inside, √(v + ε), as TensorFlow 1's tf.train.RMSPropOptimizer (ε = 1e-10, decay ρ = 0.9 for "
+    "α), Goodfellow et al.'s Deep Learning (algorithm 8.5) and Ruder's overview write it; "
+    "the momentum buffer accumulates g/d and the learning "
     "rate multiplies the whole buffer; the buffers start at zero (no bias correction); "
     "weight decay is L2, added to the gradient.",
     hyperparameters={
@@ -152,6 +166,7 @@ RMSPROP = register(Optimizer(
         "weight_decay": WEIGHT_DECAY,
         "momentum": _MU,
         "centered": _CENTERED,
+        "eps_inside": EPS_INSIDE,
     },
     factory=rmsprop,
     default_lr=1e-2,

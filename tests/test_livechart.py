@@ -38,3 +38,12 @@ def test_the_message_carries_the_figure_its_dark_look_and_the_config():
     assert msg["dark"]["paper_bgcolor"] == chart_theme.LOOKS["dark"]["background"]
     assert msg["config"] == {"displaylogo": False, "scrollZoom": False}
     assert msg["plotly"].endswith(livechart.PLOTLY_JS_NAME) or msg["plotly"].startswith("component/")
+
+
+def test_only_a_chart_asked_to_answers_the_keyboard():
+    fig = prepare_stable(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
+    assert "keys" not in orjson.loads(livechart.payload(fig))
+    assert orjson.loads(livechart.payload(fig, keys=True))["keys"] is True
+    js = (livechart.APP_DIR / "livechart" / "livechart.js").read_text()
+    for key in ("PageDown", "ArrowRight", "PageUp", "ArrowLeft", '" "', "Home"):
+        assert key in js

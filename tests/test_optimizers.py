@@ -24,6 +24,9 @@ REF = json.loads((HERE / "data" / "torch_reference.json").read_text())
 RTOL, ATOL = 1e-12, 1e-14
 ALL = list(REGISTRY)
 TORCH_NAMES = list(REF["optimizers"])
+# Switches to another reference's convention (issue 23); False is torch's rule, so the torch
+# reference runs, recorded without them, check the default.
+OTHER_CONVENTIONS = {"adagrad": ("eps_inside",), "rmsprop": ("eps_inside",), "newton": ("signed",)}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -84,6 +87,9 @@ def test_defaults_match_torch(name):
     for key, h in opt.hyperparameters.items():
         if name in ("momentum", "nesterov") and key == "momentum":
             continue  # torch.optim.SGD defaults to momentum=0; these two are defined by μ > 0
+        if key in OTHER_CONVENTIONS.get(name, ()):
+            assert h.kind == "bool" and h.default is False  # off by default: torch's convention
+            continue
         assert key in torch_d, f"{name}.{key} is not a torch hyperparameter"
         assert h.default == torch_d[key], f"{name}.{key}: {h.default} vs torch {torch_d[key]}"
 
@@ -204,6 +210,47 @@ def test_rmsprop_by_hand(centered, mu):
     if not centered:  # step 1: v = 0.1 g², so θ₁ = θ₀ − γ g/(√0.1 |g|) = θ₀ − γ/√0.1 · sign(g)
         assert out[0][0] == pytest.approx(1 - lr / math.sqrt(0.1), rel=1e-7)
     close(two_steps("rmsprop", lr, alpha=a, centered=centered, momentum=mu), out)
+
+
+def test_adagrad_eps_inside_by_hand():
+    """ε inside the root: θ ← θ − γ̃ g/√(s + ε), with ε large enough (0.5) to tell the two apart."""
+    lr, eta, s0, eps, wd = 0.1, 0.25, 0.5, 0.5, 0.1
+    th, s, out = list(T0), [s0, s0], []
+    for t in (1, 2):
+        g = [gi + wd * ti for gi, ti in zip(bowl_g(th), th)]
+        clr = lr / (1 + (t - 1) * eta)
+        s = [si + gi * gi for si, gi in zip(s, g)]
+        th = [ti - clr * gi / math.sqrt(si + eps) for ti, gi, si in zip(th, g, s)]
+        out.append(th)
+    # step 1 literally: s = 0.5 + (2.1², 1.025²) -> θ₁ₓ = 1 − 0.1·2.1/√(4.91 + 0.5)
+    assert out[0][0] == pytest.approx(1 - 0.1 * 2.1 / math.sqrt(5.41), rel=1e-14)
+    kw = dict(lr_decay=eta, initial_accumulator_value=s0, weight_decay=wd, eps=eps)
+    close(two_steps("adagrad", lr, eps_inside=True, **kw), out)
+    assert not np.allclose(two_steps("adagrad", lr, **kw), out)  # torch's rule differs
+
+
+@pytest.mark.parametrize("centered,mu", [(False, 0.0), (True, 0.0), (True, 0.7), (False, 0.7)])
+def test_rmsprop_eps_inside_by_hand(centered, mu):
+    """TF1's RMSPropOptimizer: ms ← ρ ms + (1 − ρ) g²; mom ← μ mom + γ g/√(ms + ε); θ ← θ − mom
+    (at a constant γ this is torch's buffer times γ), with ε = 0.01 so that inside and outside differ."""
+    lr, rho, eps = 0.01, 0.9, 0.01
+    th, ms, mg, mom, out = list(T0), [0.0, 0.0], [0.0, 0.0], [0.0, 0.0], []
+    for _ in (1, 2):
+        g = bowl_g(th)
+        ms = [rho * m + (1 - rho) * gi * gi for m, gi in zip(ms, g)]
+        if centered:  # TF1's centered form: mg ← ρ mg + (1 − ρ) g; denominator √(ms − mg² + ε)
+            mg = [rho * m + (1 - rho) * gi for m, gi in zip(mg, g)]
+            den = [math.sqrt(m - a * a + eps) for m, a in zip(ms, mg)]
+        else:
+            den = [math.sqrt(m + eps) for m in ms]
+        mom = [mu * mi + lr * gi / di for mi, gi, di in zip(mom, g, den)]
+        th = [ti - mi for ti, mi in zip(th, mom)]
+        out.append(th)
+    if not centered and mu == 0:  # step 1: ms = 0.1·(2, 1)² -> θ₁ₓ = 1 − 0.01·2/√(0.4 + 0.01)
+        assert out[0][0] == pytest.approx(1 - 0.02 / math.sqrt(0.41), rel=1e-14)
+    kw = dict(alpha=rho, eps=eps, centered=centered, momentum=mu)
+    close(two_steps("rmsprop", lr, eps_inside=True, **kw), out, rtol=1e-12)
+    assert not np.allclose(two_steps("rmsprop", lr, **kw), out)
 
 
 def test_adadelta_by_hand():
@@ -337,6 +384,61 @@ def test_newton_by_hand():
     # γ = 0.5, δ = 1: θ₁ = θ₀ − 0.5·(2/3, 1/5) = (2/3, 0.15); g₂ = (4/3, 0.6)
     # θ₂ = θ₁ − 0.5·(4/9, 0.12) = (4/9, 0.09)
     close(two_steps("newton", 0.5, damping=1.0), [[2 / 3, 0.15], [4 / 9, 0.09]])
+
+
+def test_newton_signed_by_hand():
+    """Plain Newton, θ ← θ − γ H⁻¹ g, written with a 2×2 inverse (no eigenvalues)."""
+    def plain(th, H, g, lr, steps):
+        out = []
+        for _ in range(steps):
+            (a, b), (c, d) = H(th)
+            gx, gy = g(th)
+            det = a * d - b * c
+            th = [th[0] - lr * (d * gx - b * gy) / det, th[1] - lr * (-c * gx + a * gy) / det]
+            out.append(th)
+        return out
+    saddle_g = lambda th: (2 * th[0], -2 * th[1])  # noqa: E731  f = x² − y²
+    saddle_H = lambda th: ((2.0, 0.0), (0.0, -2.0))  # noqa: E731
+    opt = get("newton")
+    for lr in (1.0, 0.5):
+        v = opt.validate(lr=lr, signed=True)
+        traj = drive("newton", [T0], v.pop("lr"), v, 3,
+                     lambda P: np.stack([2 * P[:, 0], -2 * P[:, 1]], 1),
+                     lambda P: np.broadcast_to(np.diag([2.0, -2.0]), (len(P), 2, 2)))[0, 1:]
+        close(traj, plain(list(T0), saddle_H, saddle_g, lr, 3))
+    # γ = 1: one step onto the saddle (0, 0); saddle-free instead moves y away from it
+    assert two_steps("newton", 1.0, signed=True)[0].tolist() == [0.0, 0.0]
+    # a maximum: f = −x² − 2y² + xy, H = [[−2, 1], [1, −4]] (both eigenvalues < 0): signed Newton
+    # climbs to the maximum (0, 0) in one step; saddle-free descends, away from it
+    Hm = np.array([[-2.0, 1.0], [1.0, -4.0]])
+    gm = lambda P: P @ Hm  # noqa: E731  (H symmetric)
+    for lr in (1.0, 0.3):
+        v = opt.validate(lr=lr, signed=True)
+        traj = drive("newton", [[1.0, -0.5]], v.pop("lr"), v, 4, gm,
+                     lambda P: np.broadcast_to(Hm, (len(P), 2, 2)))[0, 1:]
+        close(traj, plain([1.0, -0.5], lambda th: Hm.tolist(), lambda th: (Hm @ th).tolist(), lr, 4))
+    v = opt.validate(lr=1.0)
+    free = drive("newton", [[1.0, -0.5]], v.pop("lr"), v, 1, gm, lambda P: np.broadcast_to(Hm, (len(P), 2, 2)))
+    f = lambda p: -p[0] ** 2 - 2 * p[1] ** 2 + p[0] * p[1]  # noqa: E731
+    assert f(free[0, 1]) < f([1.0, -0.5])  # saddle-free went downhill
+    # positive-definite Hessians: both forms are one algorithm
+    close(two_steps("newton", 0.5, damping=1.0, signed=True), [[2 / 3, 0.15], [4 / 9, 0.09]])
+
+
+def test_newton_signed_matches_an_eigendecomposition():
+    rng = np.random.default_rng(5)
+    B = 500
+    H = rng.normal(size=(B, 2, 2)) * rng.choice([1e-6, 1e-2, 1.0, 1e3], size=(B, 1, 1))
+    H[:40] = 0.0
+    g = rng.normal(size=(B, 2))
+    for damping, kappa in [(0.0, 1e-4), (0.7, 1e-3)]:
+        opt = optimizers.newton(damping=damping, min_curvature=kappa, signed=True)
+        w, V = np.linalg.eigh(0.5 * (H + np.transpose(H, (0, 2, 1))) + damping * np.eye(2))
+        lam = np.where(w < 0, -1.0, 1.0) * np.maximum(np.abs(w), kappa)
+        want = -np.einsum("bij,bj,bkj,bk->bi", V, 1 / lam, V, g)
+        got, _ = opt.update(g, opt.init(np.zeros((B, 2))), np.zeros((B, 2)), np.ones((B, 1)), H)
+        scale = np.abs(want).max(axis=1, keepdims=True)
+        assert np.all(np.abs(got - want) <= 1e-11 * scale), (damping, kappa)
 
 
 def test_every_optimizer_has_a_hand_test():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 import results
+from figures import step_vectors
 from config import RunConfig
 
 SS = st.session_state
@@ -21,4 +22,5 @@ def step_inspector(run: RunConfig, race: list[dict]) -> None:
         last = max(len(res["losses"]) - 1, 0)
         SS["inspect_step"] = min(int(SS.get("inspect_step", 1)), max(last, 1))
         k = c2.slider("step", 0, max(last, 1), key="inspect_step", disabled=last == 0)
-        st.dataframe(results.step_table(res, min(k, last)), hide_index=True, width="stretch")
+        st.dataframe(results.step_table(res, min(k, last)) + step_vectors.inspector_rows(res, min(k, last)),
+                     hide_index=True, width="stretch")

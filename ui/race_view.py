@@ -11,10 +11,12 @@ import landscapes
 import lessons
 import livechart
 import optimizers
+import scrub
 from cached import compute, coordinates_figure, loss_figure, main_figure
 from config import RunConfig
 from figures import prepared
 from state import ViewOptions
+from ui import keys
 from ui.lesson_panel import lesson_claims, lesson_table
 
 SS = st.session_state
@@ -28,12 +30,13 @@ def race_charts(run: RunConfig, view: ViewOptions, lesson: lessons.Lesson | None
     config = {"scrollZoom": False,   # livechart adds displaylogo: False
               "toImageButtonOptions": {"format": "png", "scale": 3, "filename": f"{surface.name}-race"}}
     trails = not view.full_paths
+    scrubbed = scrub_racer(run, view)
     if companion is None:
-        fig = main_figure(run, view.view, view.speed, view.present, trails)
+        fig = main_figure(run, view.view, view.speed, view.present, trails, "", view.vectors, scrubbed)
         side = lesson is not None and lesson.table
         map_col, side_col = st.columns([2, 1]) if side else (st.container(), None)
         with map_col:
-            event = livechart.plotly_chart(fig, key="chart", config=config)
+            event = livechart.plotly_chart(fig, key="chart", config=config, keys=view.present)
         if side:
             with side_col:
                 lesson_table(run, race)
@@ -47,13 +50,19 @@ def race_charts(run: RunConfig, view: ViewOptions, lesson: lessons.Lesson | None
     left_map, right_map = st.columns(2)   # a lesson that compares two races: both maps side by side
     with left_map:
         st.markdown(f"**{surface.title} at {lesson.captions[0]}**")
-        fig = main_figure(run, "2d", view.speed, view.present, trails, lesson.captions[0])
-        event = livechart.plotly_chart(fig, key="chart", config=config)
+        fig = main_figure(run, "2d", view.speed, view.present, trails, lesson.captions[0], view.vectors, scrubbed)
+        event = livechart.plotly_chart(fig, key="chart", config=config, keys=view.present)
     with right_map:
         st.markdown(f"**{surface.title} at {lesson.captions[1]}**")
         livechart.plotly_chart(main_figure(companion, "2d", view.speed, view.present, trails, lesson.captions[1]),
                                key="chart2", config=config)
     return fig, event
+
+
+def scrub_racer(run: RunConfig, view: ViewOptions) -> int:
+    """The racer (0-based) whose scrub sliders the race figure carries, or -1."""
+    i = view.scrub - 1
+    return i if 0 <= i < len(run.racers) and scrub.available(run, i) is None else -1
 
 
 def picked(event, fig) -> tuple[str, tuple] | None:
@@ -88,7 +97,13 @@ def picked(event, fig) -> tuple[str, tuple] | None:
 
 def follow_click(event, fig, run: RunConfig, race: list[dict]) -> None:
     """A click on a path opens its step in the inspector; elsewhere on the map it moves the
-    start (both set before the widgets exist: a rerun). A click arrives once (livechart)."""
+    start (both set before the widgets exist: a rerun). A click arrives once (livechart).
+    A released scrub slider makes its value the racer's setting."""
+    released = scrub.released(run, event["scrub"]) if event and "scrub" in event else None
+    if released is not None:
+        i, param, value = released
+        SS["_pending_hp"] = keys.racer_values(i, run.racers[i].choice.name, {param: value})
+        st.rerun()
     pick = picked(event, fig)
     if pick is None:
         return
@@ -126,7 +141,7 @@ def loss_panel(run: RunConfig, view: ViewOptions) -> None:
     surface = run.get_surface()
     left, right = st.columns([3, 2])
     with left:
-        livechart.plotly_chart(loss_figure(run, view.log_loss, view.present), key="loss",
+        livechart.plotly_chart(loss_figure(run, view.log_loss, view.present, scrub_racer(run, view)), key="loss",
                                config={"toImageButtonOptions": {"format": "png", "scale": 3,
                                                                 "filename": f"{surface.name}-loss"}})
     with right:

@@ -118,6 +118,10 @@ def sanitize_widget_state(SS, sent=None) -> list[str]:
     for key in ("lrmin", "lrmax"):
         if key in SS and not number_ok(SS[key], 1e-12, config.MAX_LR):
             reset(key, 1e-3 if key == "lrmin" else 1.0, key)
+    if "vectors" in SS and not isinstance(SS["vectors"], bool):
+        reset("vectors", view.vectors, "Step vectors")
+    if "scrub" in SS and not number_ok(SS["scrub"], 0, config.MAX_RACERS, True):
+        reset("scrub", view.scrub, "Scrub")
     if "lr_auto" in SS and not isinstance(SS["lr_auto"], bool):
         reset("lr_auto", hyper.auto_range, "automatic lr range")
     return fixed

@@ -74,6 +74,8 @@ def load_into_widgets(state: AppState) -> None:
         SS["lrmin"], SS["lrmax"] = float(h.lr_min), float(h.lr_max)
     SS["res"] = h.resolution
     SS["full_paths"] = view.full_paths
+    SS["vectors"] = view.vectors
+    SS["scrub"] = view.scrub
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -114,7 +116,8 @@ def on_lesson(key: str | None = None) -> None:
     if key in lessons.LESSONS:
         d = ViewOptions()
         view = ViewOptions(SS.get("view", d.view), SS.get("speed", d.speed), SS.get("present", d.present),
-                           SS.get("log_loss", d.log_loss), SS.get("full_paths", d.full_paths))
+                           SS.get("log_loss", d.log_loss), SS.get("full_paths", d.full_paths),
+                           SS.get("vectors", d.vectors), SS.get("scrub", d.scrub))
         load_into_widgets(lesson_state(key, view))
         SS["lesson_text"] = key
         SS["lesson"] = key

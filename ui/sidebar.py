@@ -75,7 +75,7 @@ def view_options() -> ViewOptions:
     st.toggle("Whole paths at once", key="full_paths", help="Off: during Play a solid trail grows "
               "behind each racer over its faint full path. On: whole paths from the start.")
     return ViewOptions(SS["view"], SS["speed"], bool(SS.get("present", False)), bool(SS["log_loss"]),
-                       bool(SS.get("full_paths", False)))
+                       bool(SS.get("full_paths", False)), bool(SS.get("vectors", False)), int(SS.get("scrub", 1)))
 
 
 def surface_params(surface: str, errors: list[str]) -> tuple:

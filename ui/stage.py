@@ -2,6 +2,8 @@
 link's warnings, and the choice of view (race, sweep, heat map, basins)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 import messages
@@ -9,7 +11,8 @@ import messages
 import config
 import lessons
 from config import RunConfig
-from state import DEFAULT, TABS, HyperView
+from figures import step_vectors
+from state import DEFAULT, TABS, HyperView, ViewOptions
 from ui.setup import on_lesson
 
 SS = st.session_state
@@ -73,14 +76,31 @@ def link_warnings() -> None:
         st.warning(messages.literal(w))
 
 
-def view_tabs(run: RunConfig) -> HyperView:
-    """The race or one of the hyperparameter views, with their settings kept in the page."""
+SCRUB_HELP = ("Sliders in the figure (top right) over this racer's learning rate (÷10 … ×10) and its "
+              "momentum or β₁: moving one redraws its path on the map, in 3-D and on the loss plot at once, "
+              "from runs computed together; releasing it makes the value the racer's setting. "
+              "Not for racers with gradient noise or mini-batches. Also in the link as scrub=N (0: none).")
+
+
+def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str]) -> tuple[HyperView, ViewOptions]:
+    """The race or one of the hyperparameter views, with their settings kept in the page;
+    beside the race, the step-vector switch and the racer whose scrub sliders the figure
+    carries. Returns the hyperparameter view and the view with those two set."""
     if SS.get("tab") not in TABS:
         SS["tab"] = DEFAULT.hyper.tab
-    tab = st.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
-                   label_visibility="collapsed",
-                   help="Same surface, start and optimizers: the race, or every learning rate at once, "
-                   "or learning rate × momentum/β₁, or where every start point ends up.")
+    tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
+    tab = tab_col.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
+                        label_visibility="collapsed",
+                        help="Same surface, start and optimizers: the race, or every learning rate at once, "
+                        "or learning rate × momentum/β₁, or where every start point ends up.")
+    if tab == "race":
+        vec_col.toggle("Step vectors", key="vectors", help=step_vectors.HELP)
+        if SS.get("scrub") not in range(len(run.racers) + 1):
+            SS["scrub"] = min(DEFAULT.view.scrub, len(run.racers))
+        scrub_col.selectbox("Scrub", range(len(run.racers) + 1), key="scrub", label_visibility="collapsed",
+                            format_func=lambda i, names=tuple(labels): f"scrub: {names[i - 1]}" if i
+                            else "no scrub sliders", help=SCRUB_HELP)
+        view = replace(view, vectors=bool(SS.get("vectors", False)), scrub=int(SS["scrub"]))
     if SS.get("hr") not in range(len(run.racers)):
         SS["hr"] = DEFAULT.hyper.racer
     auto = SS.get("lr_auto", DEFAULT.hyper.auto_range)
@@ -92,4 +112,4 @@ def view_tabs(run: RunConfig) -> HyperView:
         except ValueError as exc:
             st.warning(f"{exc}; using the automatic range")
             hyper = HyperView(tab, hyper.racer, None, None, hyper.resolution)
-    return hyper
+    return hyper, view

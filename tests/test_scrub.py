@@ -1,0 +1,122 @@
+"""Scrub a hyperparameter in the browser (scrub.py, figures/scrub.py, issue 23): the families
+the sliders draw from, what the figure carries, and what a release may set."""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+import appstate
+import engine
+import exports
+import livechart
+import scrub
+from config import OptimizerChoice, Racer, RunConfig
+from figures import prepared
+from results import run_results
+
+
+def _f32(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def default():
+    state, _ = appstate.from_query({})
+    return state.run, run_results(state.run)
+
+
+@pytest.mark.parametrize("i", [0, 1, 2])
+def test_the_member_at_the_current_value_is_the_racer(default, i):
+    run, res = default
+    for fam in scrub.families(run, i):
+        assert len(fam.values) == scrub.COUNT
+        now = dict(run.racers[i].choice.hp)[fam.param]
+        assert fam.values[fam.current] == now
+        np.testing.assert_array_equal(fam.xy[fam.current], res[i]["positions"][fam.idx[fam.current]])
+        np.testing.assert_array_equal(fam.loss[fam.current], res[i]["losses"][fam.idx[fam.current]])
+
+
+def test_every_member_is_its_own_run(default):
+    """Each member equals a separate run at its value (the family is one vectorized call)."""
+    run, _ = default
+    fam = scrub.family(run, 2, "beta1")
+    for m in (0, 7, 20):
+        hp = dict(run.racers[2].choice.hp)
+        hp["beta1"] = float(fam.values[m])
+        alone = RunConfig(run.surface, (), (Racer(OptimizerChoice.build("adam", **hp)),), run.steps, run.start, 0)
+        pos = run_results(alone)[0]["positions"]
+        np.testing.assert_allclose(fam.xy[m], pos[fam.idx[m]], rtol=1e-12, atol=1e-14)
+
+
+def test_one_engine_call_per_family(default, monkeypatch):
+    run, _ = default
+    calls = []
+    real = engine.run
+    monkeypatch.setattr(engine, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    fams = scrub.families(run, 1)
+    assert [f.param for f in fams] == ["lr", "momentum"] and len(calls) == 2
+
+
+def test_learning_rates_span_a_hundredfold_around_the_current_one(default):
+    run, _ = default
+    v, k = scrub.values_for(run, 0, "lr")
+    assert k == scrub.COUNT // 2 and v[k] == run.racers[0].choice.lr
+    np.testing.assert_allclose([v[0], v[-1]], [run.racers[0].choice.lr / 10, run.racers[0].choice.lr * 10])
+    assert np.all(np.diff(v) > 0)
+
+
+def test_noisy_racers_are_not_scrubbed():
+    state, _ = appstate.from_query({"r1": "gd", "r1.lr": "0.01", "r1.noise": "0.5"})
+    assert "noise" in scrub.available(state.run, 0) and scrub.families(state.run, 0) == []
+
+
+def test_the_figure_carries_the_family_and_grows_by_under_a_megabyte(default):
+    run, res = default
+    off = len(livechart.payload(prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True))))
+    for i in range(3):
+        fams = scrub.families(run, i)
+        fig = exports.trajectory_figure_for(run, res, raw=True, scrub=fams)
+        on = len(livechart.payload(prepared.prepare_stable(fig)))
+        assert on - off < 1_000_000, (i, on - off)
+        meta = fig["layout"]["meta"]["scrub"]
+        assert meta["racer"] == i and [p["name"] for p in meta["params"]] == [f.param for f in fams]
+        for p, fam in zip(meta["params"], fams):
+            m = 4
+            a, b = p["offsets"][m], p["offsets"][m + 1]
+            np.testing.assert_allclose(_f32(p["x"])[a:b], fam.xy[m][:, 0].astype(np.float32))
+            np.testing.assert_array_equal(_f32(p["step"])[a:b], fam.idx[m])
+        sliders = [s for s in fig["layout"]["sliders"] if s.get("name", "").startswith("scrub")]
+        assert [s["active"] for s in sliders] == [f.current for f in fams]
+        roles = [t.get("meta", {}).get("role") for t in fig["data"]]
+        assert roles.count("scrub") == 2   # the map and the 3-D view
+
+
+def test_a_release_sets_only_an_offered_value(default):
+    run, _ = default
+    v, _ = scrub.values_for(run, 1, "momentum")
+    assert scrub.released(run, {"racer": 1, "param": "momentum", "value": float(v[3])}) == (1, "momentum", v[3])
+    assert scrub.released(run, {"racer": 1, "param": "momentum", "value": 0.123456}) is None
+    assert scrub.released(run, {"racer": 0, "param": "momentum", "value": float(v[3])}) is None   # gd has none
+    assert scrub.released(run, {"racer": 9, "param": "lr", "value": 1.0}) is None
+    assert scrub.released(run, {"racer": "x"}) is None
+    lr, _ = scrub.values_for(run, 2, "lr")
+    assert scrub.released(run, {"racer": 2, "param": "lr", "value": float(lr[0])}) == (2, "lr", lr[0])
+
+
+def test_link():
+    state, w = appstate.from_query({"scrub": "3"})
+    assert w == [] and state.view.scrub == 3 and appstate.to_query(state)["scrub"] == "3"
+    assert "scrub" not in appstate.to_query(appstate.from_query({})[0])
+    _, w = appstate.from_query({"scrub": "9"})
+    assert any("scrub" in x for x in w)
+
+
+def test_exported_html_carries_the_scrub_code(default):
+    run, res = default
+    fig = prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True, scrub=scrub.families(run, 0)))
+    html = exports.figure_html(fig)
+    assert "function scrubSetup" in html and "scrubSetup(document.getElementById(" in html
+    plain = exports.figure_html(prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True)))
+    assert "scrubSetup" not in plain
