@@ -68,7 +68,7 @@ def available(run: RunConfig, i: int) -> str | None:
 
 def values_for(run: RunConfig, i: int, param: str) -> tuple[np.ndarray, int]:
     """The slider's values and the index of the racer's own."""
-    hp = run.racers[i].choice.hyperparameters()
+    hp = run.racers[i].choice.engine_hp()
     now = float(hp[param])
     half = COUNT // 2
     if param == "lr":

@@ -156,9 +156,9 @@ def _arrows(page):
 
 
 def _run(link):
-    import appstate
+    import links
     from results import run_results
-    state, _ = appstate.from_query(dict(p.split("=") for p in link[1:].split("&")))
+    state, _ = links.from_query(dict(p.split("=") for p in link[1:].split("&")))
     return run_results(state.run)
 
 
@@ -244,9 +244,9 @@ def _drag_scrub(page, root: str, slider: int, share: float, hold: bool = False):
 
 def _family_member(link: str, racer: int, value_text: str):
     import numpy as np
-    import appstate
+    import links
     import scrub
-    state, _ = appstate.from_query(dict(p.split("=") for p in link[1:].split("&")))
+    state, _ = links.from_query(dict(p.split("=") for p in link[1:].split("&")))
     fam = scrub.family(state.run, racer, "lr")
     m = [scrub_value_text(v) for v in fam.values].index(value_text)
     return fam, m, np.asarray(fam.xy[m])
@@ -299,12 +299,12 @@ def runs(page) -> int:
 
 def test_exported_html_scrubs_offline(browser, tmp_path):
     import numpy as np
-    import appstate
+    import links
     import exports
     import scrub
     from figures import prepared
     from results import run_results
-    state, _ = appstate.from_query(dict(p.split("=") for p in SCRUB_LINK[1:].split("&")))
+    state, _ = links.from_query(dict(p.split("=") for p in SCRUB_LINK[1:].split("&")))
     res = run_results(state.run)
     fig = prepared.prepare_stable(exports.trajectory_figure_for(state.run, res, raw=True,
                                                                 scrub=scrub.families(state.run, 0)))

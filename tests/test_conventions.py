@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import appstate
+import links
 import cli
 import optimizers
 
@@ -51,17 +51,17 @@ def test_the_formulas_are_the_ones_named():
 @pytest.mark.parametrize("name,key", SWITCHES)
 def test_link_round_trip(name, key):
     q = {"surface": "saddle", "r1": name, "r1.lr": "0.5", f"r1.{key}": "true", "steps": "20"}
-    state, warnings = appstate.from_query(q)
+    state, warnings = links.from_query(q)
     assert warnings == []
     hp = dict(state.run.racers[0].choice.hp)
     assert hp[key] is True
-    back = appstate.to_query(state)
+    back = links.to_query(state)
     assert back[f"r1.{key}"] == "true"
-    assert appstate.from_query(back)[0].run == state.run
+    assert links.from_query(back)[0].run == state.run
     # the default is not written; a bad value is a warning naming it, never a traceback
-    plain, _ = appstate.from_query({**q, f"r1.{key}": "false"})
-    assert f"r1.{key}" not in appstate.to_query(plain)
-    _, warnings = appstate.from_query({**q, f"r1.{key}": "sometimes"})
+    plain, _ = links.from_query({**q, f"r1.{key}": "false"})
+    assert f"r1.{key}" not in links.to_query(plain)
+    _, warnings = links.from_query({**q, f"r1.{key}": "sometimes"})
     assert any(key in w for w in warnings)
 
 

@@ -7,7 +7,7 @@ import base64
 import numpy as np
 import pytest
 
-import appstate
+import links
 import engine
 import exports
 import livechart
@@ -23,7 +23,7 @@ def _f32(s: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def default():
-    state, _ = appstate.from_query({})
+    state, _ = links.from_query({})
     return state.run, run_results(state.run)
 
 
@@ -32,7 +32,7 @@ def test_the_member_at_the_current_value_is_the_racer(default, i):
     run, res = default
     for fam in scrub.families(run, i):
         assert len(fam.values) == scrub.COUNT
-        now = dict(run.racers[i].choice.hp)[fam.param]
+        now = run.racers[i].choice.engine_hp()[fam.param]
         assert fam.values[fam.current] == now
         np.testing.assert_array_equal(fam.xy[fam.current], res[i]["positions"][fam.idx[fam.current]])
         np.testing.assert_array_equal(fam.loss[fam.current], res[i]["losses"][fam.idx[fam.current]])
@@ -68,7 +68,7 @@ def test_learning_rates_span_a_hundredfold_around_the_current_one(default):
 
 
 def test_noisy_racers_are_not_scrubbed():
-    state, _ = appstate.from_query({"r1": "gd", "r1.lr": "0.01", "r1.noise": "0.5"})
+    state, _ = links.from_query({"r1": "gd", "r1.lr": "0.01", "r1.noise": "0.5"})
     assert "noise" in scrub.available(state.run, 0) and scrub.families(state.run, 0) == []
 
 
@@ -106,10 +106,10 @@ def test_a_release_sets_only_an_offered_value(default):
 
 
 def test_link():
-    state, w = appstate.from_query({"scrub": "3"})
-    assert w == [] and state.view.scrub == 3 and appstate.to_query(state)["scrub"] == "3"
-    assert "scrub" not in appstate.to_query(appstate.from_query({})[0])
-    _, w = appstate.from_query({"scrub": "9"})
+    state, w = links.from_query({"scrub": "3"})
+    assert w == [] and state.view.scrub == 3 and links.to_query(state)["scrub"] == "3"
+    assert "scrub" not in links.to_query(links.from_query({})[0])
+    _, w = links.from_query({"scrub": "9"})
     assert any("scrub" in x for x in w)
 
 

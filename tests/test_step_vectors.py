@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-import appstate
+import links
 import exports
 import livechart
 from config import OptimizerChoice, Racer, RunConfig
@@ -123,10 +123,10 @@ def test_a_diverged_run_has_no_vectors_after_its_stop():
 def test_off_by_default_and_on_in_the_link():
     run, res = _race([("gd", 1e-3, {})], steps=50)
     assert not _vector_traces(exports.trajectory_figure_for(run, res, raw=True))
-    state, warnings = appstate.from_query({"vectors": "1"})
+    state, warnings = links.from_query({"vectors": "1"})
     assert warnings == [] and state.view.vectors
-    assert appstate.to_query(state)["vectors"] == "1"
-    assert "vectors" not in appstate.to_query(appstate.from_query({})[0])
+    assert links.to_query(state)["vectors"] == "1"
+    assert "vectors" not in links.to_query(links.from_query({})[0])
 
 
 def test_inspector_rows_give_the_same_numbers():
@@ -140,7 +140,7 @@ def test_inspector_rows_give_the_same_numbers():
 
 
 def test_default_view_message_grows_little():
-    state, _ = appstate.from_query({})
+    state, _ = links.from_query({})
     res = run_results(state.run)
     off = len(livechart.payload(prepared.prepare_stable(exports.trajectory_figure_for(state.run, res, raw=True))))
     on = len(livechart.payload(prepared.prepare_stable(
