@@ -781,7 +781,7 @@ def test_lesson_link_fits_a_projector_in_presentation_mode(browser, warm):
         assert page.evaluate("() => document.scrollingElement.scrollTop") == 0
         _on_screen(page, page.locator("h1").first, "the title")
         # the lesson's text folds above the figure (issue 20: the picture gets the stage)
-        fold = page.locator('[data-testid="stExpander"] summary').first
+        fold = page.locator('[data-testid="stExpander"] summary', has_text="The lesson:").first
         _on_screen(page, fold, "the lesson text's fold")
         assert "Momentum in a ravine" in fold.inner_text()
         assert "Momentum in a ravine" in page.locator('[data-testid="stAlert"]').first.text_content()
@@ -812,23 +812,23 @@ def test_lesson_navigation_in_presentation_mode(browser, warm):
     page = _projector_page(browser, warm, f"?lesson={keys[0]}&present=1")
     try:
         page.test_name = "test_lesson_navigation"
-        alert = page.locator('[data-testid="stAlert"]').first
-        assert lessons.LESSONS[keys[0]].title in alert.inner_text()
+        alert = page.locator('[data-testid="stAlert"]').first   # folded on the stage: its text content
+        assert lessons.LESSONS[keys[0]].title in alert.text_content()
         page.get_by_role("button", name="▶").click()
         page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=lessons.LESSONS[keys[1]].title,
                                timeout=RERUN)
         wait_idle(page)
-        assert lessons.LESSONS[keys[1]].title in alert.inner_text()
+        assert lessons.LESSONS[keys[1]].title in alert.text_content()
         assert page.get_by_role("switch", name="Presentation mode").is_checked(), "still presenting"
         page.get_by_role("button", name="◀").click()
-        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').textContent.includes(t)",
                                arg=lessons.LESSONS[keys[0]].title, timeout=RERUN)
         wait_idle(page)
         # the stage's lesson menu
         last = lessons.LESSONS[keys[-1]]
         page.get_by_role("combobox").first.click()
         page.get_by_role("option", name=last.title).click()
-        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').textContent.includes(t)",
                                arg=last.title, timeout=RERUN)
         wait_idle(page)
         assert query(page).get("present") == "1"

@@ -69,7 +69,7 @@ def browser():
 
 def open_page(browser, base, query: str, size: str = "projector", scheme: str = "light"):
     ctx = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
-    ctx.set_default_timeout(90_000)
+    ctx.set_default_timeout(180_000)   # a loaded 2-core machine: a cold page can take over 90 s
     page = ctx.new_page()
     page.goto(base + "/" + query)
     page.wait_for_selector(CHART + '[data-drawn="all"]', state="attached")
