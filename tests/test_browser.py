@@ -398,13 +398,14 @@ def hover(page: Page, selector: str, px: float, py: float, radius: float = 12, t
         return False
 
 
-def changes(page: Page, js: str, seconds: float, arg=None) -> list:
-    """For ``seconds``, each new value of the page function ``js(arg)``, read when it changes
-    (a wait on the next change, not a sampling sleep)."""
+def changes(page: Page, js: str, count: int, arg=None, timeout: float = RERUN) -> list:
+    """The next ``count`` values of the page function ``js(arg)``, each read when it changes (a
+    wait on the next change, not a sampling sleep); fewer if it stops changing for ``timeout`` ms.
+    Counting changes, not seconds, holds on a loaded machine, where a frame can take a second."""
     last = page.evaluate("(arg) => JSON.stringify((%s)(arg))" % js, arg)
     seen = []
-    end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
+    end = time.monotonic() + timeout / 1000
+    while len(seen) < count and (left := end - time.monotonic()) > 0:
         try:
             handle = page.wait_for_function(
                 "([arg, last]) => { const v = JSON.stringify((%s)(arg)); return v !== last && v; }" % js,
@@ -578,11 +579,11 @@ def _button(page: Page, label: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def _play_and_sample(page: Page, play: tuple[float, float], seconds: float) -> list[float]:
-    """Click Play; the x of the first moving 2-D marker, sampled while it plays."""
+def _play_and_sample(page: Page, play: tuple[float, float], count: int) -> list[float]:
+    """Click Play; the x of the first moving 2-D marker, then its next ``count`` positions."""
     page.mouse.click(*play)
     seen = [marker(page)["x"][0]]
-    return seen + [m["x"][0] for m in changes(page, JS_MARKER, seconds)]
+    return seen + [m["x"][0] for m in changes(page, JS_MARKER, count)]
 
 
 def test_play_animates_and_keeps_background(page):
@@ -594,7 +595,7 @@ def test_play_animates_and_keeps_background(page):
     assert abs(first["x"][0]) < 0.5, "the figure opens on the last frame: the whole race is visible"
 
     play, pause = _button(page, "Play"), _button(page, "Pause")
-    seen = _play_and_sample(page, play, 1.2)
+    seen = _play_and_sample(page, play, 4)
     assert len(set(seen)) >= 3, f"the marker did not move: {seen}"
     assert min(seen) < -1.0, f"Play starts the race over from step 0: {seen}"
     assert seen[-1] > min(seen)  # downhill, towards the minimum at 0
@@ -612,7 +613,7 @@ def test_play_animates_and_keeps_background(page):
 
     # the same in the dark scheme: Play resumes from where it paused
     switch_to_dark(page)
-    seen = _play_and_sample(page, play, 0.6)
+    seen = _play_and_sample(page, play, 2)
     assert len(set(seen)) >= 2, f"the marker did not move after the switch to dark: {seen}"
     shot(page, "playing")
     assert image.count() == 1
@@ -884,7 +885,7 @@ def test_paths_grow_behind_the_racers_during_play(page):
     full = page.evaluate(JS_TRAILS)
     assert full["trail"] >= full["path"] > 100, full    # opens on the last frame: whole trails
     page.mouse.click(*_button(page, "Play"))
-    seen = changes(page, JS_TRAILS, 2.5)
+    seen = changes(page, JS_TRAILS, 6)
     page.mouse.click(*_button(page, "Pause"))
     trails = [s["trail"] for s in seen]
     assert min(trails) < full["trail"] / 2, f"no short trail early in the race: {trails}"
@@ -948,13 +949,13 @@ def lines_follow_markers(state: dict) -> None:
         assert line["y"] == pytest.approx([w * x + b for x in line["x"]], rel=1e-4, abs=1e-4), (line, w, b)
 
 
-def _play_panel(page: Page, selector: str, seconds: float) -> list[dict]:
-    """Press Play; the panel sampled while it plays (each sample read at one instant)."""
+def _play_panel(page: Page, selector: str, count: int) -> list[dict]:
+    """Press Play; the panel's next ``count`` states while it plays (each read at one instant)."""
     play = page.locator(selector).locator(".updatemenu-button", has_text="Play")
     play.scroll_into_view_if_needed()   # below a lesson's text: the mouse clicks what is on screen
     box = play.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    seen = changes(page, JS_PANEL, seconds, selector)
+    seen = changes(page, JS_PANEL, count, selector)
     box = page.locator(selector).locator(".updatemenu-button", has_text="Pause").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     return seen
@@ -971,7 +972,7 @@ def test_data_panel_moves_with_play_and_the_slider(page):
     lines_follow_markers(first)   # opens on the last step: each line at its racer's last position
     shot(page, "panel-last-step")
 
-    seen = _play_panel(page, CHART, 2.5)
+    seen = _play_panel(page, CHART, 6)
     for state in seen:
         lines_follow_markers(state)   # lock-step: the panel and the map show one step
     drawn = {s["d"] for s in seen}
@@ -1025,7 +1026,7 @@ def test_exported_html_plays_the_data_panel(browser, tmp_path):
         page.wait_for_selector(selector + " .subplot.x3y3", timeout=LOAD)
         first = panel_state(page, selector)
         lines_follow_markers(first)
-        seen = _play_panel(page, selector, 2.0)
+        seen = _play_panel(page, selector, 4)
         for state in seen:
             lines_follow_markers(state)
         assert len({s["d"] for s in seen} - {first["d"]}) >= 2, "the exported figure's panel did not play"
