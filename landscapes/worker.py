@@ -58,6 +58,7 @@ class _OutOfTime(BaseException):
 
 
 def _limit_child(cpu: float, wall: float) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # the server's clean-up is not the child's
     signal.alarm(int(math.ceil(wall)))           # default action: the kernel ends the process
 
     def out_of_time(signum, frame):
@@ -121,13 +122,18 @@ def serve() -> None:
     class Server(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
         max_children = 16
 
+    def leave(*_):
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(0)
+
     def watch_parent():
         try:
             while sys.stdin.buffer.read(1 << 12):
                 pass
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
-            os._exit(0)
+            leave()
+
+    signal.signal(signal.SIGTERM, leave)   # stopped with its app process group (supervisord, tests)
 
     with Server(path, Handler) as server:
         os.chmod(path, 0o600)

@@ -807,9 +807,11 @@ def test_a_dead_worker_is_started_again():
     from landscapes import worker
 
     F.build("x + y")
-    pid = worker.server_pid()
+    pid, path = worker.server_pid(), worker._server["path"]
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    import shutil
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # what the killed server could not clean
     F._build_cached.cache_clear()
     F._compile_isolated.cache_clear()
     assert F.build("x*y + 1").f(np.array([2.0, 3.0])) == 7.0
