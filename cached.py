@@ -15,7 +15,7 @@ import streamlit as st
 import engine
 import engine.compiled
 import experiments
-import exports
+from figures import views
 import figures
 import lessons
 import results
@@ -74,14 +74,14 @@ def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bo
     the map; ``scrub_racer`` (0-based, -1 none): that racer's scrub sliders (``scrub.py``)."""
     race = lessons.captioned(compute(run), caption) if caption else compute(run)
     fams = scrub.families(run, scrub_racer) if scrub_racer >= 0 else []
-    return prepared.prepare_stable(exports.trajectory_figure_for(
+    return prepared.prepare_stable(views.trajectory_figure_for(
         run, race, view=view, speed=speed, presentation=present, trails=trails, raw=True,
         part=racer_part, vectors=vectors, scrub=fams or None))
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def loss_figure(run: RunConfig, log: bool, present: bool, scrub_racer: int = -1) -> prepared.Prepared:
-    return prepared.prepare_stable(exports.loss_figure_with_theory(
+    return prepared.prepare_stable(views.loss_figure_with_theory(
         run, compute(run), log=log, presentation=present,
         scrub=scrub_racer if scrub_racer >= 0 and scrub.available(run, scrub_racer) is None else None))
 
@@ -165,7 +165,7 @@ def lesson_verdicts(key: str) -> list[tuple[str, str, bool]]:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def coordinates_figure(run: RunConfig, present: bool):
-    return prepared.prepare_stable(figures.coordinates_figure(exports.paths_for(compute(run)),
+    return prepared.prepare_stable(figures.coordinates_figure(views.paths_for(compute(run)),
                                                               presentation=present))
 
 

@@ -446,6 +446,7 @@ def _one_line(exc: Exception) -> str:
 
 def cmd_export(args) -> dict:
     import exports
+    from figures import views
 
     fmt = args.format
     _check_out(args.out)
@@ -471,7 +472,7 @@ def cmd_export(args) -> dict:
         s = run.get_surface()
         speed = link_view.speed if link_view is not None else "normal"
         present = link_view.present if link_view is not None else False
-        fig = exports.trajectory_figure_for(
+        fig = views.trajectory_figure_for(
             run, results, view=view, speed=speed, presentation=present, click_grid=False,
             title=f"{s.title}: " + ", ".join(r["label"] for r in results))
         data = exports.figure_html(fig).encode("utf-8")

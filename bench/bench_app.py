@@ -35,7 +35,7 @@ from state import DEFAULT_RUN  # noqa: E402
 import engine  # noqa: E402
 import landscapes  # noqa: E402
 import optimizers  # noqa: E402
-import exports  # noqa: E402
+from figures import views  # noqa: E402
 import results as results_mod  # noqa: E402
 from config import OptimizerChoice, Racer, RunConfig  # noqa: E402
 
@@ -46,7 +46,7 @@ def size_mb(fig) -> float:
 
 def naive_size_mb(run, results) -> float:
     """Every frame carries the contour grid and each path up to that step."""
-    fig = exports.trajectory_figure_for(run, results)
+    fig = views.trajectory_figure_for(run, results)
     s = run.get_surface()
     xs, ys, z = s.grid(120)
     frames = []
@@ -173,7 +173,7 @@ def rerun_times(rounds: int = 7) -> dict[str, list[tuple[float, float]]]:
 def main() -> None:
     default = DEFAULT_RUN
     res = results_mod.run_results(default)
-    fig = exports.trajectory_figure_for(default, res)
+    fig = views.trajectory_figure_for(default, res)
     mb = size_mb(fig)
     print(f"default view (3 optimizers x {default.steps} steps, 2-D + 3-D): {mb:.3f} MB "
           f"(budget 1 MB {'ok' if mb < 1 else 'MISSED'}); naive frames: {naive_size_mb(default, res):.1f} MB")
@@ -183,14 +183,14 @@ def main() -> None:
     four = RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), racers, 500, None, 0)
     res4 = results_mod.run_results(four)
     for view in ("both", "2d", "3d"):
-        f = exports.trajectory_figure_for(four, res4, view=view)
+        f = views.trajectory_figure_for(four, res4, view=view)
         mb = size_mb(f)
         budget = f"(budget 1.5 MB {'ok' if mb < 1.5 else 'MISSED'})" if view == "both" else ""
         print(f"4 optimizers x 500 steps, view {view}: {mb:.3f} MB, {len(f.frames)} frames {budget}")
 
     t_compute = timed(lambda: results_mod.run_results(four))
-    t_fig = timed(lambda: exports.trajectory_figure_for(four, res4))
-    t_json = timed(lambda: pio.to_json(exports.trajectory_figure_for(four, res4), validate=False))
+    t_fig = timed(lambda: views.trajectory_figure_for(four, res4))
+    t_json = timed(lambda: pio.to_json(views.trajectory_figure_for(four, res4), validate=False))
     print(f"4 x 500: trajectories {t_compute * 1e3:.0f} ms, figure {t_fig * 1e3:.0f} ms, "
           f"figure + JSON {t_json * 1e3:.0f} ms")
 

@@ -222,7 +222,7 @@ def sizes() -> None:
     import tracemalloc
 
     from state import DEFAULT_RUN
-    import exports
+    from figures import views
     import figures
     import results
     from config import OptimizerChoice, Racer, RunConfig
@@ -244,18 +244,18 @@ def sizes() -> None:
     for name, run in (("default view", default), ("6 racers x 10,000 steps", biggest)):
         res = results.run_results(run)
         per_racer = max(len(pickle.dumps(r)) for r in res)
-        prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
-        prepared.prepare(exports.loss_figure_for(run, res))                  # and plotly's validators
+        prepared.prepare(views.trajectory_figure_for(run, res, raw=True))  # warm: grids, picture, template
+        prepared.prepare(views.loss_figure_for(run, res))                  # and plotly's validators
         fig_mem, fig = held(lambda run=run, res=res: prepared.prepare_stable(   # as cached.main_figure
-            exports.trajectory_figure_for(run, res, raw=True)))
+            views.trajectory_figure_for(run, res, raw=True)))
         loss_mem, loss = held(lambda run=run, res=res: prepared.prepare_stable(   # as cached.loss_figure
-            exports.loss_figure_with_theory(run, res)))
+            views.loss_figure_with_theory(run, res)))
         parts = []
 
         def keep(g, p, setup, parts=parts):
             parts.append((g, p, setup))
             return figures.racer_part(g, p, setup)
-        exports.trajectory_figure_for(run, res, raw=True, part=keep)
+        views.trajectory_figure_for(run, res, raw=True, part=keep)
         part_mem = max(held(lambda a=a: figures.racer_part(*a))[0] for a in parts)
         print(f"{name}: racer figure part {part_mem / 1e6:.2f} MB held (the largest); "
               f"racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "

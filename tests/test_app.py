@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import experiments
-import exports
+from figures import views
 import landscapes
 import optimizers
 import results
@@ -391,10 +391,10 @@ def test_a_class_opening_one_link_computes_it_once(monkeypatch):
     """The caches are shared by every session: the second, third... student to
     open the teacher's link runs no optimizer and builds no figure."""
     runs, builds = [], []
-    real_run, real_fig = experiments.run_racer, exports.trajectory_figure_for
+    real_run, real_fig = experiments.run_racer, views.trajectory_figure_for
     monkeypatch.setattr(experiments, "run_racer",
                         lambda cfg, i, record_state=False: runs.append(i) or real_run(cfg, i, record_state))
-    monkeypatch.setattr(exports, "trajectory_figure_for",
+    monkeypatch.setattr(views, "trajectory_figure_for",
                         lambda *a, **k: builds.append(1) or real_fig(*a, **k))
     link = {"surface": "himmelblau", "steps": "137", "x": "0.5", "y": "-1.5",
             "r1": "gd", "r1.lr": "0.01", "r2": "adam", "r2.lr": "0.2", "r3": "rmsprop", "r3.lr": "0.03"}
@@ -436,7 +436,7 @@ def test_the_served_figure_is_plotlys_own_json():
     at = new_app()
     run = AppState().run
     expected = json.loads(plotly.io.to_json(prepare_stable(json.loads(plotly.io.to_json(
-        exports.trajectory_figure_for(run, results.run_results(run), scrub=scrub.families(run, 0)),
+        views.trajectory_figure_for(run, results.run_results(run), scrub=scrub.families(run, 0)),
         validate=False))), validate=False))   # the default view scrubs racer 1 (issue 23)
     got = main_chart(at)
     for i, (t_got, t_exp) in enumerate(zip(got["data"], expected["data"])):

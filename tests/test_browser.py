@@ -1008,11 +1008,12 @@ def test_exported_html_plays_the_data_panel(browser, tmp_path):
     move with the markers, offline, without the app."""
     import lessons
     import exports
+    from figures import views
     import results
     from dataclasses import replace
 
     run = replace(lessons.LESSONS["batch"].run_config(), steps=80)
-    html = exports.figure_html(exports.trajectory_figure_for(run, results.run_results(run)))
+    html = exports.figure_html(views.trajectory_figure_for(run, results.run_results(run)))
     path = tmp_path / "race.html"
     path.write_text(html, encoding="utf-8")
     ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")

@@ -301,12 +301,13 @@ def test_exported_html_scrubs_offline(browser, tmp_path):
     import numpy as np
     import links
     import exports
+    from figures import views
     import scrub
     from figures import prepared
     from results import run_results
     state, _ = links.from_query(dict(p.split("=") for p in SCRUB_LINK[1:].split("&")))
     res = run_results(state.run)
-    fig = prepared.prepare_stable(exports.trajectory_figure_for(state.run, res, raw=True,
+    fig = prepared.prepare_stable(views.trajectory_figure_for(state.run, res, raw=True,
                                                                 scrub=scrub.families(state.run, 0)))
     path = tmp_path / "race.html"
     path.write_text(exports.figure_html(fig), encoding="utf-8")

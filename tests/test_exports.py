@@ -23,6 +23,7 @@ import links
 from lessons import LESSONS
 import cli
 import exports
+from figures import views
 import results as results_mod
 import figures
 from config import OptimizerChoice, Racer, RunConfig
@@ -147,7 +148,7 @@ def test_gif_frames_size_loop_and_timing(race):
 def test_gif_markers_sit_at_the_path_ends(race):
     run, results = race
     surface = run.get_surface()
-    paths = exports.paths_for(results)
+    paths = views.paths_for(results)
     frames = gif_frames(render_gif(surface, paths, run.start_point(), run.steps, frames=40))
     lay = gif_layout(surface, paths, 720, 600)
     first, last = frames[0], frames[-1]
@@ -175,7 +176,7 @@ def test_gif_markers_sit_at_the_path_ends(race):
 
 def test_gif_diverging_run_renders(diverging):
     run, results = diverging
-    paths = exports.paths_for(results)
+    paths = views.paths_for(results)
     assert len(paths[0].xy) < run.steps + 1          # the path stops where it blew up
     data = exports.animation_gif(run, results)
     frames = gif_frames(data)
@@ -272,7 +273,7 @@ def test_json_parses_without_nan(race, diverging):
 
 def test_html_is_offline_with_the_figure(race):
     run, results = race
-    fig = exports.trajectory_figure_for(run, results, view="both", click_grid=False)
+    fig = views.trajectory_figure_for(run, results, view="both", click_grid=False)
     html = exports.figure_html(fig)
     assert html.lstrip().lower().startswith("<html") or "<!doctype" in html[:200].lower()
     assert "Plotly.newPlot" in html

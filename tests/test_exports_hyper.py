@@ -11,6 +11,7 @@ from PIL import Image
 
 import experiments
 import exports
+from figures import views
 from config import OptimizerChoice, Racer, RunConfig
 from tests.test_exports import kaleido_server  # noqa: F401  (fixture)
 
@@ -46,8 +47,8 @@ def test_heatmap_and_basin_csv():
 @pytest.mark.filterwarnings("ignore:The kopts argument is ignored:UserWarning")
 def test_hyper_figures_as_png_and_svg(kaleido_server):  # noqa: F811
     sweeps = experiments.sweep_racers(RUN, 1e-3, 3.0, 40)
-    figs = [exports.sweep_figure_for(RUN, sweeps),
-            exports.basin_figure_for(RUN, experiments.basins(RUN.get_surface(), RUN.racers[0].choice, 50, 30))]
+    figs = [views.sweep_figure_for(RUN, sweeps),
+            views.basin_figure_for(RUN, experiments.basins(RUN.get_surface(), RUN.racers[0].choice, 50, 30))]
     for fig in figs:
         png = exports.hyper_image(fig, "png", width=600, height=400, scale=1)
         im = Image.open(io.BytesIO(png))

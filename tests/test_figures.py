@@ -9,7 +9,7 @@ import plotly.io as pio
 import pytest
 
 from state import DEFAULT_RUN
-import exports
+from figures import views
 import figures
 import landscapes
 from config import OptimizerChoice, Racer, RunConfig
@@ -63,7 +63,7 @@ def test_every_frame_shows_the_trail_up_to_its_step(steps):
     """Any frame, reached by the slider or by Play, resolves (through its
     baseframe chain) to each racer's exact path from step 0 to the frame's step."""
     run, res = race(steps)
-    fig = exports.trajectory_figure_for(run, res, view="2d").to_dict()
+    fig = views.trajectory_figure_for(run, res, view="2d").to_dict()
     data = fig["data"]
     frames = {f["name"]: f for f in fig["frames"]}
     trails = {}
@@ -86,7 +86,7 @@ def test_every_frame_shows_the_trail_up_to_its_step(steps):
 
 def test_play_redraws_3d_on_a_schedule_and_at_the_end():
     run, res = race(200)
-    fig = exports.trajectory_figure_for(run, res, view="both").to_dict()
+    fig = views.trajectory_figure_for(run, res, view="both").to_dict()
     play = fig["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]
     assert len(play) == len(fig["frames"])
     assert [p["redraw"] for p in play[:REDRAW_EVERY]] == [False] * (REDRAW_EVERY - 1) + [True]
@@ -98,7 +98,7 @@ def test_play_redraws_3d_on_a_schedule_and_at_the_end():
 
 def test_two_racers_on_one_route_differ_in_width_and_dash():
     run, res = race(40, lrs=(0.05, 0.05))
-    fig = exports.trajectory_figure_for(run, res, view="2d").to_dict()
+    fig = views.trajectory_figure_for(run, res, view="2d").to_dict()
     trails = [t for t in fig["data"] if t.get("meta", {}).get("role") == "trail" and t.get("showlegend")]
     a, b = trails
     assert a["line"]["width"] > b["line"]["width"], "the racer drawn first is wider"
@@ -108,7 +108,7 @@ def test_two_racers_on_one_route_differ_in_width_and_dash():
 def test_diverged_run_gets_a_cross_with_its_step_and_keeps_the_loss_range():
     run, res = race(60, lrs=(0.05, 5.0))
     assert res[1]["status"] == "diverged"
-    fig = exports.trajectory_figure_for(run, res, view="both").to_dict()
+    fig = views.trajectory_figure_for(run, res, view="both").to_dict()
     marks = [t for t in fig["data"] if t.get("meta", {}).get("role") in ("end", "end3d")]
     assert {t["type"] for t in marks} == {"scatter", "scatter3d"}
     assert all(f"diverged at step {res[1]['stopped_at']}" in t["text"][-1] for t in marks)
@@ -116,7 +116,7 @@ def test_diverged_run_gets_a_cross_with_its_step_and_keeps_the_loss_range():
         "a marker, not a ✕ character"
     assert all("✕" not in str(t["text"]) and t["mode"] == "lines+text" for t in marks if t["type"] == "scatter3d"), \
         "in 3-D a ✕ drawn as two strokes (WebGL has no ✕ glyph)"
-    loss = exports.loss_figure_for(run, res).to_dict()
+    loss = views.loss_figure_for(run, res).to_dict()
     lo, hi = loss["layout"]["yaxis"]["range"]
     start = np.log10(res[0]["losses"][0])
     assert hi < start + 1.5, "the diverging run does not blow the y-range open"
@@ -126,7 +126,7 @@ def test_no_infinity_when_the_loss_overflows_float32():
     # Beale at (1e6, 1e6): f is about 1e48, beyond float32
     run = RunConfig("beale", (), (Racer(OptimizerChoice.build("gd", 1e-3)),), 20, (1e6, 1e6), 0)
     res = run_results(run)
-    for fig in (exports.trajectory_figure_for(run, res), exports.loss_figure_for(run, res)):
+    for fig in (views.trajectory_figure_for(run, res), views.loss_figure_for(run, res)):
         text = pio.to_json(fig, validate=False)
         json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in a figure"))
 
@@ -134,7 +134,7 @@ def test_no_infinity_when_the_loss_overflows_float32():
 def test_local_and_global_minima_have_different_symbols():
     name = next(n for n in landscapes.names() if any(m.kind == "local" for m in landscapes.get(n).minima))
     run = RunConfig(name, (), (Racer(OptimizerChoice.build("gd", 1e-3)),), 10, None, 0)
-    fig = exports.trajectory_figure_for(run, run_results(run), view="2d").to_dict()
+    fig = views.trajectory_figure_for(run, run_results(run), view="2d").to_dict()
     symbols = {t["name"].split(" minim")[0]: t["marker"]["symbol"] for t in fig["data"]
                if "minim" in str(t.get("name"))}
     assert symbols["global"] != symbols["local"]
@@ -169,21 +169,20 @@ def test_the_gif_and_the_figure_colour_a_value_alike(name):
 
 def test_static_export_draws_a_vector_contour_without_animation():
     run, res = race(30)
-    fig = exports.static_figure(run, res).to_dict()
+    fig = views.static_figure(run, res).to_dict()
     assert fig["data"][0]["type"] == "contour" and not fig["layout"].get("images")
     assert not fig.get("frames") and not fig["layout"].get("sliders")
 
 
 def test_default_view_payload():
     run = DEFAULT_RUN
-    fig = exports.trajectory_figure_for(run, run_results(run))
+    fig = views.trajectory_figure_for(run, run_results(run))
     assert len(pio.to_json(fig, validate=False)) < 1_000_000
 
 
 def test_a_start_outside_the_domain_widens_the_map():
     """The article's start (5, 0) lies outside the bowl's [-2, 2]²: the map is drawn over a
     region holding it (not letterboxed: the picture covers the whole new range)."""
-    import exports
     import lessons
     import results
     from figures.scale import view_domain
@@ -191,7 +190,7 @@ def test_a_start_outside_the_domain_widens_the_map():
     (x0, x1), (y0, y1) = view_domain(((-2, 2), (-2, 2)), [(5.0, 0.0), None])
     assert x0 == -2 and x1 > 5 and (y0, y1) == (-2, 2)
     run = lessons.LESSONS["article"].run_config()
-    fig = exports.trajectory_figure_for(run, results.run_results(run), view="2d")
+    fig = views.trajectory_figure_for(run, results.run_results(run), view="2d")
     d = fig.to_dict() if hasattr(fig, "to_dict") else fig
     lo, hi = d["layout"]["xaxis"]["range"]
     assert lo <= -2 and hi > 5
@@ -226,22 +225,22 @@ def test_a_figure_from_cached_racer_parts_equals_one_built_afresh(view, trails):
                                        Racer(OptimizerChoice.build("adam", 0.05))), 300, (-1.5, 1.5), 0)
     res = run_results(run)
     kw = dict(view=view, trails=trails, raw=True)
-    first = _json(exports.trajectory_figure_for(run, res, part=part, **kw))
+    first = _json(views.trajectory_figure_for(run, res, part=part, **kw))
     assert len(built) == 3
     changed = RunConfig(run.surface, (), (Racer(OptimizerChoice.build("gd", 0.0012)),) + run.racers[1:],
                         run.steps, run.start, 0)
     res2 = run_results(changed)
-    again = _json(exports.trajectory_figure_for(changed, res2, part=part, **kw))
+    again = _json(views.trajectory_figure_for(changed, res2, part=part, **kw))
     assert len(built) == 4 and built[-1] == res2[0]["label"], "only the changed racer's part is built"
-    assert again == _json(exports.trajectory_figure_for(changed, res2, **kw))
-    assert _json(exports.trajectory_figure_for(run, res, part=part, **kw)) == first, "cached parts unchanged"
+    assert again == _json(views.trajectory_figure_for(changed, res2, **kw))
+    assert _json(views.trajectory_figure_for(run, res, part=part, **kw)) == first, "cached parts unchanged"
     assert len(built) == 4
 
 
 def test_digests_tell_what_a_racer_part_is_drawn_from():
     run, res = race()
-    p, q = exports.paths_for(res)
-    assert p.digest == exports.paths_for(res)[0].digest
+    p, q = views.paths_for(res)
+    assert p.digest == views.paths_for(res)[0].digest
     assert p.digest != q.digest
     relabelled = figures.PathView(p.label + "!", p.colour, p.xy, p.loss, p.status, p.index, p.stopped_at)
     assert relabelled.digest != p.digest
@@ -326,7 +325,7 @@ def test_data_panel_frames_draw_each_racers_model_at_the_frames_step(surface):
     run, res = data_race(surface)
     s = run.get_surface()
     assert any(r["status"] == "diverged" for r in res)
-    fig = exports.trajectory_figure_for(run, res).to_dict()
+    fig = views.trajectory_figure_for(run, res).to_dict()
     layout, data = fig["layout"], fig["data"]
     still, models = panel_of(fig)
     assert sorted(models) == [0, 1, 2] and len(still) == 2   # data (and least squares) or the two classes
@@ -417,7 +416,7 @@ def test_the_network_boundary_is_complete():
 
 def test_data_panel_in_a_still_shows_the_last_step():
     run, res = data_race("linear_regression", 60)
-    fig = exports.static_figure(run, res).to_dict()
+    fig = views.static_figure(run, res).to_dict()
     _, models = panel_of(fig)
     assert not fig.get("frames") and "at the last step (60)" in fig["layout"]["legend2"]["title"]["text"]
     for r, i in models.items():
@@ -427,7 +426,7 @@ def test_data_panel_in_a_still_shows_the_last_step():
 
 def test_no_data_panel_on_an_analytic_surface():
     run, res = race(30)
-    fig = exports.trajectory_figure_for(run, res).to_dict()
+    fig = views.trajectory_figure_for(run, res).to_dict()
     assert panel_of(fig) == ([], {}) and "xaxis3" not in fig["layout"] and "legend2" not in fig["layout"]
 
 
@@ -447,7 +446,7 @@ def test_the_largest_race_on_a_data_surface_stays_within_its_size(surface):
     res = [{"label": f"racer {i}", "status": "max_steps", "stopped_at": -1,
             "positions": np.stack([rng.uniform(a, b, steps + 1), rng.uniform(c, d, steps + 1)], 1),
             "losses": rng.uniform(0.1, 5.0, steps + 1)} for i in range(6)]
-    fig = prepared.prepare(exports.trajectory_figure_for(run, res, raw=True))
+    fig = prepared.prepare(views.trajectory_figure_for(run, res, raw=True))
     size = prepared.nbytes(fig)
     assert size <= 1_500_000, f"{surface}: {size / 1e6:.3f} MB"
     _, models = panel_of(fig.spec)
@@ -534,6 +533,6 @@ def test_3d_z_ticks_are_few_round_and_clear_of_the_corner(lo, top):
 def test_the_race_figures_z_axis_uses_those_ticks():
     from figures.trajectories import z_ticks
     run = DEFAULT_RUN
-    fig = exports.trajectory_figure_for(run, run_results(run), view="both", raw=True)
+    fig = views.trajectory_figure_for(run, run_results(run), view="both", raw=True)
     z = fig["layout"]["scene"]["zaxis"]
     assert z["tickvals"] == z_ticks(*z["range"])

@@ -8,7 +8,7 @@ import base64
 import numpy as np
 import pytest
 
-import exports
+from figures import views
 import lessons
 from figures import prepared
 from results import run_results
@@ -46,7 +46,7 @@ def test_loss_chart_values_equal_the_results_losses_in_every_lesson(key, log):
     relative 1e-6. On a log axis a gap at or below the floor (an exact 0) is
     drawn at the floor, and its hover text says it is 0 or below."""
     for run, res in lesson_runs(key):
-        spec = prepared.prepare_stable(exports.loss_figure_with_theory(run, res, log=log)).spec
+        spec = prepared.prepare_stable(views.loss_figure_with_theory(run, res, log=log)).spec
         curves = {prepared.trace_meta(t).get("racer"): t for t in spec["data"]
                   if prepared.trace_meta(t).get("role") == "loss"}
         fmin = run.get_surface().global_minimum
@@ -94,7 +94,7 @@ def test_end_marks_appear_at_their_step_in_every_frame(key, view):
     status are empty before the step it stopped at, and drawn from it on;
     the figure opens on the last frame with every mark drawn."""
     (run, res), *_ = lesson_runs(key)
-    fig = exports.trajectory_figure_for(run, res, view=view, raw=True)
+    fig = views.trajectory_figure_for(run, res, view=view, raw=True)
     ends = {i: t for i, t in enumerate(fig["data"]) if t.get("meta", {}).get("role") in ("end", "end3d")}
     ended = [r for r in res if r["status"] in ("diverged", "escaped")]
     assert len(ends) == len(ended) * (2 if view == "both" else 1)
@@ -124,7 +124,7 @@ def test_gif_draws_the_cross_and_the_status_in_the_legend_from_their_step_on():
 
     from figures.gif import _Frames, gif_layout
     (run, res), *_ = lesson_runs("learning_rate")
-    paths = exports.paths_for(res)
+    paths = views.paths_for(res)
     surface = run.get_surface()
     lay = gif_layout(surface, paths)
     calm = [replace(p, status="max_steps") if p.ended else p for p in paths]
@@ -151,7 +151,7 @@ def test_theory_lines_only_where_the_theory_applies_and_one_legend_entry_for_the
     mini-batch or noisy racers never; the legend holds the racers and one
     entry for all theory lines (it never grows to a scrolling block)."""
     (run, res), *_ = lesson_runs(key)
-    fig = exports.loss_figure_with_theory(run, res).to_dict()
+    fig = views.loss_figure_with_theory(run, res).to_dict()
     theory = [t for t in fig["data"] if t.get("meta", {}).get("role") == "theory"]
     for t in theory:
         racer = run.racers[t["meta"]["racer"]]
@@ -183,7 +183,7 @@ def test_loss_chart_end_marks_lie_inside_its_range(key):
     never beyond the y range (where plotly would hide it and its label)."""
     (run, res), *_ = lesson_runs(key)
     for log in (True, False):
-        fig = exports.loss_figure_with_theory(run, res, log=log).to_dict()
+        fig = views.loss_figure_with_theory(run, res, log=log).to_dict()
         lo, hi = fig["layout"]["yaxis"]["range"]
         ends = [t for t in fig["data"] if t.get("meta", {}).get("role") == "end"]
         assert len(ends) == sum(r["status"] in ("diverged", "escaped") for r in res)
@@ -196,7 +196,7 @@ def test_the_path_ahead_is_a_thin_faint_line_the_trail_wide_in_its_dash_pattern(
     """During Play the not-yet-reached path must not pass for the trail, for
     any dash pattern: it is solid, faint and at most 40% of the trail's width."""
     (run, res), *_ = lesson_runs("learning_rate")
-    fig = exports.trajectory_figure_for(run, res, view="2d", raw=True)
+    fig = views.trajectory_figure_for(run, res, view="2d", raw=True)
     for i in range(len(res)):
         path = next(t for t in fig["data"] if t.get("meta") == {"role": "path", "racer": i})
         trail = next(t for t in fig["data"] if t.get("meta") == {"role": "trail", "racer": i})

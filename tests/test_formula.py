@@ -300,6 +300,7 @@ def test_awkward_formulas_race_and_export_without_nan_or_warnings(text, strict):
     """Poles, undefined quadrants, a constant, kinks, overflow: every run ends
     with a status and every figure, table and file holds finite numbers only."""
     import exports
+    from figures import views
     import results as results_mod
     from tests.test_app import all_numbers
 
@@ -307,7 +308,7 @@ def test_awkward_formulas_race_and_export_without_nan_or_warnings(text, strict):
                    for n, lr in (("gd", 0.1), ("adam", 0.05), ("newton", 1.0)))
     run = config.RunConfig("formula", (), racers, 150, None, 0, text, None)
     results = results_mod.run_results(run)
-    for fig in (exports.trajectory_figure_for(run, results), exports.loss_figure_for(run, results)):
+    for fig in (views.trajectory_figure_for(run, results), views.loss_figure_for(run, results)):
         nums = np.fromiter(all_numbers(json.loads(fig.to_json())), dtype=float)
         assert np.all(np.isfinite(nums))
     json.loads(exports.trajectories_json(run, results), parse_constant=lambda c: pytest.fail(c))

@@ -10,6 +10,7 @@ import pytest
 import links
 import engine
 import exports
+from figures import views
 import livechart
 import scrub
 from config import OptimizerChoice, Racer, RunConfig
@@ -74,10 +75,10 @@ def test_noisy_racers_are_not_scrubbed():
 
 def test_the_figure_carries_the_family_and_grows_by_under_a_megabyte(default):
     run, res = default
-    off = len(livechart.payload(prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True))))
+    off = len(livechart.payload(prepared.prepare_stable(views.trajectory_figure_for(run, res, raw=True))))
     for i in range(3):
         fams = scrub.families(run, i)
-        fig = exports.trajectory_figure_for(run, res, raw=True, scrub=fams)
+        fig = views.trajectory_figure_for(run, res, raw=True, scrub=fams)
         on = len(livechart.payload(prepared.prepare_stable(fig)))
         assert on - off < 1_000_000, (i, on - off)
         meta = fig["layout"]["meta"]["scrub"]
@@ -115,8 +116,8 @@ def test_link():
 
 def test_exported_html_carries_the_scrub_code(default):
     run, res = default
-    fig = prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True, scrub=scrub.families(run, 0)))
+    fig = prepared.prepare_stable(views.trajectory_figure_for(run, res, raw=True, scrub=scrub.families(run, 0)))
     html = exports.figure_html(fig)
     assert "function scrubSetup" in html and "scrubSetup(document.getElementById(" in html
-    plain = exports.figure_html(prepared.prepare_stable(exports.trajectory_figure_for(run, res, raw=True)))
+    plain = exports.figure_html(prepared.prepare_stable(views.trajectory_figure_for(run, res, raw=True)))
     assert "scrubSetup" not in plain

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import links
-import exports
+from figures import views
 import livechart
 from config import OptimizerChoice, Racer, RunConfig
 from figures import prepared, step_vectors
@@ -82,7 +82,7 @@ def test_arrow_geometry():
 @pytest.mark.parametrize("view", ["both", "2d"])
 def test_every_frame_shows_its_steps_vectors(view):
     run, res = _race([("gd", 1e-3, {}), ("adam", 0.05, {})], steps=300)
-    fig = exports.trajectory_figure_for(run, res, view=view, raw=True, vectors=True)
+    fig = views.trajectory_figure_for(run, res, view=view, raw=True, vectors=True)
     ids = _vector_traces(fig)
     assert set(ids) == {(0, "gradient"), (0, "update"), (1, "gradient"), (1, "update"), (1, "velocity")}
     frames = {f["name"]: f for f in fig["frames"]}
@@ -111,7 +111,7 @@ def test_a_diverged_run_has_no_vectors_after_its_stop():
     run, (r,) = _race([("gd", 1.2, {})], surface="bowl", steps=60, start=(1.5, 1.0))
     assert r["status"] == "diverged"
     stop = r["stopped_at"]
-    fig = exports.trajectory_figure_for(run, [r], view="2d", raw=True, vectors=True)
+    fig = views.trajectory_figure_for(run, [r], view="2d", raw=True, vectors=True)
     frames = {f["name"]: f for f in fig["frames"]}
     ids = _vector_traces(fig)
     for s in frame_steps(60):
@@ -122,7 +122,7 @@ def test_a_diverged_run_has_no_vectors_after_its_stop():
 
 def test_off_by_default_and_on_in_the_link():
     run, res = _race([("gd", 1e-3, {})], steps=50)
-    assert not _vector_traces(exports.trajectory_figure_for(run, res, raw=True))
+    assert not _vector_traces(views.trajectory_figure_for(run, res, raw=True))
     state, warnings = links.from_query({"vectors": "1"})
     assert warnings == [] and state.view.vectors
     assert links.to_query(state)["vectors"] == "1"
@@ -142,7 +142,7 @@ def test_inspector_rows_give_the_same_numbers():
 def test_default_view_message_grows_little():
     state, _ = links.from_query({})
     res = run_results(state.run)
-    off = len(livechart.payload(prepared.prepare_stable(exports.trajectory_figure_for(state.run, res, raw=True))))
+    off = len(livechart.payload(prepared.prepare_stable(views.trajectory_figure_for(state.run, res, raw=True))))
     on = len(livechart.payload(prepared.prepare_stable(
-        exports.trajectory_figure_for(state.run, res, raw=True, vectors=True))))
+        views.trajectory_figure_for(state.run, res, raw=True, vectors=True))))
     assert 0 < on - off < 300_000, (off, on)

@@ -8,6 +8,7 @@ import streamlit as st
 import config
 import experiments
 import exports
+from figures import views
 import livechart
 import theory
 from cached import HEATMAP_SIZE, SWEEP_COUNT, compute_basins, compute_heatmap, compute_sweeps
@@ -73,12 +74,12 @@ def hyper_view(state: AppState) -> None:
     """The sweep, heat-map or basin view of the same surface, start and optimizers."""
     run, hv, present = state.run, state.hyper, state.view.present
     surface = run.get_surface()
-    names = exports.racer_names(run)
+    names = views.racer_names(run)
     if hv.tab == "sweep":
         lo, hi = _lr_range(run, hv)
         with st.spinner(f"running {SWEEP_COUNT} learning rates × {len(run.racers)} optimizers…", show_time=True):
             sweeps = compute_sweeps(run, lo, hi)
-        fig = exports.sweep_figure_for(run, sweeps, presentation=present)
+        fig = views.sweep_figure_for(run, sweeps, presentation=present)
         st.caption(f"{SWEEP_COUNT} log-spaced learning rates per optimizer, {run.steps} steps each, from "
                    f"({run.start_point()[0]:g}, {run.start_point()[1]:g}), with each racer's other settings. "
                    "Dashed: each racer's current rate; dotted red: the stability bound where theory gives one. "
@@ -106,7 +107,7 @@ def hyper_view(state: AppState) -> None:
         lo, hi = _lr_range(run, hv)
         with st.spinner(f"running {HEATMAP_SIZE} × {HEATMAP_SIZE} settings…", show_time=True):
             hm = compute_heatmap(run, racer, lo, hi)
-        fig = exports.heatmap_figure_for(run, racer, hm, presentation=present)
+        fig = views.heatmap_figure_for(run, racer, hm, presentation=present)
         gd_note = "; gradient descent is momentum 0 (bottom row)" if r.choice.name == "gd" else ""
         st.caption(f"Final loss after {run.steps} steps over learning rate × {hm.axis} "
                    f"({HEATMAP_SIZE} × {HEATMAP_SIZE} runs at once){gd_note}. "
@@ -122,7 +123,7 @@ def hyper_view(state: AppState) -> None:
         st.info(f"{surface.title} has no minimum: every start point diverges or escapes.")
     with st.spinner(f"running {res} × {res} start points…", show_time=True):
         b = compute_basins(run, racer, res)
-    fig = exports.basin_figure_for(run, b, presentation=present)
+    fig = views.basin_figure_for(run, b, presentation=present)
     st.caption(f"Where each of {res * res:,} start points ends after {run.steps} steps of {names[racer]} "
                f"(reaching a minimum = ending within {experiments.BASIN_RADIUS:.0%} of the domain's diagonal "
                "of it). Click the map to start the race there.")
@@ -157,14 +158,14 @@ def theory_panel(run: RunConfig, results: list[dict]) -> None:
             "Rates are per step of the distance; f − f* shrinks by their square. The dashed lines on "
             "the loss plot are (f₀ − f*)·ρ²ᵏ for each racer the linear theory covers (gd, momentum, "
             "Nesterov at a constant rate, no noise, no weight decay).")
-        rows = exports.racer_theory(run, results)
+        rows = views.racer_theory(run, results)
         if rows:
             st.dataframe(rows, hide_index=True, width="stretch",
                          column_config={"predicted rate": st.column_config.NumberColumn(format="%.4f"),
                                         "measured rate": st.column_config.NumberColumn(format="%.4f"),
                                         "lr": st.column_config.NumberColumn(format="%.4g")})
         c1, c2, c3 = st.columns([1, 2, 2])
-        names = exports.racer_names(run)
+        names = views.racer_names(run)
         if SS.get("opt_racer") not in range(len(names)):
             SS["opt_racer"] = 0
         i = c1.selectbox("racer", range(len(names)), format_func=names.__getitem__, key="opt_racer")
