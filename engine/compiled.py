@@ -139,6 +139,17 @@ def unsupported(optimizer, surface, gradient=None) -> str:
     return ""
 
 
+# Flags for other references' conventions (issue 23): the kernels follow torch's only.
+NUMPY_ONLY_FLAGS = ("eps_inside", "signed")
+
+
+def unsupported_settings(hyperparameters) -> str:
+    """Why these hyperparameters cannot be compiled ("" when they can): a flag for another
+    reference's convention (``eps_inside``, Newton's ``signed``) runs on NumPy."""
+    on = [k for k in NUMPY_ONLY_FLAGS if bool(np.any(hyperparameters.get(k, False)))]
+    return f"{', '.join(on)} (another reference's convention) runs on NumPy" if on else ""
+
+
 def supports(optimizer, surface, gradient=None) -> bool:
     return not unsupported(optimizer, surface, gradient)
 
@@ -221,7 +232,7 @@ def run(optimizer, surface, starts, hyperparameters, steps, *, schedule=None, sc
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if backend == "auto" and not _ready.is_set():
         return None
-    why = unsupported(optimizer, surface, gradient)
+    why = unsupported(optimizer, surface, gradient) or unsupported_settings(hyperparameters)
     if backend == "compiled":
         if why:
             raise ValueError(f"the compiled backend cannot run this: {why}")

@@ -170,123 +170,175 @@ def run(
                             record_state=record_state, tol=tol, stop=stop, backend=backend)
         if fast is not None:
             return fast
-    starts = _checked_starts(steps, starts)
-    hp = dict(hyperparameters)
-    lr = hp.pop("lr")
-    transform = optimizer(**hp)  # checks the hyperparameters and closes over them
-    B = _batch_size(starts, lr, transform.batch)
-    if B > MAX_BATCH:
-        raise ValueError(f"at most {MAX_BATCH} trajectories per run, got {B}")
-    params = np.broadcast_to(starts, (B, 2)).copy()
-    base_lr = np.array(np.broadcast_to(np.asarray(lr, dtype=float), (B,)))
-    # one step's rate at a time: a float when every trajectory has the same
-    # rate, never a (steps x B) table; a loss-driven schedule is told each loss
-    lr_source = (schedule or constant_schedule).stepper(steps, base_lr, **(schedule_params or {}))
-    if lr_source.batch not in (1, B):
-        raise ValueError(f"per-trajectory schedule parameters have length {lr_source.batch}, "
-                         f"but there are {B} trajectories")
-    observe = lr_source.observe if lr_source.needs_loss else None
-    rec_lrs = np.empty((steps, B)) if history == "full" else None
-    gradient = gradient or ExactGradient()
-    rng = np.random.default_rng(seed)
-
-    rec_steps, rec_index = _recorded_steps(steps, history)
-    R = len(rec_steps)
-    positions = np.empty((R, B, 2))
-    losses = np.empty((R, B))
-    gnorms = np.empty((R, B))
-
-    stop = stop if stop is not None else StopRule.for_surface(surface)
-    # plain floats: a (B, 2) array against a (2,) array is ~10x slower in NumPy
-    (cx, cy), (rx, ry), loss_bound = stop.centre, stop.half_widths, stop.loss_bound
-
-    status = np.zeros(B, dtype=np.int8)
-    converged_at = np.full(B, -1)
-    stopped_at = np.full(B, -1)
-    reason = np.full(B, "", dtype=object)
-    alive = np.ones(B, dtype=bool)
-    any_dead = False
-
-    rec_grads = np.empty((steps, B, 2)) if record_state else None
-    rec_updates = np.empty((steps, B, 2)) if record_state else None
-    rec_states: dict[str, np.ndarray] = {}
-
+    setup = _Setup.of(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_params, stop)
+    rec = _Recorder(steps, setup.B, history, record_state)
+    book = _Book(setup.B)
     with np.errstate(all="ignore"):
-        loss = surface.f(params)
-        exact = surface.grad(params)
+        params, loss = _loop(setup, surface, steps, gradient or ExactGradient(), np.random.default_rng(seed),
+                             rec, book, tol, optimizer.state_names if record_state else None, should_stop)
+    return rec.trajectory(book, params, loss, setup.loss_bound)
+
+
+@dataclass
+class _Setup:
+    """What a run needs before its first step: the optimizer's transform (its
+    hyperparameters checked and closed over), B, the start array, the rate stepper
+    and the stop rule's numbers as plain floats (a (B, 2) array against a (2,) array
+    is ~10x slower in NumPy)."""
+
+    transform: object
+    B: int
+    params: np.ndarray
+    lr_source: object
+    centre: tuple[float, float]
+    half_widths: tuple[float, float]
+    loss_bound: float
+
+    @classmethod
+    def of(cls, optimizer, surface, starts, hyperparameters, steps, schedule, schedule_params, stop) -> "_Setup":
+        starts = _checked_starts(steps, starts)
+        hp = dict(hyperparameters)
+        lr = hp.pop("lr")
+        transform = optimizer(**hp)  # checks the hyperparameters and closes over them
+        B = _batch_size(starts, lr, transform.batch)
+        if B > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} trajectories per run, got {B}")
+        params = np.broadcast_to(starts, (B, 2)).copy()
+        base_lr = np.array(np.broadcast_to(np.asarray(lr, dtype=float), (B,)))
+        # one step's rate at a time: a float when every trajectory has the same
+        # rate, never a (steps x B) table; a loss-driven schedule is told each loss
+        lr_source = (schedule or constant_schedule).stepper(steps, base_lr, **(schedule_params or {}))
+        if lr_source.batch not in (1, B):
+            raise ValueError(f"per-trajectory schedule parameters have length {lr_source.batch}, "
+                             f"but there are {B} trajectories")
+        stop = stop if stop is not None else StopRule.for_surface(surface)
+        (cx, cy), (rx, ry) = stop.centre, stop.half_widths
+        return cls(transform, B, params, lr_source, (float(cx), float(cy)), (float(rx), float(ry)),
+                   stop.loss_bound)
+
+
+class _Book:
+    """Each trajectory's status as the run goes: converged or stopped at which step,
+    why, and whether it still moves."""
+
+    def __init__(self, B: int):
+        self.status = np.zeros(B, dtype=np.int8)
+        self.converged_at = np.full(B, -1)
+        self.stopped_at = np.full(B, -1)
+        self.reason = np.full(B, "", dtype=object)
+        self.alive = np.ones(B, dtype=bool)
+        self.any_dead = False
+
+    def converged(self, conv: np.ndarray, t: int) -> None:
+        """The first step at which each trajectory's gradient norm fell below tol (a
+        stopped run keeps a gradient it had not converged on)."""
+        first = conv & (self.converged_at < 0)
+        self.converged_at[first] = t
+        self.status[first] = CONVERGED
+
+    def stop(self, newly, off, t, loss, gn, new, start_loss, loss_bound) -> None:
+        _mark_stops(newly, off, t, loss, gn, new, start_loss, loss_bound, self.status, self.stopped_at,
+                    self.reason)
+        self.alive &= ~newly
+        self.any_dead = True
+
+
+class _Recorder:
+    """The history a run keeps: positions, losses and gradient norms at the recorded
+    steps, every step's rate (full history), and with ``record_state`` every step's
+    gradient, update and optimizer state arrays."""
+
+    def __init__(self, steps: int, B: int, history, record_state: bool):
+        self.steps = steps
+        self.rec_steps, rec_index = _recorded_steps(steps, history)
+        self.row_of = rec_index.tolist()   # each step's row (-1: not kept); a list indexes fastest
+        R = len(self.rec_steps)
+        self.positions, self.losses, self.gnorms = np.empty((R, B, 2)), np.empty((R, B)), np.empty((R, B))
+        self.lrs = np.empty((steps, B)) if history == "full" else None
+        self.grads = np.empty((steps, B, 2)) if record_state else None
+        self.updates = np.empty((steps, B, 2)) if record_state else None
+        self.states: dict[str, np.ndarray] = {}
+
+    def trajectory(self, book: _Book, params, loss, loss_bound) -> Trajectory:
+        """The finished run; nothing from a trajectory's stop on is reported as a number."""
+        if book.any_dead:
+            _blank_after_stops(book.stopped_at, self.steps, self.rec_steps, (self.positions, self.losses, self.gnorms),
+                               [self.grads, self.updates, *self.states.values()] if self.grads is not None else [])
+        return Trajectory(
+            steps=self.rec_steps, positions=self.positions, losses=self.losses, grad_norms=self.gnorms,
+            final_position=params, final_loss=np.asarray(loss, dtype=float),
+            status_code=book.status, converged_at=book.converged_at, stopped_at=book.stopped_at,
+            n_steps=self.steps, lrs=self.lrs, grads=self.grads, updates=self.updates, states=self.states,
+            loss_bound=loss_bound, stop_reason=book.reason,
+        )
+
+
+def _loop(setup: _Setup, surface, steps, gradient, rng, rec: _Recorder, book: _Book, tol,
+          state_names, should_stop):
+    """The steps themselves: gradient (at the look-ahead point if the optimizer has
+    one), update, loss and stop tests at the new point, convergence, the schedule told
+    the loss, the history kept. Returns the final parameters and loss. One loop for
+    every trajectory at once; the few that stop at a step are handled apart."""
+    transform, params, alive = setup.transform, setup.params, book.alive
+    (cx, cy), (rx, ry), loss_bound = setup.centre, setup.half_widths, setup.loss_bound
+    observe = setup.lr_source.observe if setup.lr_source.needs_loss else None
+    loss = surface.f(params)
+    exact = surface.grad(params)
+    gn = _norm(exact)
+    start_loss = loss.copy()
+    row = rec.row_of
+    if row[0] >= 0:
+        rec.positions[0], rec.losses[0], rec.gnorms[0] = params, loss, gn
+    conv = gn < tol
+    if conv.any():
+        book.converged(conv, 0)
+    update, lookahead = transform.update, transform.lookahead
+    state = transform.init(params)
+    lr_at = _Widen(setup.lr_source.lr, rec.lrs)
+    for t in range(1, steps + 1):
+        if should_stop is not None and should_stop():
+            raise Cancelled(f"stopped before step {t} of {steps}: nobody waits for it")
+        if lookahead is None:
+            g = gradient(params, exact, t, rng)
+        else:  # the gradient at the optimizer's look-ahead point; loss and stops stay at params
+            ahead = lookahead(params, state)
+            g = gradient(ahead, surface.grad(ahead), t, rng)
+        if transform.needs_hessian:
+            new, state = update(g, state, params, lr_at(t - 1), surface.hessian(params))
+        else:
+            new, state = update(g, state, params, lr_at(t - 1))
+        if book.any_dead:
+            new = np.where(alive[:, None], new, params)
+        if state_names is not None:
+            _record_step(t, g, new - params, state, state_names, steps, rec.grads, rec.updates, rec.states)
+        prev_loss, prev_exact, prev_gn = loss, exact, gn
+        loss = surface.f(new)
+        exact = surface.grad(new)
         gn = _norm(exact)
-        start_loss = loss.copy()
-        if rec_index[0] >= 0:
-            positions[0], losses[0], gnorms[0] = params, loss, gn
+        inside_x = np.abs(new[:, 0] - cx) <= rx  # False for NaN too
+        inside_y = np.abs(new[:, 1] - cy) <= ry
+        ok = loss <= loss_bound  # False for NaN too
+        ok &= inside_x
+        ok &= inside_y
+        if not ok.all():
+            newly = ~ok & alive
+            if newly.any():
+                book.stop(newly, ~(inside_x & inside_y), t, loss, gn, new, start_loss, loss_bound)
+                # the stopped ones stay where they were, with the values they had
+                new = np.where(alive[:, None], new, params)
+                loss = np.where(alive, loss, prev_loss)
+                exact = np.where(alive[:, None], exact, prev_exact)
+                gn = np.where(alive, gn, prev_gn)
         conv = gn < tol
         if conv.any():
-            converged_at[conv] = 0
-            status[conv] = CONVERGED
-        update, lookahead = transform.update, transform.lookahead
-        state = transform.init(params)
-        lr_at = _Widen(lr_source.lr, rec_lrs)
-        rec_at = rec_index.tolist()
-        for t in range(1, steps + 1):
-            if should_stop is not None and should_stop():
-                raise Cancelled(f"stopped before step {t} of {steps}: nobody waits for it")
-            if lookahead is None:
-                g = gradient(params, exact, t, rng)
-            else:  # the gradient at the optimizer's look-ahead point; loss and stops stay at params
-                ahead = lookahead(params, state)
-                g = gradient(ahead, surface.grad(ahead), t, rng)
-            if transform.needs_hessian:
-                new, state = update(g, state, params, lr_at(t - 1), surface.hessian(params))
-            else:
-                new, state = update(g, state, params, lr_at(t - 1))
-            if any_dead:
-                new = np.where(alive[:, None], new, params)
-            if record_state:
-                _record_step(t, g, new - params, state, optimizer.state_names, steps,
-                             rec_grads, rec_updates, rec_states)
-            prev_loss, prev_exact, prev_gn = loss, exact, gn
-            loss = surface.f(new)
-            exact = surface.grad(new)
-            gn = _norm(exact)
-            inside_x = np.abs(new[:, 0] - cx) <= rx  # False for NaN too
-            inside_y = np.abs(new[:, 1] - cy) <= ry
-            ok = loss <= loss_bound  # False for NaN too
-            ok &= inside_x
-            ok &= inside_y
-            if not ok.all():
-                newly = ~ok & alive
-                if newly.any():
-                    _mark_stops(newly, ~(inside_x & inside_y), t, loss, gn, new, start_loss, loss_bound,
-                                status, stopped_at, reason)
-                    alive &= ~newly
-                    any_dead = True
-                    # the stopped ones stay where they were, with the values they had
-                    new = np.where(alive[:, None], new, params)
-                    loss = np.where(alive, loss, prev_loss)
-                    exact = np.where(alive[:, None], exact, prev_exact)
-                    gn = np.where(alive, gn, prev_gn)
-            conv = gn < tol
-            if conv.any():
-                first = conv & (converged_at < 0)  # a stopped run keeps a gradient it had not converged on
-                converged_at[first] = t
-                status[first] = CONVERGED
-            params = new
-            if observe is not None:  # as sched.step(loss) after opt.step()
-                observe(prev_loss)
-            r = rec_at[t]
-            if r >= 0:
-                positions[r], losses[r], gnorms[r] = params, loss, gn
-
-    if any_dead:  # nothing from a trajectory's stop on is reported as a number
-        _blank_after_stops(stopped_at, steps, rec_steps, (positions, losses, gnorms),
-                           [rec_grads, rec_updates, *rec_states.values()] if record_state else [])
-    lrs = rec_lrs
-    return Trajectory(
-        steps=rec_steps, positions=positions, losses=losses, grad_norms=gnorms,
-        final_position=params, final_loss=np.asarray(loss, dtype=float),
-        status_code=status, converged_at=converged_at, stopped_at=stopped_at,
-        n_steps=steps, lrs=lrs, grads=rec_grads, updates=rec_updates, states=rec_states,
-        loss_bound=loss_bound, stop_reason=reason,
-    )
+            book.converged(conv, t)
+        params = new
+        if observe is not None:  # as sched.step(loss) after opt.step()
+            observe(prev_loss)
+        r = row[t]
+        if r >= 0:
+            rec.positions[r], rec.losses[r], rec.gnorms[r] = params, loss, gn
+    return params, loss
 
 
 def _checked_starts(steps, starts) -> np.ndarray:

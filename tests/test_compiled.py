@@ -78,6 +78,8 @@ def mixed(opt, B, seed):
     rng = np.random.default_rng(seed)
     hp = {}
     for k, h in opt.hyperparameters.items():
+        if k in compiled.NUMPY_ONLY_FLAGS:   # another reference's convention: NumPy only (tested below)
+            continue
         if h.kind == "bool":
             hp[k] = bool(rng.integers(2))
             continue
@@ -287,3 +289,17 @@ def test_cli_backend_flag(capsys):
         assert out[0] == out[1], argv[0]
     assert cli.main(["run", "--surface", "linear_regression", "--optimizer", "gd", "--backend", "compiled"]) == 2
     assert "data surface" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, flag", [("rmsprop", "eps_inside"), ("adagrad", "eps_inside"), ("newton", "signed")])
+def test_other_conventions_run_on_numpy(name, flag):
+    """The kernels follow torch's conventions only: a run with another reference's flag
+    is refused by the compiled backend with the reason, and "auto" runs it on NumPy."""
+    opt, surface = optimizers.get(name), landscapes.get("rosenbrock")
+    hp = opt.validate(0.01, **{flag: True})
+    with pytest.raises(ValueError, match=flag):
+        engine.run(opt, surface, [-1.2, 1.0], hp, 20, backend="compiled")
+    compiled.warm_up()
+    auto = engine.run(opt, surface, [-1.2, 1.0], hp, 20, backend="auto")
+    ref = engine.run(opt, surface, [-1.2, 1.0], hp, 20, backend="numpy")
+    np.testing.assert_array_equal(auto.positions, ref.positions)
