@@ -155,9 +155,10 @@ def _common_run_kwargs(args, surface, work: float = 0.0) -> dict:
     steps) decides whether ``--backend auto`` loads the compiled kernels."""
     noise = config.parse_noise(args.noise, "--noise")
     seed = config.parse_int(args.seed, "--seed", 0, config.MAX_SEED)
-    if args.backend == "auto":
+    backend = getattr(args, "backend", "auto")   # `export` has no --backend: its runs are small
+    if backend == "auto":
         engine.compiled.load_if_worth(work)
-    return {"schedule": _schedule(args), "noise": noise, "seed": seed, "backend": args.backend,
+    return {"schedule": _schedule(args), "noise": noise, "seed": seed, "backend": backend,
             **_batch_kwargs(args, surface)}
 
 

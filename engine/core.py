@@ -161,13 +161,12 @@ def run(
     supported, else NumPy). A compiled run is asked ``should_stop`` once, before
     it starts (callers chunk long work, so a chunk is well under a second).
     """
-    if should_stop is not None and should_stop():
-        raise Cancelled("the run was cancelled: nobody waits for it")
     if backend != "numpy":
         from . import compiled  # numba loads only when a run asks for it
         fast = compiled.run(optimizer, surface, starts, hyperparameters, steps, schedule=schedule,
                             schedule_params=schedule_params, gradient=gradient, seed=seed, history=history,
-                            record_state=record_state, tol=tol, stop=stop, backend=backend)
+                            record_state=record_state, tol=tol, stop=stop, backend=backend,
+                            should_stop=should_stop)
         if fast is not None:
             return fast
     setup = _Setup.of(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_params, stop)

@@ -35,8 +35,8 @@ def test_the_engine_stops_at_the_step_it_is_told_to():
     s = landscapes.get("rosenbrock")
     choice = config.OptimizerChoice.build("adam", 0.01)
     stop = After(7)
-    with pytest.raises(engine.Cancelled, match="before step 7 of 500"):
-        experiments.run_choice(s, choice, [[-1.0, 1.0]] * 10, 500, should_stop=stop)
+    with pytest.raises(engine.Cancelled, match="before step 7 of 500"):   # the NumPy loop: before every step
+        experiments.run_choice(s, choice, [[-1.0, 1.0]] * 10, 500, should_stop=stop, backend="numpy")
     assert stop.asked == 7
     tr = experiments.run_choice(s, choice, [-1.0, 1.0], 50, should_stop=lambda: False)
     assert tr.n_steps == 50

@@ -303,3 +303,32 @@ def test_other_conventions_run_on_numpy(name, flag):
     auto = engine.run(opt, surface, [-1.2, 1.0], hp, 20, backend="auto")
     ref = engine.run(opt, surface, [-1.2, 1.0], hp, 20, backend="numpy")
     np.testing.assert_array_equal(auto.positions, ref.positions)
+
+
+def test_a_compiled_run_asks_should_stop_between_bounded_kernel_calls(monkeypatch):
+    """The compiled backend asks ``should_stop`` before each kernel call, and a call
+    covers at most ``CANCEL_WORK`` trajectory-steps: a long run stops within ~0.1 s."""
+    compiled.warm_up()
+    opt, surface = optimizers.get("adam"), landscapes.get("rosenbrock")
+    B = 1_000
+    starts = starts_over(surface, B, 5)
+    asked = []
+
+    def stop():
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(engine.Cancelled, match="nobody waits"):
+        engine.run(opt, surface, starts, opt.validate(0.01), 100_000, history="final", backend="compiled",
+                   should_stop=stop)
+    assert len(asked) == 4
+    per_call = compiled.CANCEL_WORK // B
+    with pytest.raises(engine.Cancelled, match=f"before step {3 * per_call + 1} of 100000"):
+        asked.clear()
+        engine.run(opt, surface, starts, opt.validate(0.01), 100_000, history="final", backend="compiled",
+                   should_stop=stop)
+    monkeypatch.setattr(compiled, "CANCEL_WORK", 20 * 7)   # kernel calls of 7 steps: the same numbers
+    same = engine.run(opt, surface, starts[:20], opt.validate(0.01), 300, backend="compiled",
+                      should_stop=lambda: False)
+    ref = engine.run(opt, surface, starts[:20], opt.validate(0.01), 300, backend="numpy")
+    assert_same(ref, same, "chunked for cancellation")

@@ -46,7 +46,8 @@ def test_every_member_is_its_own_run(default):
     for m in (0, 7, 20):
         hp = dict(run.racers[2].choice.hp)
         hp["beta1"] = float(fam.values[m])
-        alone = RunConfig(run.surface, (), (Racer(OptimizerChoice.build("adam", **hp)),), run.steps, run.start, 0)
+        choice = OptimizerChoice.build("adam", run.racers[2].choice.lr, **hp)
+        alone = RunConfig(run.surface, (), (Racer(choice),), run.steps, run.start, 0)
         pos = run_results(alone)[0]["positions"]
         np.testing.assert_allclose(fam.xy[m], pos[fam.idx[m]], rtol=1e-12, atol=1e-14)
 
