@@ -44,14 +44,14 @@ surface = run.get_surface()
 
 # --- the stage: title, lesson, the choice of view; the link follows the page ------
 labels = results.racer_labels(run.racers, [r.start for r in run.racers])
-stage_header(messages.stage_title(surface.title, labels, run.surface == config.FORMULA and SS.get("formula_error")),
-             view.present)
+slot = stage_header(messages.stage_title(surface.title, labels,
+                                         run.surface == config.FORMULA and SS.get("formula_error")), view.present)
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
 if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present) and lesson.companion:
     companion = lesson.companion_config()
-hyper, view = view_tabs(run, view, labels)
+hyper, view = view_tabs(run, view, labels, slot)
 state = AppState(run, view, lesson.key if lesson is not None else None, hyper)
 try:
     st.query_params.from_dict(links.to_query(state))

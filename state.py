@@ -28,7 +28,9 @@ class ViewOptions:
     log_loss: bool = True
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
     vectors: bool = False       # each step's vectors on the map (figures.step_vectors)
-    scrub: int = 1              # the racer (1-based) whose sliders scrub it in the browser; 0: none
+    # the racer (1-based) whose sliders scrub it in the browser; 0 (the default): none. Off by
+    # default: with sliders on, moving the step slider can land on the wrong frame (issue 23, open)
+    scrub: int = 0
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from figures import views
 import landscapes
 import optimizers
 import results
-import scrub
 from lessons import LESSONS
 from state import AppState
 from figures.prepared import prepare_stable, trace_meta
@@ -436,8 +435,8 @@ def test_the_served_figure_is_plotlys_own_json():
     at = new_app()
     run = AppState().run
     expected = json.loads(plotly.io.to_json(prepare_stable(json.loads(plotly.io.to_json(
-        views.trajectory_figure_for(run, results.run_results(run), scrub=scrub.families(run, 0)),
-        validate=False))), validate=False))   # the default view scrubs racer 1 (issue 23)
+        views.trajectory_figure_for(run, results.run_results(run)),
+        validate=False))), validate=False))   # the default view has no scrub sliders
     got = main_chart(at)
     for i, (t_got, t_exp) in enumerate(zip(got["data"], expected["data"])):
         if t_got.get("type") == "surface":  # a named colorscale, which go.Figure spells out

@@ -21,7 +21,9 @@ _browser_required, server, browser, warm, contexts, scheme, page = (
     tb._browser_required, tb.server, tb.browser, tb.warm, tb.contexts, tb.scheme, tb.page)
 
 JS_FRAME = "(sel) => { const d = document.querySelector(sel); return d._fullLayout._currentFrame; }"
-ALERT = '[data-testid="stAlert"]'
+# the lesson's title on the stage: its folded text's summary (presentation mode), else its text
+ALERT = ('[data-testid="stMainBlockContainer"] [data-testid="stExpander"] summary, '
+         '[data-testid="stMainBlockContainer"] [data-testid="stAlert"]')
 
 
 def _projector_page(browser, base: str, query: str):
@@ -46,8 +48,8 @@ def _draws(page) -> int:
 
 def _title_shown(page, title: str, draws: int) -> None:
     """The lesson ``title`` is shown and its figure drawn (the chart's draw count passed ``draws``)."""
-    page.wait_for_function("(t) => document.querySelector('[data-testid=stAlert]').innerText.includes(t)",
-                           arg=title, timeout=RERUN)
+    page.wait_for_function("([sel, t]) => document.querySelector(sel).innerText.includes(t)",
+                           arg=[ALERT, title], timeout=RERUN)
     wait_idle(page)
     page.wait_for_function("([sel, n]) => Number(document.querySelector(sel).dataset.draws) > n",
                            arg=[CHART, draws], timeout=RERUN)

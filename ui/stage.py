@@ -29,11 +29,14 @@ TAB_TITLES = {"race": "Race", "sweep": "Learning-rate sweep", "heatmap": "Heat m
               "training": "Train a network"}
 
 
-def stage_header(title: str, present: bool) -> None:
-    """The title, in presentation mode the lesson navigation, and the toggle."""
+def stage_header(title: str, present: bool):
+    """The title, in presentation mode the lesson navigation, and the toggle. Returns, in
+    presentation mode, the header's slot for the race's switches (``view_tabs``: a row of
+    its own would push the figure below a 1280x720 projector's edge), else None."""
+    slot = None
     if present:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-        head, nav, toggle_col = st.columns([5, 4, 2], vertical_alignment="center")
+        head, nav, toggle_col, slot = st.columns([5, 4, 2, 0.6], vertical_alignment="center")
         with nav:
             lesson_nav()
     else:
@@ -43,6 +46,7 @@ def stage_header(title: str, present: bool) -> None:
     with toggle_col:
         st.toggle("Presentation mode", key="present", help="Hide the controls and enlarge everything "
                   "for a projector. Also in the link as present=1.")
+    return slot
 
 
 def step_lesson(delta: int) -> None:
@@ -82,13 +86,18 @@ SCRUB_HELP = ("Sliders in the figure (top right) over this racer's learning rate
               "Not for racers with gradient noise or mini-batches. Also in the link as scrub=N (0: none).")
 
 
-def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str]) -> tuple[HyperView, ViewOptions]:
+def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str], slot=None) -> tuple[HyperView, ViewOptions]:
     """The race or one of the hyperparameter views, with their settings kept in the page;
     beside the race, the step-vector switch and the racer whose scrub sliders the figure
-    carries. Returns the hyperparameter view and the view with those two set."""
+    carries (in presentation mode in a popover in the header's ``slot``, where they take no
+    row of the stage). Returns the hyperparameter view and the view with those two set."""
     if SS.get("tab") not in TABS:
         SS["tab"] = DEFAULT.hyper.tab
-    tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
+    if slot is None:
+        tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
+    else:   # the view switch is hidden on the stage (PRESENTATION_CSS); the race's switches in the header
+        tab_col = st.container()
+        vec_col = scrub_col = slot.popover("", icon=":material/tune:", help="Step vectors and scrub sliders")
     tab = tab_col.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
                         label_visibility="collapsed",
                         help="Same surface, start and optimizers: the race, or every learning rate at once, "
