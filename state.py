@@ -29,7 +29,7 @@ class ViewOptions:
     full_paths: bool = False    # draw whole paths at once instead of trails growing during Play
     vectors: bool = False       # each step's vectors on the map (figures.step_vectors)
     # the racer (1-based) whose sliders scrub it in the browser; 0 (the default): none. Off by
-    # default: with sliders on, moving the step slider can land on the wrong frame (issue 23, open)
+    # default: the sliders take room above the 3-D view and add to every default page's message
     scrub: int = 0
 
 
