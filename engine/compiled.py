@@ -37,11 +37,9 @@ import numpy as np
 
 import landscapes
 from optimizers.schedules import ConstantStepper
-from optimizers.schedules import constant as constant_schedule
 
 from . import core
 from .gradients import ExactGradient, GaussianNoise
-from .stop import StopRule
 
 
 def _numba_installed() -> bool:
@@ -315,19 +313,9 @@ def _initial_state(optimizer, v: dict, B: int) -> np.ndarray:
 def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_params, gradient, seed,
          history, record_state, tol, stop, should_stop=None):
     # the NumPy engine's checks, in its order (the same errors)
-    starts = core._checked_starts(steps, starts)
-    hp = dict(hyperparameters)
-    lr = hp.pop("lr")
-    transform = optimizer(**hp)
-    B = core._batch_size(starts, lr, transform.batch)
-    if B > core.MAX_BATCH:
-        raise ValueError(f"at most {core.MAX_BATCH} trajectories per run, got {B}")
-    params = np.broadcast_to(starts, (B, 2)).copy()
-    base_lr = np.array(np.broadcast_to(np.asarray(lr, dtype=float), (B,)))
-    lr_source = (schedule or constant_schedule).stepper(steps, base_lr, **(schedule_params or {}))
-    if lr_source.batch not in (1, B):
-        raise ValueError(f"per-trajectory schedule parameters have length {lr_source.batch}, "
-                         f"but there are {B} trajectories")
+    setup = core._Setup.of(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_params, stop)
+    B, params, lr_source = setup.B, setup.params, setup.lr_source   # the NumPy engine's checks and errors
+    hp = {k: v for k, v in hyperparameters.items() if k != "lr"}
     observe = lr_source.observe if lr_source.needs_loss else None
     gradient = gradient or ExactGradient()
     sigma = float(getattr(gradient, "sigma", 0.0))
@@ -336,8 +324,7 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
     R = len(rec_steps)
     positions, losses, gnorms = np.empty((R, B, 2)), np.empty((R, B)), np.empty((R, B))
     rec_lrs = np.empty((steps, B)) if history == "full" else None
-    stop = stop if stop is not None else StopRule.for_surface(surface)
-    (cx, cy), (rx, ry), loss_bound = stop.centre, stop.half_widths, stop.loss_bound
+    (cx, cy), (rx, ry), loss_bound = setup.centre, setup.half_widths, setup.loss_bound
 
     values = optimizer.check_hyperparameters(hp)
     H, F = _layout(optimizer.name, values, B)
