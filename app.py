@@ -45,7 +45,8 @@ surface = run.get_surface()
 # --- the stage: title, lesson, the choice of view; the link follows the page ------
 labels = results.racer_labels(run.racers, [r.start for r in run.racers])
 slot = stage_header(messages.stage_title(surface.title, labels,
-                                         run.surface == config.FORMULA and SS.get("formula_error")), view.present)
+                                         run.surface == config.FORMULA and SS.get("formula_error"),
+                                         room=messages.STAGE_TITLE_ROOM if view.present else None), view.present)
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None

@@ -30,7 +30,9 @@ FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
 
 
 class Lesson(Protocol):
-    """What the codec needs of a lesson a link names: its run (the link's defaults)."""
+    """What the codec needs of a lesson a link names: its run and its views (the link's defaults)."""
+
+    view: str
 
     def run_config(self) -> RunConfig: ...
 
@@ -93,7 +95,7 @@ def to_query(state: AppState) -> dict[str, str]:
         if r.drop_last:
             q[f"r{i}.droplast"] = "1"
     default = DEFAULT.view
-    if view.view != default.view:
+    if view.view != default.view or state.lesson:   # a lesson has its own default views
         q["view"] = view.view
     if view.speed != default.speed:
         q["speed"] = view.speed
@@ -188,7 +190,8 @@ class _LinkReader:
         if key is None:
             return AppState()
         if key in self.lessons:
-            return AppState(self.lessons[key].run_config(), lesson=key)
+            lesson = self.lessons[key]
+            return AppState(lesson.run_config(), ViewOptions(view=lesson.view), lesson=key)
         self.warn(f"unknown lesson {config.quote(key)} in the link (valid: {', '.join(self.lessons)}); "
                   "showing no lesson")
         return AppState()
@@ -244,8 +247,8 @@ class _LinkReader:
             self.warn("no valid optimizer in the link; showing the default race")
         return racers or list(DEFAULT_RACERS)
 
-    def view(self) -> ViewOptions:
-        view = ViewOptions()
+    def view(self, base: ViewOptions) -> ViewOptions:
+        view = ViewOptions(view=base.view)
         for key, valid in (("view", VIEWS), ("speed", SPEED_NAMES)):
             if key in self.q:
                 self.used.add(key)
@@ -284,7 +287,7 @@ def from_query(qp: Mapping[str, object], lessons: Mapping[str, Lesson] | None = 
     formula_text, domain = formula_from_query(link.q, surface, link.used, link.warn)
     start = link.start(base.run, surface)
     racers = link.racers(base.run, surface, sp)
-    view = link.view()
+    view = link.view(base.view)
     hyper = _hyper_from_query(link.q, link.used, len(racers), link.warn)
     unknown = sorted(set(link.q) - link.used)
     if unknown:

@@ -45,9 +45,17 @@ def unescaped(markdown: str) -> str:
     return _ESCAPED.sub(r"\1", markdown.replace("\\:" + _JOINER, "\\:"))
 
 
-def stage_title(surface_title: str, labels: list[str], formula_error: str | None = None) -> str:
+# A presentation-mode title longer than this wraps to a third line at 1280x720 and
+# pushes the map's axis off the screen; the legend right under it names the racers.
+STAGE_TITLE_ROOM = 60
+
+
+def stage_title(surface_title: str, labels: list[str], formula_error: str | None = None,
+                room: int | None = None) -> str:
     """The stage's title: the surface and its racers (``Bowl: gd lr=0.1, adam lr=0.05``), or
-    what is wrong: a formula that cannot be drawn says so, not "no optimizer"."""
+    what is wrong: a formula that cannot be drawn says so, not "no optimizer". With
+    ``room`` (characters), a title that does not fit names the surface alone."""
     if formula_error:
         return f"{surface_title}: cannot be drawn"
-    return f"{surface_title}: " + (", ".join(labels) or "no optimizer")
+    title = f"{surface_title}: " + (", ".join(labels) or "no optimizer")
+    return surface_title if room is not None and labels and len(title) > room else title

@@ -398,11 +398,15 @@ class DataPanel:
             layout["xaxis"]["domain"] = [round(v * main, 4) for v in layout["xaxis"]["domain"]]
         if "scene" in layout:
             layout["scene"]["domain"]["x"] = [round(v * main, 4) for v in layout["scene"]["domain"]["x"]]
-        for slider in layout.get("sliders", []):   # under the views, not under the panel
-            slider["x"] = round(slider.get("x", 0) * main, 4)
-            slider["len"] = round(main - slider["x"], 4)
-        for menu in layout.get("updatemenus", []):
+        # under the views, not under the panel; the slider keeps its distance from Play/Pause
+        # (scaled with the rest, the buttons covered the rail's left end and its grip there)
+        menus = layout.get("updatemenus", [])
+        shift = menus[0].get("x", 0) * (1 - main) if menus else 0.0
+        for menu in menus:
             menu["x"] = round(menu.get("x", 0) * main, 4)
+        for slider in layout.get("sliders", []):
+            slider["x"] = round(slider.get("x", 0) - shift, 4)
+            slider["len"] = round(main - slider["x"], 4)
         regression = self.regression
         names = ("x", "y") if regression else ("x₁", "x₂")
         axis = dict(tickfont=dict(size=ts), nticks=6, zeroline=False, showgrid=True)

@@ -358,8 +358,8 @@ def _background(surface: Surface, paths: list[PathView], lay: GifLayout) -> Imag
         draw.line((l - 6, py, l - 1, py), fill=AXIS, width=1)
         draw.text((l - 9, py), _tick_label(v, ydec), font=label_font, fill=TEXT, anchor="rm")
     _, tick_h = _text_size(label_font, "0")
-    draw.text(((l + r) / 2, b + 8 + tick_h + 8), "x", font=axis_font, fill=TEXT, anchor="mt")
-    draw.text((_PAD, (t + b) / 2), "y", font=axis_font, fill=TEXT, anchor="lm")
+    draw.text(((l + r) / 2, b + 8 + tick_h + 8), surface.axes[0], font=axis_font, fill=TEXT, anchor="mt")
+    draw.text((_PAD, (t + b) / 2), surface.axes[1], font=axis_font, fill=TEXT, anchor="lm")
 
     # title and legend
     draw.text((_PAD, _PAD), surface.title, font=title_font, fill=TEXT)

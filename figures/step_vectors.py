@@ -163,7 +163,8 @@ class StepVectors:
             return
         steps = np.asarray(steps, dtype=int)
         (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
-        head = HEAD_MAX * float(np.hypot(x1 - x0, y1 - y0))
+        drawn = np.array([1.0, layout["yaxis"].get("scaleratio", 1.0)])   # a y unit's length on screen
+        head = HEAD_MAX * float(np.hypot(x1 - x0, (y1 - y0) * drawn[1]))
         n = len(paths)
         tables: list[tuple[int, list[dict]]] = []
         shown = set()
@@ -173,7 +174,7 @@ class StepVectors:
                 if kind not in v:
                     continue
                 shown.add(kind)
-                polys = arrows(v["tail"], v[kind], head)
+                polys = arrows(v["tail"] * drawn, v[kind] * drawn, head) / drawn   # barbs as drawn
                 table = [_points(poly) for poly in polys]
                 dash, extra = LOOK[kind]
                 t = dict(type="scatter", mode="lines", name=f"{p.label}: {TITLES[kind]}",

@@ -42,8 +42,11 @@ __all__ = ["CLICK_GRID", "GRID", "IMAGE", "Display", "SurfaceGrids", "SurfaceSca
 MAX_FRAMES = 200
 PATH_POINTS = 3000        # most points of a drawn 2-D path
 PATH_POINTS_3D = 1500     # most points of a drawn 3-D path
+PATH_POINTS_3D_ALL = 3000  # ... and of all racers' together
 TRAIL_POINTS = 1200       # longer runs: most points of all racers' growing trails together
 TRAIL_EXACT = 600         # runs this short keep every point in their trail
+TRAIL_POINTS_3D = 200     # the same for the 3-D trails (few: the scene redraws them all)
+TRAIL_EXACT_3D = 100
 CHUNK_FRAMES = 34         # frames per trail chunk: few chunk traces (each frame redraws them all)
 REDRAW_EVERY = 6          # during Play the 3-D markers move on every 6th frame
 LIFT_3D = 0.02            # 3-D minima float this share of the z range above the surface
@@ -204,6 +207,26 @@ def _points(grids: SurfaceGrids, starts, presentation: bool) -> list[dict]:
     return out
 
 
+# A map wider than this (x range over y range) is drawn square, its y axis
+# stretched: kept 1:1, a 2:1 surface (the ravine) got a plot area half as tall
+# as a square one on a 1280x720 projector. The y axis's title says so.
+STRETCH_ABOVE = 1.1
+
+
+def map_stretch(domain) -> float:
+    """How much longer a y unit is drawn than an x unit on the map: 1, or the
+    domain's width over its height for a map wider than ``STRETCH_ABOVE``."""
+    (x0, x1), (y0, y1) = domain
+    ratio = (x1 - x0) / (y1 - y0)
+    return float(ratio) if ratio > STRETCH_ABOVE else 1.0
+
+
+def y_title(domain, name: str = "y") -> str:
+    """The map's y-axis title, naming a stretch (``map_stretch``)."""
+    s = map_stretch(domain)
+    return name if s == 1.0 else f"{name} (stretched ×{s:.3g})"
+
+
 def _toward_middle(x: float, y: float, domain) -> str:
     """A text position that runs from (x, y) towards the map's middle."""
     (x0, x1), (y0, y1) = domain
@@ -230,7 +253,8 @@ def _end_marks(paths: list[PathView], domain, presentation: bool) -> list[dict]:
         text, marker = p.end_text, dict(symbol="x", size=size, color=p.colour, line=dict(color=OUTLINE, width=1))
         if (x, y) != (rx, ry):   # off the map: an arrow on its edge, pointing at the point
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            marker.update(symbol="arrow", angle=float(np.degrees(np.arctan2(rx - cx, ry - cy))))
+            sy = map_stretch(domain)   # the angle on screen
+            marker.update(symbol="arrow", angle=float(np.degrees(np.arctan2(rx - cx, (ry - cy) * sy))))
             text += f"<br>→ ({_fmt(rx)}, {_fmt(ry)})"
         pos = _toward_middle(x, y, domain)
         out.append(dict(type="scatter", x=[x, x], y=[y, y], mode="markers+text",
@@ -253,8 +277,9 @@ def _separate_labels(ends: list[dict], domain, presentation: bool, key: str = "y
     towards the map's middle, in place."""
     (x0, x1), (y0, y1) = domain
     ts = tick_size(presentation)
-    px = MAP_PX[presentation] / max(y1 - y0, (x1 - x0) / 2)   # pixels per unit (the map keeps 1:1)
-    line = 1.4 * ts / px
+    sy = map_stretch(domain)   # pixels per x unit; a y unit is sy of them
+    px = MAP_PX[presentation] / max((y1 - y0) * sy, (x1 - x0) / 2)
+    line = 1.4 * ts / (px * sy)
     placed: list[tuple[float, float, float, float]] = []   # label boxes: bottom, top, left, right
     for t in ends:
         x, y = t["x"][1], t["y"][1]
@@ -283,18 +308,26 @@ def _starts(start, paths: list[PathView]) -> list[tuple[float, float]]:
     return starts
 
 
-def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, legend: bool) -> dict:
-    """The path up to where it first leaves the plotted box (3-D scenes do not
-    clip, and gaps would need NaN), lifted a little above the opaque surface."""
-    (x0, x1), (y0, y1) = grids.domain
+def _in_box(p: PathView, domain) -> int:
+    """How many of the path's points come before it first leaves the plotted
+    box (3-D scenes do not clip, and gaps would need NaN)."""
+    (x0, x1), (y0, y1) = domain
     xy = p.xy
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    m = len(inside) if inside.all() else int(np.argmin(inside))
-    keep = thin(m, PATH_POINTS_3D)
+    return len(inside) if inside.all() else int(np.argmin(inside))
+
+
+def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, legend: bool,
+                trails: bool = False) -> dict:
+    """The path up to where it first leaves the plotted box, lifted a little
+    above the opaque surface: faint under a growing 3-D trail, or solid."""
+    xy = p.xy
+    keep = thin(_in_box(p, grids.domain), min(PATH_POINTS_3D, PATH_POINTS_3D_ALL // max(n, 1)))
     z = grids.height_above(xy[keep], p.loss[keep])
     return dict(type="scatter3d", x=_f32(xy[keep, 0]), y=_f32(xy[keep, 1]), z=_f32(z), mode="lines",
                 line=dict(color=p.colour, width=2 * line_width(p.index, n, presentation) + 2),
-                name=p.label, legendgroup=p.label, showlegend=legend, scene="scene",
+                opacity=FAINT if trails else 1.0,
+                name=p.label, legendgroup=p.label, showlegend=legend and not trails, scene="scene",
                 meta=dict(role="path3d", racer=p.index),
                 hovertemplate=f"{p.label}<br>(%{{x:.3f}}, %{{y:.3f}})<extra></extra>")
 
@@ -302,10 +335,11 @@ def _scene_path(p: PathView, grids: SurfaceGrids, n: int, presentation: bool, le
 def _surface_trace(grids: SurfaceGrids) -> dict:
     """The opaque 3-D surface (a translucent one tints the paths)."""
     scale = grids.scale
+    ax, ay = grids.surface.axes
     return dict(type="surface", x=_f32(grids.xs), y=_f32(grids.ys), z=_with_gaps(grids.z),
                 colorscale="Viridis", cmin=scale.lo, cmax=scale.hi, showscale=False, opacity=1.0,
                 name="surface", scene="scene",
-                hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{scale.display.label}=%{{z:.4g}}<extra></extra>",
+                hovertemplate=f"{ax}=%{{x:.3f}}<br>{ay}=%{{y:.3f}}<br>{scale.display.label}=%{{z:.4g}}<extra></extra>",
                 contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=False), width=1)))
 
 
@@ -381,7 +415,14 @@ class RaceSetup:
 
     @property
     def n_chunks(self) -> int:
-        return max(1, -(-(len(self.steps) - 1) // CHUNK_FRAMES)) if self.trails and self.show2d else 0
+        return max(1, -(-(len(self.steps) - 1) // CHUNK_FRAMES)) if self.trail_views else 0
+
+    @property
+    def trail_views(self) -> list[bool]:
+        """The views with growing trails: False for the map, True for the 3-D scene."""
+        if not self.trails:
+            return []
+        return ([False] if self.show2d else []) + ([True] if self.show3d else [])
 
     def chunk_of(self, f: int) -> int:
         return max(0, (f - 1) // CHUNK_FRAMES)
@@ -412,30 +453,54 @@ class RacerPart:
 
 
 class _Trail:
-    """A racer's growing trail, split in chunks of ``CHUNK_FRAMES`` frames."""
+    """A racer's growing trail, split in chunks of ``CHUNK_FRAMES`` frames: on
+    the map, or (``grids``) in the 3-D scene, lifted like its path there and
+    ending where the path first leaves the box."""
 
-    def __init__(self, p: PathView, setup: RaceSetup):
+    def __init__(self, p: PathView, setup: RaceSetup, grids: SurfaceGrids | None = None):
         n = len(p.xy)
         self.p, self.setup = p, setup
         xy = _f32(p.xy)
         self.x, self.y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
-        self.keep = thin(n, n if n <= TRAIL_EXACT else TRAIL_POINTS // max(setup.n, 1))
+        self.z = None
+        self.end = n - 1
+        if grids is None:
+            self.keep = thin(n, n if n <= TRAIL_EXACT else TRAIL_POINTS // max(setup.n, 1))
+        else:
+            m = _in_box(p, grids.domain)
+            self.end = m - 1
+            self.keep = thin(m, m if m <= TRAIL_EXACT_3D else TRAIL_POINTS_3D // max(setup.n, 1))
+            self.z = np.zeros(n, dtype=np.float32)
+            if m:
+                self.z[:m] = _f32(grids.height_above(p.xy[:m], p.loss[:m]))
         self.every = len(self.keep) == n   # every point kept: a chunk is a slice
+
+    def _data(self, idx) -> dict:
+        out = dict(x=_b64(self.x[idx]), y=_b64(self.y[idx]))
+        if self.z is not None:
+            out["z"] = _b64(self.z[idx])
+        return out
+
+    def empty(self) -> dict:
+        return dict(x=[], y=[]) if self.z is None else dict(x=[], y=[], z=[])
 
     def chunk(self, j: int, f: int) -> dict:
         """Chunk ``j`` as it stands at frame ``f``: the path from the chunk's
         first frame to frame ``f`` (empty before it begins)."""
         steps, begin = self.setup.steps, j * CHUNK_FRAMES
-        if (j > 0 and f <= begin) or len(self.p.xy) == 0:
-            return dict(x=[], y=[])
+        if (j > 0 and f <= begin) or self.end < 0:
+            return self.empty()
         upto = min(f, (j + 1) * CHUNK_FRAMES, len(steps) - 1)
         lo, hi = self.p.point(steps[begin]), self.p.point(steps[upto])
+        hi = min(hi, self.end)
+        if lo > hi:
+            return self.empty()
         if self.every:
-            return dict(x=_b64(self.x[lo:hi + 1]), y=_b64(self.y[lo:hi + 1]))
+            return self._data(slice(lo, hi + 1))
         keep = self.keep
         inner = keep[keep.searchsorted(lo, "right"):keep.searchsorted(hi, "left")]
         idx = np.concatenate([[lo], inner, [hi]]) if hi > lo else np.array([lo])
-        return dict(x=_b64(self.x[idx]), y=_b64(self.y[idx]))
+        return self._data(idx)
 
 
 def _b64(a: np.ndarray) -> dict:
@@ -464,19 +529,26 @@ def racer_part(grids: SurfaceGrids, p: PathView, setup: RaceSetup) -> RacerPart:
     map_end = _end_marks([p], grids.domain, present) if setup.show2d else []
     for t in map_path + map_end:
         t.update(xaxis="x", yaxis="y")
-    scene_path = [_scene_path(p, grids, n, present, not setup.show2d)] if setup.show3d else []
+    scene_path = [_scene_path(p, grids, n, present, not setup.show2d, setup.trails)] if setup.show3d else []
     scene_end = _scene_ends([p], grids, present) if setup.show3d else []
-    trail = _Trail(p, setup)
     K = setup.n_chunks
+    kinds = [_Trail(p, setup, grids if three_d else None) for three_d in setup.trail_views]
     trails = []
-    for j in range(K):
-        t = dict(type="scatter", **trail.chunk(j, min((j + 1) * CHUNK_FRAMES, last)))
-        # the legend shows the solid trail's look (the full path is faint)
-        t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
-                 legendgroup=p.label, showlegend=j == 0,
-                 line=dict(color=p.colour, width=line_width(p.index, n, present), dash=dash(p.index)),
-                 hoverinfo="skip", meta=dict(role="trail", racer=p.index), xaxis="x", yaxis="y")
-        trails.append(t)
+    for trail in kinds:
+        for j in range(K):
+            t = dict(type="scatter3d" if trail.z is not None else "scatter",
+                     **trail.chunk(j, min((j + 1) * CHUNK_FRAMES, last)))
+            if trail.z is None:   # the legend shows the solid trail's look (the full path is faint)
+                t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
+                         legendgroup=p.label, showlegend=j == 0,
+                         line=dict(color=p.colour, width=line_width(p.index, n, present), dash=dash(p.index)),
+                         hoverinfo="skip", meta=dict(role="trail", racer=p.index), xaxis="x", yaxis="y")
+            else:
+                t.update(mode="lines", name=p.label if j == 0 else f"trail: {p.label}",
+                         legendgroup=p.label, showlegend=j == 0 and not setup.show2d,
+                         line=dict(color=p.colour, width=2 * line_width(p.index, n, present) + 2),
+                         hoverinfo="skip", meta=dict(role="trail3d", racer=p.index), scene="scene")
+            trails.append(t)
     tables = [_marker_table(p, setup, grids, v) for v in setup.views]
     markers = []
     for three_d, table in zip(setup.views, tables):
@@ -489,7 +561,8 @@ def racer_part(grids: SurfaceGrids, p: PathView, setup: RaceSetup) -> RacerPart:
                  hovertemplate=f"{p.label} now<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>")
         t.update(scene="scene") if three_d else t.update(xaxis="x", yaxis="y")
         markers.append(t)
-    frame_trails = [[trail.chunk(c, f) for c in (range(K) if f == 0 else [setup.chunk_of(f)] if K else [])]
+    frame_trails = [[trail.chunk(c, f) for trail in kinds
+                     for c in (range(K) if f == 0 else [setup.chunk_of(f)] if K else [])]
                     for f in range(len(setup.steps))]
     frame_markers = [[table[f] for table in tables] for f in range(len(setup.steps))]
     return RacerPart(map_path, map_end, scene_path, scene_end, trails, markers, frame_trails, frame_markers)
@@ -508,12 +581,14 @@ def race_frames(parts: list[RacerPart], setup: RaceSetup, first: int, ends: list
     markers, view by view, then the end marks (``ends``), each empty in every
     frame before its step (its ``meta["step"]``): nothing from the future."""
     K, R, V = setup.n_chunks, len(parts), len(setup.views)
-    marker_ids = list(range(first + R * K, first + R * K + R * V))
-    end_ids = list(range(first + R * K + R * V, first + R * K + R * V + len(ends)))
+    T = len(setup.trail_views)   # each racer's chunks: view by view
+    marker_ids = list(range(first + R * K * T, first + R * K * T + R * V))
+    end_ids = list(range(first + R * K * T + R * V, first + R * K * T + R * V + len(ends)))
     frames = []
     for f, s in enumerate(setup.steps):
         chunks = range(K) if f == 0 else [setup.chunk_of(f)] if K else []
-        ids = [first + r * K + c for r in range(R) for c in chunks] + marker_ids + end_ids
+        ids = [first + (r * T + v) * K + c for r in range(R) for v in range(T) for c in chunks]
+        ids += marker_ids + end_ids
         data = [d for part in parts for d in part.frame_trails[f]]
         data += [part.frame_markers[f][v] for v in range(V) for part in parts]
         data += [_end_at(t, int(s) >= t["meta"]["step"]) for t in ends]
@@ -595,6 +670,7 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
     """Axes, the 3-D scene, the legend and (``image``) the contour picture."""
     fs, ts = font_size(presentation), tick_size(presentation)
     (x0, x1), (y0, y1) = grids.domain
+    ax, ay = grids.surface.axes
     scale = grids.scale
     layout: dict = dict(
         height=figure_height(presentation), font=dict(size=fs),
@@ -614,17 +690,18 @@ def figure_layout(grids: SurfaceGrids, show2d: bool, show3d: bool, *, presentati
         axis = dict(showgrid=False, zeroline=False, tickfont=dict(size=ts), nticks=6 if presentation else 9)
         standoff = dict(standoff=2) if presentation else {}
         layout["xaxis"] = dict(range=[x0, x1], domain=[0, split - (0.03 if show3d else 0)],
-                               title=dict(text="x", font=dict(size=fs), **standoff), constrain="domain", **axis)
-        layout["yaxis"] = dict(range=[y0, y1], title=dict(text="y", font=dict(size=fs), **standoff),
-                               scaleanchor="x", scaleratio=1, constrain="domain", **axis)
+                               title=dict(text=ax, font=dict(size=fs), **standoff), constrain="domain", **axis)
+        layout["yaxis"] = dict(range=[y0, y1], title=dict(text=y_title(grids.domain, ay), font=dict(size=fs),
+                                                          **standoff),
+                               scaleanchor="x", scaleratio=map_stretch(grids.domain), constrain="domain", **axis)
     if show3d:
         tick3 = dict(tickfont=dict(size=ts), nticks=4 if presentation else 5)
         title3 = dict(size=ts)
         floor = SCENE_FLOOR if (show2d and image) else 0   # image: animated
         layout["scene"] = dict(
             domain=dict(x=[split if show2d else 0, 1], y=[floor, 1]),
-            xaxis=dict(range=[x0, x1], title=dict(text="x", font=title3), **tick3),
-            yaxis=dict(range=[y0, y1], title=dict(text="y", font=title3), **tick3),
+            xaxis=dict(range=[x0, x1], title=dict(text=ax, font=title3), **tick3),
+            yaxis=dict(range=[y0, y1], title=dict(text=ay, font=title3), **tick3),
             zaxis=dict(range=[scale.lo, scale.top], title=dict(text=scale.display.label, font=title3),
                        tickvals=z_ticks(scale.lo, scale.top), tickfont=tick3["tickfont"]),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),

@@ -70,6 +70,7 @@ class Surface:
     formula: str = ""
     undefined: str = ""
     step_cost: float = 0.0   # a typed formula's measured cost of one step (config.step_cost); 0: by name
+    axes: tuple[str, str] = ("x", "y")   # the two coordinates' names (a data surface's are its weights)
 
     @property
     def global_minimum(self) -> float | None:

@@ -236,6 +236,7 @@ def linear_regression(n: float = 256, noise: float = 0.5, seed: float = 0) -> Su
         domain=domain,
         minima=(StationaryPoint(float(w), float(b), float(f(np.array([w, b])))),),
         default_start=(-1.5, 2.0),
+        axes=("w", "b"),
         params={"n": n, "noise": noise, "seed": seed},
         lesson="Fitting a line y = w x + b to N noisy points by mean squared error: a "
         "quadratic bowl, elongated because slope and intercept trade off. Full-batch "
@@ -323,6 +324,7 @@ def logistic_regression(n: float = 256, noise: float = 1.0, seed: float = 0) -> 
         domain=domain,
         minima=(StationaryPoint(float(w1), float(w2), float(f(np.array([w1, w2])))),),
         default_start=(-3.0, 4.0),
+        axes=("w₁", "w₂"),
         params={"n": n, "noise": noise, "seed": seed},
         lesson="A linear classifier through the origin, w₁x₁ + w₂x₂ = 0, separating two "
         "blobs by cross-entropy: a convex bowl that flattens far from the minimum "

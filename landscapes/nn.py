@@ -257,6 +257,7 @@ def nn_slice(n: float = 100, noise: float = 0.2, seed: float = 0) -> Surface:
         domain=((-1.0, 1.0), (-1.0, 1.0)),
         minima=minima,
         default_start=(-0.7, 0.6),
+        axes=("a", "b"),
         log_levels=True,
         params={"n": n, "noise": noise, "seed": seed},
         lesson="The loss of a real (small) neural network, 354 weights, seen along two "

@@ -61,6 +61,9 @@ class Lesson:
     # surface parameters and start; its racers are numbered after the first race's in claims.
     companion: tuple = ()             # (surface_params, start)
     captions: tuple = ()              # what names each race, e.g. ("0°", "45°")
+    # The views it opens with (config.VIEWS): "2d" where a panel beside the map (the data,
+    # the article's printout) leaves no room for a 3-D view as large as the map on a projector.
+    view: str = "both"
 
     def run_config(self) -> RunConfig:
         return self._config(self.surface_params, self.start)
@@ -305,7 +308,7 @@ _add(Lesson(
     "The panel at the right draws each racer's line at the animated step: press Play and the lines "
     "move with the racers.",
     "linear_regression", (R("gd", 0.1), R("gd", 0.1, batch_size=16), R("gd", 0.1, batch_size=1)),
-    steps=300,
+    steps=300, view="2d",
     claims=(C("closer_than", 1, 0.01), C("mean_distance_between", 2, after=200, values=(0.01, 0.1), seeds=10),
             C("wanders_more", 3, 2.0, other=2, after=200, seeds=10), C("closer_than_other", 1, other=2, seeds=10))))
 
@@ -320,7 +323,7 @@ _add(Lesson(
     "step and still shrinks (|1 − 2·lr| < 1); with {r4.label} it jumps further out every step and "
     "diverges (|1 − 2·lr| > 1).",
     "bowl", (R("gd", 0.1), R("gd", 0.5), R("gd", 0.9), R("gd", 1.1)), steps=20, start=(5.0, 0.0),
-    table=True,
+    table=True, view="2d",
     claims=(C("matches_values", 1, axis=0, values=_ARTICLE), C("matches_values", 2, axis=0, values=(0.0,)),
             C("sign_changes_at_least", 3, 19, axis=0), C("shrinks", 3, axis=0),
             C("diverges_before", 4, 20))))

@@ -84,6 +84,38 @@ def test_every_frame_shows_the_trail_up_to_its_step(steps):
     assert sent <= 2 * (CHUNK_FRAMES + 2) * sum(len(r["positions"]) for r in res) / 1
 
 
+@pytest.mark.parametrize("view", ["both", "3d"])
+def test_every_frame_shows_the_3d_trail_up_to_its_step_and_the_path_ahead_faint(view):
+    """The 3-D view shows nothing from the future either: its full path is
+    faint, and a solid 3-D trail resolves at every frame to the racer's
+    points up to the frame's step (thinned, never past it), lifted like the path."""
+    run, res = race(250, lrs=(0.05, 0.02))
+    fig = views.trajectory_figure_for(run, res, view=view).to_dict()
+    data = fig["data"]
+    frames = {f["name"]: f for f in fig["frames"]}
+    paths = [t for t in data if t.get("meta", {}).get("role") == "path3d"]
+    assert paths and all(t["opacity"] < 0.5 and not t.get("showlegend") for t in paths)
+    trails = {}
+    for i, t in enumerate(data):
+        if t.get("meta", {}).get("role") == "trail3d":
+            trails.setdefault(t["meta"]["racer"], []).append(i)
+    assert sorted(trails) == [0, 1]
+    legend = [data[i]["showlegend"] for ids in trails.values() for i in ids]
+    assert sum(legend) == (2 if view == "3d" else 0), "the 3-D trail names the racer only without the map"
+    for name in [f["name"] for f in fig["frames"] if "hold" not in f["name"]]:
+        merged = compute_frame(frames, name)
+        for r, ids in trails.items():
+            xs = np.concatenate([arr(merged.get(i, data[i])["x"]) for i in ids])
+            ys = np.concatenate([arr(merged.get(i, data[i])["y"]) for i in ids])
+            k = min(int(name), len(res[r]["positions"]) - 1)
+            pts = np.round(np.stack([xs, ys], 1).astype(float), 5)
+            want = np.round(res[r]["positions"][:k + 1].astype(np.float32).astype(float), 5)
+            reached = {tuple(p) for p in want}
+            assert all(tuple(p) in reached for p in pts), f"frame {name}: a 3-D trail point past step {k}"
+            assert tuple(want[-1]) in {tuple(p) for p in pts}, f"frame {name}: the trail stops short of step {k}"
+            assert tuple(want[0]) in {tuple(p) for p in pts}
+
+
 def test_play_redraws_3d_on_a_schedule_and_at_the_end():
     run, res = race(200)
     fig = views.trajectory_figure_for(run, res, view="both").to_dict()
@@ -536,3 +568,35 @@ def test_the_race_figures_z_axis_uses_those_ticks():
     fig = views.trajectory_figure_for(run, run_results(run), view="both", raw=True)
     z = fig["layout"]["scene"]["zaxis"]
     assert z["tickvals"] == z_ticks(*z["range"])
+
+
+@pytest.mark.parametrize("view", ["2d", "both"])
+def test_with_a_data_panel_the_slider_keeps_clear_of_play_and_pause(view):
+    """The panel narrows the views; the step slider keeps its distance from the
+    Play/Pause buttons (scaled with the rest, they covered the rail's left end)."""
+    run, res = data_race("linear_regression", 60)
+    plain, _ = race(60)
+    alone = views.trajectory_figure_for(plain, run_results(plain), view=view).to_dict()["layout"]
+    lay = views.trajectory_figure_for(run, res, view=view).to_dict()["layout"]
+    gap = lambda L: L["sliders"][0]["x"] - L["updatemenus"][0]["x"]   # noqa: E731
+    assert gap(lay) == pytest.approx(gap(alone))
+    assert lay["sliders"][0]["x"] + lay["sliders"][0]["len"] <= lay["xaxis3"]["domain"][0]
+
+
+def test_a_wide_map_is_drawn_square_with_its_stretch_named_and_data_axes_named_by_their_weights():
+    """Issue 20: on a 1280x720 projector a 2:1 map kept 1:1 got half the height of a square
+    one. A map wider than STRETCH_ABOVE is drawn square (the 3-D view always was), its y axis
+    titled with the stretch; a near-square one keeps 1:1. Data surfaces name their axes by
+    their weights, in both views and in the GIF's layout."""
+    from figures.trajectories import STRETCH_ABOVE, map_stretch
+    for name, stretch, title in (("ravine", 2.0, "y (stretched ×2)"), ("bowl", 1.0, "y")):
+        run, res = race(20, surface=name)
+        lay = views.trajectory_figure_for(run, res).to_dict()["layout"]
+        assert lay["yaxis"]["scaleratio"] == stretch and lay["yaxis"]["scaleanchor"] == "x"
+        assert lay["yaxis"]["title"]["text"] == title and lay["xaxis"]["title"]["text"] == "x"
+    assert map_stretch(((0, STRETCH_ABOVE), (0, 1))) == 1.0 and map_stretch(((0, 1), (0, 2))) == 1.0
+    run, res = data_race("linear_regression", 20)
+    lay = views.trajectory_figure_for(run, res).to_dict()["layout"]
+    assert lay["xaxis"]["title"]["text"] == "w" and lay["yaxis"]["title"]["text"].startswith("b")
+    assert (lay["scene"]["xaxis"]["title"]["text"], lay["scene"]["yaxis"]["title"]["text"]) == ("w", "b")
+    assert landscapes.get("logistic_regression").axes == ("w₁", "w₂")

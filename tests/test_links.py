@@ -118,3 +118,19 @@ def test_the_default_state_is_the_first_lessons_race():
     assert links.from_query({}) == (AppState(), [])
     q = links.to_query(AppState(LESSONS["first"].run_config(), lesson="first"))
     assert links.from_query(q, LESSONS) == (AppState(DEFAULT_RUN, lesson="first"), [])
+
+
+def test_a_lesson_opens_with_its_own_views_and_a_link_keeps_the_views_chosen():
+    """batch and article open on the map alone (their panel leaves no room for a 3-D view
+    as large as the map on a projector); a link names the views whenever it names a lesson,
+    so "both" chosen on such a lesson is not read back as the lesson's "2d"."""
+    import lessons
+    from dataclasses import replace
+    state, warnings = links.from_query({"lesson": "batch"}, lessons.LESSONS)
+    assert not warnings and state.view.view == "2d" and state.lesson == "batch"
+    assert links.from_query({"lesson": "first"}, lessons.LESSONS)[0].view.view == "both"
+    both = replace(state, view=replace(state.view, view="both"))
+    q = links.to_query(both)
+    assert q["view"] == "both"
+    assert links.from_query(q, lessons.LESSONS)[0].view.view == "both"
+    assert links.from_query(links.to_query(state), lessons.LESSONS)[0] == state

@@ -36,3 +36,11 @@ def test_stage_title_says_what_is_wrong():
     assert messages.stage_title("Bowl", ["gd", "adam"]) == "Bowl: gd, adam"
     assert messages.stage_title("Bowl", []) == "Bowl: no optimizer"
     assert messages.stage_title("Your own formula", [], "formula: too long") == "Your own formula: cannot be drawn"
+
+
+def test_stage_title_on_a_projector_names_the_surface_when_the_racers_do_not_fit():
+    long = ["gd", "gd + plateau factor=0.5 patience=1", "gd + step", "gd + plateau factor=0.1 patience=10"]
+    assert messages.stage_title("Ravine", long) == "Ravine: " + ", ".join(long)
+    assert messages.stage_title("Ravine", long, room=messages.STAGE_TITLE_ROOM) == "Ravine"
+    assert messages.stage_title("Bowl", ["gd", "adam"], room=messages.STAGE_TITLE_ROOM) == "Bowl: gd, adam"
+    assert messages.stage_title("Bowl", [], room=10) == "Bowl: no optimizer"

@@ -2,6 +2,8 @@
 clicks of the last run applied."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 import config
@@ -20,8 +22,9 @@ FIRST_LESSON = "first"   # what a visit without a link opens
 
 
 def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
-    """The state of lesson ``key`` (with the page's view options)."""
-    return AppState(lessons.LESSONS[key].run_config(), view or ViewOptions(), key)
+    """The state of lesson ``key``: with the page's view options, the lesson's views."""
+    lesson = lessons.LESSONS[key]
+    return AppState(lesson.run_config(), replace(view or ViewOptions(), view=lesson.view), key)
 
 
 def start_page() -> None:
