@@ -80,8 +80,10 @@ def figure_image(run: RunConfig, results: list[dict], fmt: str = "png", *, view=
 
 def animation_gif(run: RunConfig, results: list[dict], progress=None, **kw) -> bytes:
     from figures.gif import render_gif
-    return render_gif(run.get_surface(), views.paths_for(results), run.start_point(), run.steps,
-                      progress=progress, **kw)
+    surface = run.get_surface()   # the region the app's map draws: it holds every start
+    region = views.view_domain(surface.domain, [run.racer_start(i) for i in range(len(run.racers))])
+    return render_gif(surface, views.paths_for(results), run.start_point(), run.steps,
+                      progress=progress, domain=region, **kw)
 
 
 # --- hyperparameter views: their tables and images ---------------------------

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from landscapes import Surface
 
-from .scale import SurfaceScale
+from .scale import GRID, SurfaceScale, _grid
 from .trajectories import PathView, frame_steps
 
 BACKGROUND = (255, 255, 255)
@@ -176,11 +176,14 @@ _SWATCH = 30   # width of a legend swatch
 _ROW = 24      # height of a legend row
 
 
-def gif_layout(surface: Surface, paths: list[PathView], width: int = 720, height: int = 600) -> GifLayout:
-    """The frame layout for these paths (the legend decides where the plot starts)."""
+def gif_layout(surface: Surface, paths: list[PathView], width: int = 720, height: int = 600,
+               domain=None) -> GifLayout:
+    """The frame layout for these paths (the legend decides where the plot starts);
+    ``domain``: the region drawn (the app's map's, which widens to hold every start),
+    else the surface's own."""
     title_font, step_font = _font(TITLE_SIZE, True), _font(STEP_SIZE)
     label_font, axis_font = _font(LABEL_SIZE), _font(AXIS_TITLE_SIZE)
-    (x0, x1), (y0, y1) = surface.domain
+    (x0, x1), (y0, y1) = domain or surface.domain
 
     # title row: title on the left, "step k" on the right
     _, title_h = _text_size(title_font, "Ag")
@@ -315,7 +318,7 @@ def _surface_picture(surface: Surface, lay: GifLayout) -> Image.Image:
     """The filled-contour picture at exactly the plot area's pixel size, with
     the same ``SurfaceScale`` (display transform and colour range) as the
     interactive figure."""
-    scale = SurfaceScale.for_surface(surface)
+    scale = SurfaceScale.from_values(surface, _grid(surface, lay.domain, GRID)[2])   # the map's colours
     (x0, x1), (y0, y1) = lay.domain
     pw, ph = lay.plot_width, lay.plot_height
     xs = x0 + (np.arange(pw) + 0.5) / pw * (x1 - x0)       # pixel centres
@@ -464,12 +467,51 @@ def _static_symbols(surface: Surface, paths: list[PathView], start, lay: GifLayo
             if np.all(np.isfinite(xy)) and -20 <= xy[0] <= pw + 20 and -20 <= xy[1] <= ph + 20]
 
 
-def _end_crosses(paths: list[PathView], lay: GifLayout) -> list[tuple[int, np.ndarray, tuple]]:
-    """The ✕ of every diverged or escaped run: the step it appears at, where
-    (pulled onto the plot area's edge when the point lies outside), its colour."""
+@dataclass(frozen=True)
+class EndMark:
+    """Where a diverged or escaped run ends, as the GIF draws it from ``step`` on: a ✕ at
+    its last point (``at``, plot-area pixels) or, for a last point off the map, an arrow on
+    the map's edge pointing at it (``angle``, radians, screen coordinates) labelled with
+    the point (``label``), as the app's map does."""
+
+    step: int
+    at: tuple[float, float]
+    colour: tuple
+    angle: float | None = None
+    label: str = ""
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}".replace("-", "−")
+
+
+def _end_crosses(paths: list[PathView], lay: GifLayout) -> list[EndMark]:
+    """The end mark of every diverged or escaped run (``EndMark``)."""
     pw, ph = lay.plot_width, lay.plot_height
-    return [(p.end_step, np.clip(np.nan_to_num(lay.to_plot(p.xy[-1:])[0]), [0, 0], [pw, ph]), _rgb(p.colour))
-            for p in paths if p.ended]
+    out = []
+    for p in (p for p in paths if p.ended):
+        real = lay.to_plot(p.xy[-1:])[0]
+        edge = np.clip(np.nan_to_num(real, posinf=1e9, neginf=-1e9), [0, 0], [pw, ph])
+        if np.all(np.isfinite(real)) and np.allclose(real, edge):
+            out.append(EndMark(p.end_step, (float(edge[0]), float(edge[1])), _rgb(p.colour)))
+            continue
+        c = np.array([pw / 2, ph / 2])   # the arrow points from the middle towards the point
+        d = np.nan_to_num(real - c, posinf=1e9, neginf=-1e9)
+        t = min(abs(pw / 2 / d[0]) if d[0] else np.inf, abs(ph / 2 / d[1]) if d[1] else np.inf)
+        tip = c + d * t
+        x, y = (float(v) for v in p.xy[-1])
+        out.append(EndMark(p.end_step, (float(tip[0]), float(tip[1])), _rgb(p.colour),
+                           float(np.arctan2(d[1], d[0])), f"→ ({_fmt(x)}, {_fmt(y)})"))
+    return out
+
+
+def _draw_arrow(draw: ImageDraw.ImageDraw, tip: tuple[float, float], angle: float, fill, outline,
+                r: float = 12) -> None:
+    """A triangle whose tip is at ``tip``, pointing along ``angle``."""
+    ca, sa = math.cos(angle), math.sin(angle)
+    back = (tip[0] - r * 1.6 * ca, tip[1] - r * 1.6 * sa)
+    pts = [tip, (back[0] - r * 0.7 * sa, back[1] + r * 0.7 * ca), (back[0] + r * 0.7 * sa, back[1] - r * 0.7 * ca)]
+    draw.polygon(pts, fill=fill, outline=outline)
 
 
 class _Frames:
@@ -513,9 +555,21 @@ class _Frames:
         ad = ImageDraw.Draw(area)
         for kind, (cx, cy), c in self.statics:
             _draw_symbol(ad, kind, cx, cy, self.ink)
-        for at, (cx, cy), c in self.crosses:   # nothing from the future: from its step on
-            if step >= at:
-                _draw_cross(ad, cx, cy, self.ink(c), self.ink(BLACK))
+        for mark in self.crosses:   # nothing from the future: from its step on
+            if step < mark.step:
+                continue
+            cx, cy = mark.at
+            if mark.angle is None:
+                _draw_cross(ad, cx, cy, self.ink(mark.colour), self.ink(BLACK))
+                continue
+            _draw_arrow(ad, mark.at, mark.angle, self.ink(mark.colour), self.ink(BLACK))
+            font = _font(LABEL_SIZE)
+            w, h = _text_size(font, mark.label)
+            # beside the arrow, towards the middle, inside the plot area
+            lx = min(max(cx - math.cos(mark.angle) * 30 - w / 2, 4), pw - w - 4)
+            ly = min(max(cy - math.sin(mark.angle) * 30 - h / 2, 4), ph - h - 4)
+            ad.text((lx, ly), mark.label, font=font, fill=self.ink(WHITE), stroke_width=2,
+                    stroke_fill=self.ink(BLACK))
         for j, p in enumerate(self.paths):
             if len(p.xy) == 0:
                 continue
@@ -556,17 +610,18 @@ def render_gif(
     height: int = 600,
     duration_ms: int = 60,
     progress: Callable[[float], object] | None = None,
+    domain=None,
 ) -> bytes:
     """An animated GIF (bytes) of the paths racing over the contour map.
 
     ``frames`` is the most frames drawn (steps spread evenly over the run, as
     in the interactive animation); ``progress(fraction)`` is called after each
-    frame with a fraction that ends at 1.0.
+    frame with a fraction that ends at 1.0. ``domain``: as ``gif_layout``.
     """
     frames, width, height, duration_ms = int(frames), int(width), int(height), int(duration_ms)
     _check_gif_args(frames, width, height, duration_ms)
     steps = frame_steps(max(int(n_steps), 0), frames)
-    drawer = _Frames(surface, paths, start, gif_layout(surface, paths, width, height))
+    drawer = _Frames(surface, paths, start, gif_layout(surface, paths, width, height, domain))
 
     def frame_iter():
         """Frames one at a time, as the GIF writer asks for them (it keeps its

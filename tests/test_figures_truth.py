@@ -145,6 +145,38 @@ def test_gif_draws_the_cross_and_the_status_in_the_legend_from_their_step_on():
     assert not np.array_equal(np.asarray(a.frame(stop).crop(box)), blank), "(diverged) at its step"
 
 
+def test_gif_marks_an_end_off_the_map_with_an_arrow_at_the_edge_labelled_with_the_point():
+    """article: lr=1.1 ends at (−17.9, 0), far left of the map. The GIF, like the app's map,
+    draws an arrow on the map's left edge at y = 0 pointing left, labelled with the point,
+    from the stop step on (not a ✕ pinned to the edge as if the run ended there)."""
+    import math
+
+    from figures.gif import _end_crosses, _Frames, gif_layout
+    (run, res), *_ = lesson_runs("article")
+    paths = views.paths_for(res)
+    surface = run.get_surface()
+    # the region the app's map draws (it holds the start at w = 5), as exports.animation_gif
+    lay = gif_layout(surface, paths, domain=views.view_domain(surface.domain, [run.start_point()]))
+    px, py = lay.to_plot([run.start_point()])[0]
+    assert 0 <= px <= lay.plot_width and 0 <= py <= lay.plot_height, "the start is on the GIF's map"
+    (mark,) = _end_crosses(paths, lay)
+    end = next(p for p in paths if p.ended)
+    assert mark.label == f"→ ({end.xy[-1, 0]:.3g}, {end.xy[-1, 1]:.3g})".replace("-", "−") == "→ (−17.9, 0)"
+    assert mark.at[0] == pytest.approx(0, abs=1e-6) and mark.angle == pytest.approx(math.pi)
+    assert mark.at[1] == pytest.approx(lay.to_plot([[0.0, 0.0]])[0, 1])
+    frames = _Frames(surface, paths, run.start_point(), lay)
+    x0, y0 = int(mark.at[0]), int(mark.at[1])
+    patch = (x0, y0 - 12, x0 + 40, y0 + 12)
+    colour = frames.ink(mark.colour)
+
+    def coloured(step: int) -> int:
+        area = frames._plot_area(step)
+        return int((np.asarray(area.crop(patch)) == colour).sum())
+
+    before, after = coloured(mark.step - 1), coloured(mark.step)
+    assert after > before + 20, (before, after)
+
+
 # --- the loss chart's legend and its theory lines ------------------------------
 
 @pytest.mark.parametrize("key", ["batch", "ravine", "theory", "learning_rate"])
