@@ -150,7 +150,7 @@ def verdict(wall, cpu, target):
 def fmt(seconds):
     if seconds < 0.01:
         return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds * 1e3:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def cell(s: dict) -> str:
