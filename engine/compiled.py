@@ -30,6 +30,7 @@ import importlib
 import importlib.util
 import math
 import os
+import sys
 import threading
 import time
 
@@ -166,15 +167,34 @@ _thread: threading.Thread | None = None
 WARM_UP = {}  # what warm_up measured: seconds, and whether the disk cache served it
 
 
+KERNELS_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kernels.py")
+
+
+def _index_name() -> str:
+    """The file name numba gives the index of ``advance``'s cache: the module, the
+    function, the line of its decorator (numba's disambiguator) and the Python version."""
+    with open(KERNELS_SOURCE, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("def advance("))
+    while i > 0 and lines[i - 1].startswith("@"):
+        i -= 1
+    return f"_kernels.advance-{i + 1}.py{sys.version_info[0]}{sys.version_info[1]}.nbi"
+
+
 def cached_on_disk() -> bool:
-    """True when numba's disk cache holds the kernels' index (a load, not a compilation)."""
+    """True when numba's disk cache holds the current kernels' index (a load, not a
+    compilation): the index named for this source and written after the source's last
+    change (an index of an earlier version of the kernels, or one older than the file,
+    would be a compilation)."""
     if IMPORT_ERROR:
         return False
+    name = _index_name()
     if os.environ.get("NUMBA_CACHE_DIR"):  # numba's own choice of folder, mirrored below it
-        pattern = os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", "_kernels.advance-*.nbi")
-        return bool(glob.glob(pattern, recursive=True))
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-    return bool(glob.glob(os.path.join(folder, "_kernels.advance-*.nbi")))
+        found = glob.glob(os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", name), recursive=True)
+    else:
+        found = glob.glob(os.path.join(os.path.dirname(KERNELS_SOURCE), "__pycache__", name))
+    source_time = os.path.getmtime(KERNELS_SOURCE)
+    return any(os.path.getmtime(f) >= source_time for f in found)
 
 
 def warm_up() -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
@@ -163,6 +164,25 @@ def test_the_squared_tolerance_at_the_edges():
     assert compiled.squared_tolerance(0.0) == 0.0 and compiled.squared_tolerance(-1.0) == 0.0
     assert compiled.squared_tolerance(np.inf) == np.inf and np.isnan(compiled.squared_tolerance(np.nan))
     assert compiled.squared_tolerance(1e-5) == 1e-10
+
+
+def test_cached_on_disk_names_the_current_kernels(tmp_path, monkeypatch):
+    """A load from the disk cache is told from a compilation by numba's index of the
+    current source: named for ``advance``'s line and written after the source changed."""
+    assert compiled.cached_on_disk()  # the module's fixture loaded or compiled the kernels here
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert not compiled.cached_on_disk()
+    folder = tmp_path / "engine"
+    folder.mkdir()
+    name = compiled._index_name()
+    (folder / name.replace("advance-", "advance-1")).write_bytes(b"")  # another version's index
+    assert not compiled.cached_on_disk()
+    index = folder / name
+    index.write_bytes(b"")
+    os.utime(index, (0, 0))  # older than the source
+    assert not compiled.cached_on_disk()
+    os.utime(index, None)
+    assert compiled.cached_on_disk()
 
 
 def test_the_cases_cover_every_outcome():
