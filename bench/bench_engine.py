@@ -1,24 +1,37 @@
-"""The two engine backends side by side, in the same run.
+"""The two engine backends and a C loop side by side, in the same run.
 
-    python bench/bench_engine.py [--backend numpy|compiled] [--no-c] [--quick]
+    python bench/bench_engine.py [--backend numpy|compiled] [--no-c] [--quick] [--runs N]
 
-Prints, for the NumPy engine (the reference) and the compiled one (numba
-kernels, ``engine.compiled``), wall and CPU time of:
+Prints, for the NumPy engine (the reference), the compiled one (numba kernels,
+``engine.compiled``) and a plain vectorized C loop, wall and CPU time (minimum and
+median of ``--runs`` interleaved runs, 5 by default) of:
 
-* Adam on Rosenbrock, 1,000 steps, at B = 1, 10,000 and 100,000 trajectories
-  (targets for the compiled backend: B = 1 <= 2 ms; B = 10,000 at or below XLA,
-  ~34-46 ms measured on this machine, FIELD-NOTES);
-* a basin map of 400 x 400 starts x 10,000 steps on Rosenbrock (gd, lr 1e-3;
-  target <= 5 s). NumPy is timed on 1/16 of the grid and scaled (the whole map
-  takes it a minute or more);
+* Adam on Rosenbrock, 1,000 steps, at B = 1, 10,000 and 100,000 trajectories,
+  final values only (``history="final"``: what the C loop keeps too); the compiled
+  backend also with the full history (every step's position, loss, gradient norm and
+  rate written by the kernel into preallocated arrays; B <= 10,000: at 100,000 the
+  history alone is 3.2 GB). Targets for the compiled backend (issue 22): B = 1
+  <= 2 ms; B = 10,000 and 100,000 at or below XLA's time and within 1.5x of the C loop.
+  XLA is not installed here: the issue's table (same machine type) had XLA at 0.046 s
+  (10k) and 0.42 s (100k) min, NumPy 8.5x and 11.9x slower than XLA;
 * a heat map of 60 x 60 settings x 500 steps (momentum on the ravine; target <= 30 ms);
-* with gcc, a plain vectorized C loop of the same Adam step (batch on the inner
-  loop, with the loss, the gradient norm and the box test), compiled here with
-  ``-O3 -march=native -fno-math-errno`` in a temporary folder, as a baseline.
+* a basin map of 400 x 400 starts x 10,000 steps on Rosenbrock (gd, lr 1e-3;
+  target <= 5 s), once per backend. NumPy is timed on 1/16 of the grid and scaled
+  (the whole map takes it a minute or more).
 
-The first use of the kernels (numba's import and the disk cache, or a
-compilation) is timed apart and printed first. On a shared machine compare the
-columns of one run, and the CPU times.
+The C loop (``C_SOURCE``) is the same Adam step with the batch on the inner loop and
+the engine's per-step stop rule (a stopped trajectory stays put; loss, gradient,
+the loss-bound and box tests, the convergence test), keeping final values only,
+compiled here with ``gcc -O3 -march=native -fno-math-errno -fno-trapping-math`` in a
+temporary folder (skipped, with the reason, without gcc). ``-march=native`` because
+numba compiles for this CPU too (AVX2 here); ``-fno-math-errno`` so gcc can vectorize
+``sqrt``; ``-fno-trapping-math`` so it can vectorize the select that keeps a stopped
+trajectory in place (with ``-O3 -fno-math-errno`` alone this loop stays scalar, about
+3x slower). Neither changes a result: no fast-math, no reassociation.
+
+The first use of the kernels (numba's import and the disk cache, or a compilation)
+is timed apart and printed first. On a shared machine compare the columns of one
+run, and the CPU times.
 """
 from __future__ import annotations
 
@@ -26,6 +39,7 @@ import argparse
 import ctypes
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,42 +56,82 @@ import landscapes  # noqa: E402
 from config import OptimizerChoice  # noqa: E402
 
 STEPS = 1000
+C_FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"]
+XLA_ISSUE = {10_000: 0.046, 100_000: 0.42}   # issue 22's table, min of 5 (not measured here)
 
 C_SOURCE = r"""
 #include <math.h>
-/* torch.optim.Adam (defaults) on Rosenbrock, the batch on the inner loop; per step the
-   loss, the gradient norm and the box test as the engine's stop rule does. */
-int adam(int B, int T, double lr, double *x, double *y, double *mx, double *my, double *vx, double *vy,
-         double *gx, double *gy, double *loss, double *gn) {
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    int bad = 0;
+/* torch.optim.Adam on Rosenbrock (a = 1, b = 100), the batch on the inner loop, with the
+   engine's per-step stop rule: a stopped trajectory stays put; the loss, the gradient,
+   the loss-bound and box tests and the convergence test at every new point. Final values
+   only. Returns the number of stop and convergence events (the engine handles those
+   few trajectories apart). */
+long adam(int B, int T, double lr, double b1, double b2, double eps, double tol, double bound,
+          double cx, double cy, double rx, double ry,
+          double *restrict x, double *restrict y, double *restrict mx, double *restrict my,
+          double *restrict vx, double *restrict vy, double *restrict gx, double *restrict gy,
+          double *restrict loss, unsigned char *restrict alive) {
+    const double tol2 = tol * tol;
+    long events = 0;
     for (int b = 0; b < B; b++) {
-        double r = y[b] - x[b] * x[b];
-        gx[b] = -2.0 * (1.0 - x[b]) - 400.0 * x[b] * r; gy[b] = 200.0 * r;
+        double d = 1.0 - x[b], r = y[b] - x[b] * x[b];
+        loss[b] = d * d + 100.0 * (r * r);
+        gx[b] = -2.0 * d - 400.0 * x[b] * r; gy[b] = 200.0 * r;
     }
     for (int t = 1; t <= T; t++) {
         double step_size = lr / (1.0 - pow(b1, t)), bc2 = sqrt(1.0 - pow(b2, t));
+        int bad = 0, conv = 0;
         for (int b = 0; b < B; b++) {
+            double xb = x[b], yb = y[b];
             double m1 = b1 * mx[b] + (1 - b1) * gx[b], m2 = b1 * my[b] + (1 - b1) * gy[b];
             double v1 = b2 * vx[b] + (1 - b2) * gx[b] * gx[b], v2 = b2 * vy[b] + (1 - b2) * gy[b] * gy[b];
             mx[b] = m1; my[b] = m2; vx[b] = v1; vy[b] = v2;
-            double nx = x[b] - step_size * m1 / (sqrt(v1) / bc2 + eps);
-            double ny = y[b] - step_size * m2 / (sqrt(v2) / bc2 + eps);
+            double nx = xb - step_size * m1 / (sqrt(v1) / bc2 + eps);
+            double ny = yb - step_size * m2 / (sqrt(v2) / bc2 + eps);
+            int live = alive[b];
+            nx = live ? nx : xb; ny = live ? ny : yb;
             double d = 1.0 - nx, r = ny - nx * nx;
-            double l = d * d + 100.0 * r * r;
+            double l = d * d + 100.0 * (r * r);
             double g1 = -2.0 * d - 400.0 * nx * r, g2 = 200.0 * r;
-            loss[b] = l; gx[b] = g1; gy[b] = g2; gn[b] = sqrt(g1 * g1 + g2 * g2);
-            bad += !((l <= 1e12) & (fabs(nx) <= 20.0) & (fabs(ny - 1.0) <= 20.0));
-            x[b] = nx; y[b] = ny;
+            int ok = (l <= bound) & (fabs(nx - cx) <= rx) & (fabs(ny - cy) <= ry);
+            int stop = live & !ok;  /* it stays where it was, with the values it had */
+            bad += stop;
+            alive[b] = live & ok;
+            conv += (g1 * g1 + g2 * g2) < tol2;
+            loss[b] = stop ? loss[b] : l; gx[b] = stop ? gx[b] : g1; gy[b] = stop ? gy[b] : g2;
+            x[b] = stop ? xb : nx; y[b] = stop ? yb : ny;
         }
+        events += bad + conv;
     }
-    return bad;
+    return events;
 }
 """
 
 
+def measure(fn):
+    """(wall, CPU) seconds of one call."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def interleaved(fns: dict, runs: int) -> dict:
+    """Each callable ``runs`` times, taking turns; name -> list of (wall, CPU)."""
+    out = {k: [] for k in fns}
+    for _ in range(runs):
+        for k, fn in fns.items():
+            out[k].append(measure(fn))
+    return out
+
+
+def summary(times) -> dict:
+    walls, cpus = [w for w, _ in times], [c for _, c in times]
+    return {"wall_min": min(walls), "wall_med": statistics.median(walls),
+            "cpu_min": min(cpus), "cpu_med": statistics.median(cpus)}
+
+
 def timed(fn, repeat=3):
-    """Best wall time and the CPU time of that run."""
+    """Best wall time and the CPU time of that run, and the result."""
     best = None
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -94,30 +148,41 @@ def verdict(wall, cpu, target):
 
 
 def fmt(seconds):
-    return f"{seconds * 1e3:9.1f} ms" if seconds < 10 else f"{seconds:9.2f} s "
+    if seconds < 0.01:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def cell(s: dict) -> str:
+    return f"{fmt(s['wall_min'])} / {fmt(s['wall_med'])} ({fmt(s['cpu_min'])} / {fmt(s['cpu_med'])})"
 
 
 def c_baseline():
-    """The C loop as a callable (B, T, starts) -> seconds, or None without gcc."""
+    """The C loop as a callable (starts, steps, stop rule) -> None, or the reason there is none."""
     gcc = shutil.which("gcc")
     if gcc is None:
-        return None
+        return "gcc not found"
     folder = tempfile.mkdtemp(prefix="bench-engine-c-")
     src, lib = os.path.join(folder, "adam.c"), os.path.join(folder, "adam.so")
     with open(src, "w") as f:
         f.write(C_SOURCE)
-    subprocess.run([gcc, "-O3", "-march=native", "-fno-math-errno", "-shared", "-fPIC", src, "-o", lib, "-lm"],
-                   check=True)
+    done = subprocess.run([gcc, *C_FLAGS, "-shared", "-fPIC", src, "-o", lib, "-lm"], capture_output=True,
+                          text=True)
+    if done.returncode:
+        return f"gcc failed: {done.stderr.strip()[:200]}"
     fn = ctypes.CDLL(lib).adam
     ptr = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_double] + [ptr] * 10
-    fn.restype = ctypes.c_int
+    fn.argtypes = ([ctypes.c_int, ctypes.c_int] + [ctypes.c_double] * 10 + [ptr] * 9
+                   + [np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")])
+    fn.restype = ctypes.c_long
 
-    def run(starts, steps):
+    def run(starts, steps, rule, tol=engine.core.DEFAULT_TOL):
         B = len(starts)
         x, y = starts[:, 0].copy(), starts[:, 1].copy()
-        bufs = [np.zeros(B) for _ in range(8)]
-        fn(B, steps, 1e-3, x, y, *bufs)
+        bufs = [np.zeros(B) for _ in range(7)]
+        (cx, cy), (rx, ry) = rule.centre, rule.half_widths
+        fn(B, steps, 1e-3, 0.9, 0.999, 1e-8, tol, rule.loss_bound, cx, cy, rx, ry, x, y, *bufs,
+           np.ones(B, dtype=np.uint8))
         return x, y
 
     return run
@@ -128,6 +193,7 @@ def main() -> None:
     p.add_argument("--backend", choices=("numpy", "compiled"), default=None, help="only this backend")
     p.add_argument("--no-c", action="store_true", help="skip the C baseline")
     p.add_argument("--quick", action="store_true", help="skip B = 100,000 and the basin map")
+    p.add_argument("--runs", type=int, default=5, help="interleaved runs per row (default 5)")
     args = p.parse_args()
     backends = [args.backend] if args.backend else ["numpy", "compiled"]
     if "compiled" in backends:
@@ -139,32 +205,56 @@ def main() -> None:
             seconds = engine.compiled.warm_up()
             print(f"first use of the kernels: {seconds:.2f} s "
                   f"({'numba import + load from the disk cache' if on_disk else 'numba import + compilation'})")
-    crun = None if args.no_c else c_baseline()
+    crun = "skipped (--no-c)" if args.no_c else c_baseline()
+    if isinstance(crun, str):
+        print(f"C loop: {crun}")
+        crun = None
+    else:
+        print(f"C loop: gcc {' '.join(C_FLAGS)}")
 
     surface = landscapes.get("rosenbrock")
+    rule = engine.StopRule.for_surface(surface)
     choice = OptimizerChoice.build("adam", 1e-3)
-    hp, opt = choice.hyperparameters(), choice.optimizer
+    hp, opt = choice.engine_hp(), choice.optimizer
     rng = np.random.default_rng(0)
-    print(f"\nAdam on Rosenbrock, {STEPS} steps: wall (CPU)")
-    print(f"{'B':>8} " + " ".join(f"{b:>24}" for b in backends) + ("  " + f"{'C loop':>24}" if crun else "")
-          + "   ratio numpy/compiled")
+    print(f"\nAdam on Rosenbrock, {STEPS} steps, final values: wall min / median (CPU min / median) of "
+          f"{args.runs} interleaved runs")
     sizes = (1, 10_000) if args.quick else (1, 10_000, 100_000)
     for B in sizes:
         starts = rng.uniform([-2, -1], [2, 3], size=(B, 2))
-        row, walls = [], {}
-        for be in backends:
-            repeat = 1 if (be == "numpy" and B >= 100_000) else 3
-            wall, cpu, tr = timed(lambda: engine.run(opt, surface, starts, hp, STEPS, history="final",
-                                                     backend=be), repeat)
-            walls[be] = wall
-            row.append(f"{fmt(wall)} ({fmt(cpu).strip():>9})")
-        line = f"{B:>8} " + " ".join(f"{r:>24}" for r in row)
+        fns = {be: (lambda be=be: engine.run(opt, surface, starts, hp, STEPS, history="final", backend=be))
+               for be in backends}
+        if "compiled" in backends and B <= 10_000:
+            fns["compiled, full history"] = lambda: engine.run(opt, surface, starts, hp, STEPS, history="full",
+                                                               backend="compiled")
         if crun:
-            wall, cpu, _ = timed(lambda: crun(starts, STEPS), 3)
-            line += "  " + f"{fmt(wall)} ({fmt(cpu).strip():>9})"
-        if len(walls) == 2:
-            line += f"   {walls['numpy'] / walls['compiled']:6.1f}x"
-        print(line)
+            fns["C loop"] = lambda: crun(starts, STEPS, rule)
+        for fn in fns.values():  # once untimed: first-touch page faults, caches
+            fn()
+        got = {k: summary(v) for k, v in interleaved(fns, args.runs).items()}
+        print(f"  B = {B:,}")
+        for k, v in got.items():
+            print(f"    {k:>24}: {cell(v)}")
+        c = got.get("compiled")
+        if c and "numpy" in got:
+            n = got["numpy"]
+            print(f"    {'numpy / compiled':>24}: {n['cpu_min'] / c['cpu_min']:.1f}x (CPU min), "
+                  f"{n['cpu_med'] / c['cpu_med']:.1f}x (CPU median)")
+        if c and "compiled, full history" in got:
+            f = got["compiled, full history"]
+            print(f"    {'full history / final':>24}: {f['cpu_min'] / c['cpu_min']:.2f}x (CPU min), "
+                  f"{f['cpu_med'] / c['cpu_med']:.2f}x (CPU median)")
+        if c and "C loop" in got:
+            cl = got["C loop"]
+            r_min, r_med = c["cpu_min"] / cl["cpu_min"], c["cpu_med"] / cl["cpu_med"]
+            print(f"    {'compiled / C':>24}: {r_min:.2f}x (CPU min), {r_med:.2f}x (CPU median)"
+                  + (f"   target <= 1.5x: {'met' if max(r_min, r_med) <= 1.5 else 'missed'}" if B > 1 else ""))
+        if c and B == 1:
+            print(f"    {'target B = 1 <= 2 ms':>24}: {verdict(c['wall_min'], c['cpu_min'], 0.002)} (min)")
+        if c and B in XLA_ISSUE:
+            print(f"    {'XLA (issue 22, not run)':>24}: {fmt(XLA_ISSUE[B])} min on its machine; "
+                  f"compiled CPU min {fmt(c['cpu_min'])} "
+                  f"({'at or below' if c['cpu_min'] <= XLA_ISSUE[B] else 'above'} it in absolute time)")
 
     print("\nheat map 60 x 60 x 500 steps, momentum on the ravine: wall (CPU)")
     ravine = landscapes.get("ravine")

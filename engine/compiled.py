@@ -30,6 +30,7 @@ import importlib
 import importlib.util
 import math
 import os
+import sys
 import threading
 import time
 
@@ -166,15 +167,34 @@ _thread: threading.Thread | None = None
 WARM_UP = {}  # what warm_up measured: seconds, and whether the disk cache served it
 
 
+KERNELS_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kernels.py")
+
+
+def _index_name() -> str:
+    """The file name numba gives the index of ``advance``'s cache: the module, the
+    function, the line of its decorator (numba's disambiguator) and the Python version."""
+    with open(KERNELS_SOURCE, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("def advance("))
+    while i > 0 and lines[i - 1].startswith("@"):
+        i -= 1
+    return f"_kernels.advance-{i + 1}.py{sys.version_info[0]}{sys.version_info[1]}.nbi"
+
+
 def cached_on_disk() -> bool:
-    """True when numba's disk cache holds the kernels' index (a load, not a compilation)."""
+    """True when numba's disk cache holds the current kernels' index (a load, not a
+    compilation): the index named for this source and written after the source's last
+    change (an index of an earlier version of the kernels, or one older than the file,
+    would be a compilation)."""
     if IMPORT_ERROR:
         return False
+    name = _index_name()
     if os.environ.get("NUMBA_CACHE_DIR"):  # numba's own choice of folder, mirrored below it
-        pattern = os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", "_kernels.advance-*.nbi")
-        return bool(glob.glob(pattern, recursive=True))
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-    return bool(glob.glob(os.path.join(folder, "_kernels.advance-*.nbi")))
+        found = glob.glob(os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", name), recursive=True)
+    else:
+        found = glob.glob(os.path.join(os.path.dirname(KERNELS_SOURCE), "__pycache__", name))
+    source_time = os.path.getmtime(KERNELS_SOURCE)
+    return any(os.path.getmtime(f) >= source_time for f in found)
 
 
 def warm_up() -> float:
@@ -297,7 +317,29 @@ def _layout(name: str, v: dict, B: int):
     H[:len(keys)] = _rows(v, keys, B)
     F = np.zeros(8, dtype=np.int64)
     F[:len(flags)] = [int(bool(f)) for f in flags]
+    F[6] = bool(np.all(H == H[:, :1]))  # one value per row: the kernels take them as scalars
     return H, F
+
+
+def squared_tolerance(tol: float) -> float:
+    """The bound T with ``sqrt(s) < tol`` exactly when ``s < T``, for every double s: the
+    convergence test asked of a squared gradient norm, so the kernels take no square root
+    per step and still decide as the NumPy engine's ``norm < tol`` does. sqrt is correctly
+    rounded and monotone, so the doubles s with sqrt(s) < tol are those below the least s
+    with sqrt(s) >= tol; tol * tol is within an ulp or two of it."""
+    tol = float(tol)
+    if math.isnan(tol):
+        return math.nan  # never below
+    if tol <= 0.0:
+        return 0.0  # a squared norm is never below 0
+    if math.isinf(tol):
+        return math.inf  # every finite norm is below
+    s = tol * tol
+    while s > 0.0 and math.sqrt(math.nextafter(s, 0.0)) >= tol:
+        s = math.nextafter(s, 0.0)
+    while math.sqrt(s) < tol:
+        s = math.nextafter(s, math.inf)
+    return s
 
 
 def _initial_state(optimizer, v: dict, B: int) -> np.ndarray:
@@ -330,9 +372,9 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
     H, F = _layout(optimizer.name, values, B)
     S = _initial_state(optimizer, values, B)
     code, constants = SURFACES[surface.name]
-    c = np.array(constants(dict(surface.params)), dtype=np.float64).reshape(-1)
-    if c.size == 0:
-        c = np.zeros(1)
+    c = np.zeros(3)  # the kernels read three constants (unused ones are 0)
+    values = np.array(constants(dict(surface.params)), dtype=np.float64).reshape(-1)
+    c[:values.size] = values
 
     with np.errstate(all="ignore"):  # the start, evaluated as the NumPy engine does
         loss = np.asarray(surface.f(params), dtype=np.float64)
@@ -360,7 +402,7 @@ def _run(optimizer, surface, starts, hyperparameters, steps, schedule, schedule_
         rec_g = rec_u = np.empty((1, 1, 2))
         rec_s = np.empty((1, 0, 1, 2))
 
-    fixed = [float(loss_bound), float(cx), float(cy), float(rx), float(ry), float(tol)]
+    fixed = [float(loss_bound), float(cx), float(cy), float(rx), float(ry), squared_tolerance(tol)]
     kern = _load()
     oid, sid = getattr(kern, OPTIMIZERS[optimizer.name]), getattr(kern, code)
     per_step = B * (2 if sigma else 0) + getattr(lr_source, "width", B)

@@ -8,6 +8,8 @@ statuses. Skipped, with the reason, only where numba is not installed.
 from __future__ import annotations
 
 import json
+import math
+import os
 import warnings
 from pathlib import Path
 
@@ -112,6 +114,75 @@ def test_every_optimizer_on_every_surface(opt_name, surface_name):
     assert_same(a, b, f"{opt_name} on {surface_name}")
     a, b = both(opt, surface, starts, hp, 60, gradient=engine.GaussianNoise(0.5), seed=3, history=7)
     assert_same(a, b, f"{opt_name} on {surface_name} with noise")
+
+
+def shared(opt, row, seed):
+    """One setting for the whole batch: row ``row`` of ``mixed`` as scalars (flags too)."""
+    hp = mixed(opt, 12, seed)
+    one = {k: (float(v[row]) if np.ndim(v) else v) for k, v in hp.items()}
+    return opt.validate(one.pop("lr"), **one)
+
+
+@pytest.mark.parametrize("opt_name", optimizers.names())
+def test_shared_settings_on_every_optimizer(opt_name):
+    """One rate and one value per hyperparameter for the whole batch: the kernels take
+    them as scalars (a loop of their own); the same numbers as NumPy, with and without
+    noise, for several settings (defaults among them) on surfaces where runs converge,
+    diverge and escape."""
+    opt = optimizers.get(opt_name)
+    for surface_name in ("rosenbrock", "saddle", "himmelblau", "ackley", "beale"):
+        surface = landscapes.get(surface_name)
+        starts = starts_over(surface, 12, 11)
+        for row, seed in ((0, 7), (3, 8), (5, 9)):
+            hp = shared(opt, row, seed)
+            assert compiled._layout(opt_name, {k: v for k, v in hp.items() if k != "lr"}, 12)[1][6] == 1
+            a, b = both(opt, surface, starts, hp, 120)
+            assert_same(a, b, f"{opt_name} on {surface_name}, setting {row}")
+            a, b = both(opt, surface, starts, hp, 50, gradient=engine.GaussianNoise(0.5), seed=4, history=9)
+            assert_same(a, b, f"{opt_name} on {surface_name}, setting {row}, noise")
+    assert compiled._layout(opt_name, {k: v for k, v in mixed(opt, 12, 7).items() if k != "lr"}, 12)[1][6] == 0 \
+        or opt_name == "gd"  # gd's only row (weight decay) may come out equal
+
+
+@pytest.mark.parametrize("tol", [1e-5, 1e-3, 0.3, 1.0, 7.0, 1e-160, 1e-170, 3e-300, 1e150, 1e200,
+                                 *(10.0 ** np.random.default_rng(0).uniform(-12, 12, 40))])
+def test_the_squared_tolerance_decides_as_the_norm_does(tol):
+    """The kernels test ``s < squared_tolerance(tol)`` for ``sqrt(s) < tol``: the same
+    answer for every double s, checked on the doubles next to the bound and spread wide."""
+    bound = compiled.squared_tolerance(tol)
+    near = [bound]
+    for direction in (0.0, np.inf):
+        s = bound
+        for _ in range(6):
+            s = np.nextafter(s, direction)
+            near.append(s)
+    for v in np.concatenate([near, [tol * tol], np.geomspace(1e-300, 1e300, 301), [0.0, np.inf, np.nan]]):
+        assert (math.sqrt(v) < tol) == (v < bound), (tol, v, bound)
+
+
+def test_the_squared_tolerance_at_the_edges():
+    assert compiled.squared_tolerance(0.0) == 0.0 and compiled.squared_tolerance(-1.0) == 0.0
+    assert compiled.squared_tolerance(np.inf) == np.inf and np.isnan(compiled.squared_tolerance(np.nan))
+    assert compiled.squared_tolerance(1e-5) == 1e-10
+
+
+def test_cached_on_disk_names_the_current_kernels(tmp_path, monkeypatch):
+    """A load from the disk cache is told from a compilation by numba's index of the
+    current source: named for ``advance``'s line and written after the source changed."""
+    assert compiled.cached_on_disk()  # the module's fixture loaded or compiled the kernels here
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert not compiled.cached_on_disk()
+    folder = tmp_path / "engine"
+    folder.mkdir()
+    name = compiled._index_name()
+    (folder / name.replace("advance-", "advance-1")).write_bytes(b"")  # another version's index
+    assert not compiled.cached_on_disk()
+    index = folder / name
+    index.write_bytes(b"")
+    os.utime(index, (0, 0))  # older than the source
+    assert not compiled.cached_on_disk()
+    os.utime(index, None)
+    assert compiled.cached_on_disk()
 
 
 def test_the_cases_cover_every_outcome():
