@@ -46,7 +46,7 @@ surface = run.get_surface()
 labels = results.racer_labels(run.racers, [r.start for r in run.racers])
 slot = stage_header(messages.stage_title(surface.title, labels,
                                          run.surface == config.FORMULA and SS.get("formula_error"),
-                                         room=messages.STAGE_TITLE_ROOM if view.present else None), view.present)
+                                         room=messages.STAGE_TITLE_ROOM), view.present)
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None

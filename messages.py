@@ -45,8 +45,8 @@ def unescaped(markdown: str) -> str:
     return _ESCAPED.sub(r"\1", markdown.replace("\\:" + _JOINER, "\\:"))
 
 
-# A presentation-mode title longer than this wraps to a third line at 1280x720 and
-# pushes the map's axis off the screen; the legend right under it names the racers.
+# A title longer than this wraps to a third line (at 1280x720 in presentation mode it
+# pushes the map's axis off the screen); the legend right under it names the racers.
 STAGE_TITLE_ROOM = 60
 
 

@@ -103,12 +103,13 @@ def test_first_screen_shows_three_optimizers_racing():
     assert "scene" in fig["layout"], "3-D view next to the contour"
     assert any("Three optimizers" in i.value for i in at.info)
     # frames carry only what moves: one marker point per optimizer and view, and
-    # (after the first frame) one growing trail chunk per optimizer, never whole paths
+    # (after the first frame) one growing trail chunk per optimizer and view, never whole paths
     traces = fig["data"]
     for fr in fig["frames"][1:]:
         kinds = [trace_meta(traces[i])["role"] for i in fr["traces"]]
         assert kinds.count("marker") in (0, 6) and kinds.count("trail") in (0, 3), kinds
-        assert set(kinds) <= {"marker", "trail"}
+        assert kinds.count("trail3d") == kinds.count("trail"), kinds
+        assert set(kinds) <= {"marker", "trail", "trail3d"}
         assert all(len(t["x"]) == 1 for i, t in zip(fr["traces"], fr["data"])
                    if trace_meta(traces[i])["role"] == "marker")
     trail_points = sum(len(decode(t["x"])) for fr in fig["frames"] for t in fr["data"] if isinstance(t["x"], dict))
