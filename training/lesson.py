@@ -146,8 +146,8 @@ def measure_over_seeds(c: TrainingClaim, cfg: TrainConfig) -> tuple[str, bool]:
     from .view import compute
     got = []
     for k in range(c.seeds):
-        c = cfg if k == cfg.batch_seed else replace(cfg, noise_seed=k)   # the lesson's own run: cached
-        run, plane = compute(c, keep=c is cfg)
+        seeded = cfg if k == cfg.batch_seed else replace(cfg, noise_seed=k)   # the lesson's own run: cached
+        run, plane = compute(seeded, keep=seeded is cfg)
         got.append((k, *measure(c, run, plane)))
     held = sum(bool(h) for _, _, h in got)
     text = f"held with {held} of {c.seeds} seeds; seed 0: {got[0][1]}"

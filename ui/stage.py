@@ -96,8 +96,9 @@ def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str], slot=None) -
     if slot is None:
         tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
     else:   # the view switch is hidden on the stage (PRESENTATION_CSS); the race's switches in the header
-        tab_col = st.container()
-        vec_col = scrub_col = slot.popover("", icon=":material/tune:", help="Step vectors and scrub sliders")
+        tab_col = st.container()   # (the training view puts its own settings in the slot)
+        vec_col = scrub_col = (slot.popover("", icon=":material/tune:", help="Step vectors and scrub sliders")
+                               if SS.get("tab") != "training" else None)
     tab = tab_col.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
                         label_visibility="collapsed",
                         help="Same surface, start and optimizers: the race, or every learning rate at once, "
