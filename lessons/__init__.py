@@ -16,5 +16,6 @@ from .network import NETWORK_LESSONS, NetworkLesson
 
 LESSONS.update(NETWORK_LESSONS)   # the network lessons last in the menu (they open "Train a network")
 
-__all__ = ["KINDS", "LESSONS", "NETWORK_LESSONS", "Claim", "Evidence", "Kind", "Lesson", "NetworkLesson", "RacerPreset", "Verdict", "article_printout",
-           "captioned", "check", "heading", "lesson_results", "measure", "measure_over_seeds", "race_table"]
+__all__ = ["KINDS", "LESSONS", "NETWORK_LESSONS", "Claim", "Evidence", "Kind", "Lesson", "NetworkLesson",
+           "RacerPreset", "Verdict", "article_printout", "captioned", "check", "heading", "lesson_results",
+           "measure", "measure_over_seeds", "race_table"]
