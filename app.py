@@ -53,7 +53,7 @@ companion = None
 if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present, training=training) \
         and lesson.companion:
     companion = lesson.companion_config()
-hyper, view = view_tabs(run, view, labels, slot)
+hyper, view, side = view_tabs(run, view, labels, slot)
 state = AppState(run, view, lesson.key if lesson is not None else None, hyper, training)
 try:
     st.query_params.from_dict(links.to_query(state, lessons.LESSONS))
@@ -69,7 +69,7 @@ if not run.racers:
 
 # --- a network trained by the same optimizers, or a hyperparameter view, instead of the race
 if state.hyper.tab == "training":
-    training_panel(state, lesson, slot)
+    training_panel(state, lesson, side)
     st.stop()
 if state.hyper.tab != "race":
     try:

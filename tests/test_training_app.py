@@ -52,7 +52,7 @@ def test_controls_set_the_task_the_network_the_steps_and_a_batch_size():
     df = at.dataframe[0].value
     assert list(df["racer"]) == ["adam lr=0.01", "gd lr=0.3 batch 16"]
     assert df["final loss"].tolist() == pytest.approx(run.losses[:, -1].tolist(), rel=1e-12)
-    assert at.title[0].value == "Two spirals, a 2 → 8 → 2 tanh network: adam lr=0.01, gd lr=0.3 batch 16"
+    assert at.title[0].value == "Two spirals: a 2 → 8 → 2 tanh network"
     assert (_q(at, "net.task"), _q(at, "net.layers"), _q(at, "net.width"), _q(at, "net.steps"),
             _q(at, "net.batch")) == ("spirals", "1", "8", "40", "full,16")
     fig = livechart.figures_in(at.get("bidi_component"))[0]
@@ -149,7 +149,7 @@ def test_a_network_lesson_opens_the_training_view_with_its_checked_claims():
     info = " ".join(i.value for i in at.info)
     assert lesson.title in info and "✗" not in info
     assert info.count("✓") == len(lesson.claims)
-    assert "Two moons, a 2 → 16 → 16 → 2 tanh network" in at.title[0].value
+    assert at.title[0].value == "Two moons: a 2 → 16 → 16 → 2 tanh network"
     at.number_input(key="net_steps").set_value(120).run()
     assert any("You changed the lesson's settings" in w.value for w in at.warning)
     at.button(key="lesson_reset").click().run()

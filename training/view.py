@@ -43,6 +43,7 @@ from .train import Racer, Run, TrainConfig, train, train_racer, validate
 GRID = 61                 # the plane's grid per axis: 3-D mesh and contour picture (one evaluation)
 PICTURE = 4               # the contour picture: the grid bilinearly refined 4x (as a contour trace draws)
 ALPHAS = np.linspace(-0.25, 1.25, 121)
+CAMERA_BACK = 1.2         # the 3-D camera's distance, relative to the race figure's
 KEPT = 64                 # racers' runs kept (a few MB each at most)
 PLANES_KEPT = 8           # races kept with their plane and its grid (~1 MB each)
 _RUNS: OrderedDict = OrderedDict()
@@ -208,9 +209,15 @@ def race_figure(run: Run, plane: Plane, *, view: str = "both", presentation: boo
         lay["yaxis"]["title"]["text"] = t2
         lay["yaxis"].pop("scaleanchor", None)   # PC2 is usually far shorter than PC1: each axis its own scale
         lay["yaxis"].pop("scaleratio", None)
-    if "scene" in lay:
-        lay["scene"]["xaxis"]["title"]["text"] = t1
-        lay["scene"]["yaxis"]["title"]["text"] = t2
+    if "scene" in lay:   # beside the map (which carries the shares) short titles: 18 px ones ran together
+        short = "xaxis" in lay
+        lay["scene"]["xaxis"]["title"]["text"] = "PC1" if short else t1
+        lay["scene"]["yaxis"]["title"]["text"] = "PC2" if short else t2
+        # the camera a little farther: WebGL clips a label at the scene's edge, and the
+        # z title (log₁₀ loss) sat across the left edge of a 1280x720 stage
+        eye = lay["scene"].get("camera", {}).get("eye")
+        if eye:
+            lay["scene"]["camera"]["eye"] = {k: v * CAMERA_BACK for k, v in eye.items()}
     return fig if raw else RaceFigure(fig["data"], fig["layout"], fig["frames"])
 
 

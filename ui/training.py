@@ -22,42 +22,49 @@ SS = st.session_state
 
 
 def training_title(run: RunConfig, options: TrainingOptions) -> str:
-    """The stage's title on the training view: the task, the network and its racers
-    (``Two moons, a 2 → 16 → 16 → 2 tanh network: adam lr=0.01, momentum lr=0.05``)."""
-    cfg = training_view.config_for_state(run, options)
-    sizes = network.sizes_of(cfg.hidden)
-    labels = ", ".join(r.label() for r in cfg.racers) or "no optimizer"
-    return f"{tasks.get(cfg.task).title}, a {' → '.join(map(str, sizes))} tanh network: {labels}"
+    """The stage's title on the training view: the task and the network (``Two moons: a
+    2 → 16 → 16 → 2 tanh network``; the racers are named by the legend: with them the
+    title took three lines at 1600 px and pushed Play below the fold)."""
+    sizes = network.sizes_of(options.hidden)
+    return f"{tasks.get(options.task).title}: a {' → '.join(map(str, sizes))} tanh network"
 
 
-def training_controls(n_racers: int, slot=None) -> None:
+def training_controls(n_racers: int, place, options: TrainingOptions, present: bool = False) -> None:
     """The task, the network's hidden layers and width, the training steps and each racer's
-    batch size (their values are read by ``ui.setup.training_options``). Outside
-    presentation mode a row above the figure; on the stage in a popover in the header."""
-    box = st.container() if slot is None else slot.popover("", icon=":material/tune:", help="Training settings")
+    batch size (their values are read by ``ui.setup.training_options``), in a popover
+    beside the view switch (on the stage: in the header), labelled with the settings: a
+    row of its own pushed Play below the fold at 1600x1000."""
+    if present:
+        box = place.popover("", icon=":material/tune:", help="Task, network, steps and batch sizes")
+    else:
+        batches = sum(options.batch(i) is not None for i in range(n_racers))
+        box = place.popover(f"{tasks.get(options.task).title} · {options.layers} × {options.width} · "
+                            f"{options.steps} steps" + (f" · {batches} on mini-batches" if batches else ""),
+                            icon=":material/tune:", width="stretch",
+                            help="The training view's own settings: task, network, steps and batch sizes")
     with box:
-        c = st.columns([2, 1, 1, 1, 2], vertical_alignment="bottom") if slot is None else [st] * 5
-        c[0].selectbox("Task", TRAINING_TASKS, key=keys.NET["task"], format_func=lambda t: tasks.get(t).title,
-                       help="The data set the network learns to classify: " + "; ".join(
-                           f"{tasks.get(t).title}: {tasks.get(t).lesson}" for t in TRAINING_TASKS) + ".")
-        c[1].number_input("Hidden layers", min_value=1, max_value=MAX_LAYERS, key=keys.NET["layers"],
-                          help=f"1 to {MAX_LAYERS} hidden tanh layers.")
-        c[2].number_input("Width", min_value=1, max_value=MAX_WIDTH, key=keys.NET["width"],
-                          help=f"Units per hidden layer, 1 to {MAX_WIDTH} (at most 5,000 weights in all).")
-        c[3].number_input("Steps", min_value=1, max_value=MAX_STEPS, key=keys.NET["steps"], step=50,
-                          help=f"Training steps, 1 to {MAX_STEPS:,} (the sidebar's steps are the 2-D race's).")
-        with c[4].popover("Batch sizes", help=f"Each racer's mini-batch: 1 … N = {TRAINING_N} "
-                          "(N: the full batch), drawn as DataLoader(shuffle=True) draws them."):
-            for i in range(n_racers):
-                st.number_input(f"Racer {i + 1}: batch size (N = {TRAINING_N}: full batch)", min_value=1,
-                                max_value=TRAINING_N, key=keys.net_batch(i))
+        st.selectbox("Task", TRAINING_TASKS, key=keys.NET["task"], format_func=lambda t: tasks.get(t).title,
+                     help="The data set the network learns to classify: " + "; ".join(
+                         f"{tasks.get(t).title}: {tasks.get(t).lesson}" for t in TRAINING_TASKS) + ".")
+        c1, c2 = st.columns(2)
+        c1.number_input("Hidden layers", min_value=1, max_value=MAX_LAYERS, key=keys.NET["layers"],
+                        help=f"1 to {MAX_LAYERS} hidden tanh layers.")
+        c2.number_input("Width", min_value=1, max_value=MAX_WIDTH, key=keys.NET["width"],
+                        help=f"Units per hidden layer, 1 to {MAX_WIDTH} (at most 5,000 weights in all).")
+        st.number_input("Training steps", min_value=1, max_value=MAX_STEPS, key=keys.NET["steps"], step=50,
+                        help=f"1 to {MAX_STEPS:,} (the sidebar's steps are the 2-D race's).")
+        st.caption(f"Batch size per racer: 1 … N = {TRAINING_N} (N: the full batch), drawn as "
+                   "DataLoader(shuffle=True) draws them.")
+        for i in range(n_racers):
+            st.number_input(f"Racer {i + 1}: batch size", min_value=1, max_value=TRAINING_N, key=keys.net_batch(i))
 
 
-def training_panel(state: AppState, lesson=None, slot=None) -> None:
+def training_panel(state: AppState, lesson=None, place=None) -> None:
     """The settings, the trajectory plot, the lesson's checked claims, the 1-D interpolation,
     the loss curves, the table and the downloads."""
     view = state.view
-    training_controls(len(state.run.racers), slot)
+    training_controls(len(state.run.racers), place if place is not None else st.container(), state.training,
+                      view.present)
     try:
         tv = training_view.training_view(training_view.config_for_state(state.run, state.training),
                                          view=view.view, presentation=view.present, speed=view.speed)
@@ -65,13 +72,14 @@ def training_panel(state: AppState, lesson=None, slot=None) -> None:
         st.error(str(exc))
         return
     cfg = tv.run.config
-    if not view.present:
-        st.caption(f"These optimizers train a {tv.run.theta0.size}-weight network on {cfg.n} "
-                   f"{tasks.get(cfg.task).title.lower()} points for {cfg.steps} steps (the surface and start do "
-                   f"not apply); {tv.axis_titles[0]}, {tv.axis_titles[1]} of the paths' variance.")
     config = {"scrollZoom": False, "toImageButtonOptions": {"format": "png", "scale": 3,
                                                             "filename": f"training-{cfg.task}"}}
     livechart.plotly_chart(tv.figure, key="training_chart", config=config, keys=view.present)
+    st.caption(f"The sidebar's optimizers train all {tv.run.theta0.size} weights of the network on {cfg.n} "
+               f"{tasks.get(cfg.task).title.lower()} points for {cfg.steps} steps from one θ₀ (the surface, "
+               f"start and gradient noise do not apply); the map is the loss on the plane of their paths: "
+               f"{tv.axis_titles[0]}, {tv.axis_titles[1]} of the paths' variance. Right: each racer's decision "
+               f"boundary at the animated step.")
     if lesson is not None and getattr(lesson, "tab", "race") == "training":
         lesson_claims(lesson)
     left, right = st.columns(2)
