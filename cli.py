@@ -517,9 +517,14 @@ def cmd_lesson(args) -> dict:
                     "stopped_at": r["stopped_at"] if r["stopped_at"] >= 0 else None,
                     "final_point": _points(r["final_position"])[0], "final_loss": _num(r["final_loss"]),
                     "distance_to_nearest_minimum": _num(r["distance"])} for r in res],
-        "claims": [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
-                    "measured": v.measured, "verdict": v.holds} for v in verdicts],
     }
+    return _with_claims(args, lesson, data, verdicts)
+
+
+def _with_claims(args, lesson, data: dict, verdicts) -> dict:
+    """A lesson's output with each claim's verdict: JSON, or its title, text and verdicts as text."""
+    data["claims"] = [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
+                       "measured": v.measured, "verdict": v.holds} for v in verdicts]
     if not args.json:
         lines = [f"{lesson.title}", data["text"], ""]
         lines += [f"{'true ' if v.holds else 'FALSE'}  {v.text} (measured: {v.measured})" for v in verdicts]
@@ -546,14 +551,8 @@ def _network_lesson(args, lesson, rows, verdicts) -> dict:
                     "final_loss": d["final_loss"], "accuracy": d["accuracy"],
                     "share_of_path_in_plane": d["share_of_path_in_plane"],
                     "end_distance_from_plane": d["end_distance_from_plane"]} for d in rep["racers"]],
-        "claims": [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
-                    "measured": v.measured, "verdict": v.holds} for v in verdicts],
     }
-    if not args.json:
-        lines = [f"{lesson.title}", data["text"], ""]
-        lines += [f"{'true ' if v.holds else 'FALSE'}  {v.text} (measured: {v.measured})" for v in verdicts]
-        return {"_text": "\n".join(lines)}
-    return data
+    return _with_claims(args, lesson, data, verdicts)
 
 
 # --- parser -----------------------------------------------------------------

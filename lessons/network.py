@@ -34,26 +34,12 @@ class NetworkLesson:
     table: bool = False
     coordinates: bool = False
 
-    @property
-    def key(self) -> str:
-        return self.lesson.key
-
-    @property
-    def title(self) -> str:
-        return self.lesson.title
-
-    @property
-    def text(self) -> str:
-        return self.lesson.text
-
-    @property
-    def claims(self) -> tuple:
-        return self.lesson.claims
-
-    @property
-    def config(self):
-        """The training race (``training.TrainConfig``)."""
-        return self.lesson.config
+    # the training lesson's own fields, read through
+    key = property(lambda self: self.lesson.key)
+    title = property(lambda self: self.lesson.title)
+    text = property(lambda self: self.lesson.text)
+    claims = property(lambda self: self.lesson.claims)
+    config = property(lambda self: self.lesson.config, doc="The training race (``training.TrainConfig``).")
 
     @property
     def racers(self) -> tuple[RacerPreset, ...]:

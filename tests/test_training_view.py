@@ -88,7 +88,11 @@ def test_every_plotted_value_is_computed(view):
     e1, e2 = plane.explained
     assert [a["text"] for a in fig["layout"]["annotations"] if a.get("name") == "pc1"] == [f"PC1 ({100 * e1:.1f}%)"]
     assert fig["layout"]["yaxis"]["title"]["text"] == f"PC2 ({100 * e2:.1f}%)"
-    assert fig["layout"]["scene"]["yaxis"]["title"]["text"] == f"PC2 ({100 * e2:.1f}%)"
+    # beside the map (which carries the shares) the 3-D titles are short; alone, they carry them
+    assert [fig["layout"]["scene"][a]["title"]["text"] for a in ("xaxis", "yaxis")] == ["PC1", "PC2"]
+    alone = view_mod.race_figure(run, plane, view="3d", raw=True)["layout"]["scene"]
+    assert [alone[a]["title"]["text"] for a in ("xaxis", "yaxis")] == [f"PC1 ({100 * e1:.1f}%)",
+                                                                       f"PC2 ({100 * e2:.1f}%)"]
     paths = [t for t in fig["data"] if (t.get("meta") or {}).get("role") == "path"]
     for t in paths:
         r = t["meta"]["racer"]

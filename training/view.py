@@ -254,7 +254,8 @@ def training_loss_figure(run: Run, *, presentation: bool = False) -> go.Figure:
                                       int(run.stopped_at[r]))
              for r, label in enumerate(run.labels)]
     fig = loss_figure(paths, log=True, presentation=presentation, minimum=0.0)
-    fig.update_yaxes(title_text="full-batch training loss (log scale)")
+    # short: "full-batch training loss (log scale)" was cut off at the stage's font size
+    fig.update_yaxes(title_text="training loss")
     return fig
 
 
