@@ -12,7 +12,7 @@ Registration: ``TRAINING_LESSONS`` maps key -> ``TrainingLesson``;
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -129,26 +129,28 @@ def check(lesson: TrainingLesson) -> tuple[Run, Plane, list[TrainingVerdict]]:
     from .view import compute   # the figures' module: imported when a lesson is run, not with the lessons
     run, plane = compute(lesson.config)
     labels = run.labels
+    races = {}   # noise seed -> (run, plane): each seed's race trained once for all the claims
+
+    def race(k: int) -> tuple[Run, Plane]:
+        if k not in races:
+            cfg = lesson.config
+            seeded = cfg if k == cfg.batch_seed else replace(cfg, noise_seed=k)   # the lesson's own: cached
+            races[k] = compute(seeded, keep=seeded is cfg)
+        return races[k]
+
     out = []
     for c in lesson.claims:
-        measured, holds = (measure_over_seeds(c, lesson.config) if c.seeds else measure(c, run, plane))
+        measured, holds = (measure_over_seeds(c, race) if c.seeds else measure(c, run, plane))
         out.append(TrainingVerdict(c, c.text(labels), measured, bool(holds)))
     return run, plane, out
 
 
-def measure_over_seeds(c: TrainingClaim, cfg: TrainConfig) -> tuple[str, bool]:
-    """A claim about mini-batches measured with each noise seed 0 … seeds − 1 (the race
-    retrained with those batches: its full-batch racers are cached, only the mini-batch
-    racers train again); it holds when it holds with every seed. The text says for how
-    many, seed 0's value, and any failure (as ``lessons.measure_over_seeds``)."""
-    from dataclasses import replace
-
-    from .view import compute
-    got = []
-    for k in range(c.seeds):
-        seeded = cfg if k == cfg.batch_seed else replace(cfg, noise_seed=k)   # the lesson's own run: cached
-        run, plane = compute(seeded, keep=seeded is cfg)
-        got.append((k, *measure(c, run, plane)))
+def measure_over_seeds(c: TrainingClaim, race) -> tuple[str, bool]:
+    """A claim about mini-batches measured with each noise seed 0 … seeds − 1 (``race(k)``:
+    the race retrained with those batches; its full-batch racers are cached, only the
+    mini-batch racers train again); it holds when it holds with every seed. The text says
+    for how many, seed 0's value, and any failure (as ``lessons.measure_over_seeds``)."""
+    got = [(k, *measure(c, *race(k))) for k in range(c.seeds)]
     held = sum(bool(h) for _, _, h in got)
     text = f"held with {held} of {c.seeds} seeds; seed 0: {got[0][1]}"
     text += "".join(f"; fails with seed {k}: {m}" for k, m, h in got if not h)
