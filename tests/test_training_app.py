@@ -239,3 +239,17 @@ def test_the_figure_as_an_image(race, fmt):
     else:
         text = data.decode()
         assert text.lstrip().startswith("<svg") and "PC2 (" in text and run.labels[0] in text
+
+
+def test_on_the_stage_the_settings_are_in_the_header_and_the_chart_answers_the_keys():
+    """Presentation mode: the training view's settings in the header's popover, and the
+    training chart takes the presenter's keys (PageDown/PageUp, space, Home)."""
+    import orjson
+    at = _app({"lesson": "train_adam_momentum", "present": "1"})
+    assert not at.exception and not at.error
+    assert at.toggle(key="present").value is True
+    assert at.number_input(key="net_steps").value == 300
+    messages = [orjson.loads(el.proto.bytes) for el in at.get("bidi_component")
+                if el.proto.component_name == "livechart"]
+    assert messages[0].get("keys") is True, "the training chart drives the stage"
+    assert not any(m.get("keys") for m in messages[1:]), "one chart of the page answers the keys"
