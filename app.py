@@ -27,10 +27,10 @@ from ui.hyper_views import hyper_view, theory_panel
 from ui.inspector import step_inspector
 from ui.lesson_panel import lesson_panel
 from ui.race_view import follow_click, lesson_extras, loss_panel, race_charts, results_panel, update_rules
-from ui.setup import start_page
+from ui.setup import start_page, training_options
 from ui.sidebar import sidebar
 from ui.stage import link_warnings, stage_header, view_tabs
-from ui.training import training_panel
+from ui.training import training_panel, training_title
 
 pio.json.config.default_engine = "auto"  # orjson when installed: 5 ms less per figure sent (7 -> 2 ms)
 
@@ -41,21 +41,23 @@ SS = st.session_state
 start_page()
 run, view, errors = sidebar()
 surface = run.get_surface()
+training = training_options(len(run.racers))   # the training view's own settings (task, network, steps)
 
 # --- the stage: title, lesson, the choice of view; the link follows the page ------
 labels = results.racer_labels(run.racers, [r.start for r in run.racers])
-slot = stage_header(messages.stage_title(surface.title, labels,
-                                         run.surface == config.FORMULA and SS.get("formula_error"),
-                                         room=messages.STAGE_TITLE_ROOM), view.present)
+slot = stage_header(training_title(run, training) if SS.get("tab") == "training" else messages.stage_title(
+    surface.title, labels, run.surface == config.FORMULA and SS.get("formula_error"), room=messages.STAGE_TITLE_ROOM),
+    view.present)
 link_warnings()
 lesson = lessons.LESSONS.get(SS.get("lesson_text"))
 companion = None
-if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present) and lesson.companion:
+if lesson is not None and not lesson_panel(lesson, run, compact=True, fold=view.present, training=training) \
+        and lesson.companion:
     companion = lesson.companion_config()
-hyper, view = view_tabs(run, view, labels, slot)
-state = AppState(run, view, lesson.key if lesson is not None else None, hyper)
+hyper, view, side = view_tabs(run, view, labels, slot)
+state = AppState(run, view, lesson.key if lesson is not None else None, hyper, training)
 try:
-    st.query_params.from_dict(links.to_query(state))
+    st.query_params.from_dict(links.to_query(state, lessons.LESSONS))
 except ValueError:
     pass
 
@@ -68,7 +70,7 @@ if not run.racers:
 
 # --- a network trained by the same optimizers, or a hyperparameter view, instead of the race
 if state.hyper.tab == "training":
-    training_panel(state)
+    training_panel(state, lesson, side)
     st.stop()
 if state.hyper.tab != "race":
     try:

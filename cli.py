@@ -507,6 +507,8 @@ def cmd_lesson(args) -> dict:
         raise UsageError(f"unknown lesson {args.key!r} (valid: {', '.join(lessons.LESSONS)})")
     lesson = lessons.LESSONS[args.key]
     run, res, verdicts = lessons.check(lesson)
+    if isinstance(lesson, lessons.NetworkLesson):
+        return _network_lesson(args, lesson, res, verdicts)
     data = {
         "key": lesson.key, "title": lesson.title, "text": lesson.render([r["label"] for r in res]),
         "configuration": results_mod.config_dict(run),
@@ -515,14 +517,42 @@ def cmd_lesson(args) -> dict:
                     "stopped_at": r["stopped_at"] if r["stopped_at"] >= 0 else None,
                     "final_point": _points(r["final_position"])[0], "final_loss": _num(r["final_loss"]),
                     "distance_to_nearest_minimum": _num(r["distance"])} for r in res],
-        "claims": [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
-                    "measured": v.measured, "verdict": v.holds} for v in verdicts],
     }
+    return _with_claims(args, lesson, data, verdicts)
+
+
+def _with_claims(args, lesson, data: dict, verdicts) -> dict:
+    """A lesson's output with each claim's verdict: JSON, or its title, text and verdicts as text."""
+    data["claims"] = [{"claim": v.text, "kind": v.claim.kind, "racer": v.claim.racer,
+                       "measured": v.measured, "verdict": v.holds} for v in verdicts]
     if not args.json:
         lines = [f"{lesson.title}", data["text"], ""]
         lines += [f"{'true ' if v.holds else 'FALSE'}  {v.text} (measured: {v.measured})" for v in verdicts]
         return {"_text": "\n".join(lines)}
     return data
+
+
+def _network_lesson(args, lesson, rows, verdicts) -> dict:
+    """A lesson that trains a network: its training race (as ``cli.py train --json`` gives
+    its settings), each racer's results and each claim's verdict."""
+    from training.cli import report
+    from training.view import compute
+    run, plane = compute(lesson.config)
+    rep = report(lesson.config, run, plane)
+    rep.pop("_config")
+    data = {
+        "key": lesson.key, "title": lesson.title, "text": lesson.render(), "view": lesson.tab,
+        "configuration": {k: rep[k] for k in ("task", "n", "noise", "hidden", "layers", "n_parameters", "steps",
+                                              "seed")}
+        | {"racers": [{k: d[k] for k in ("label", "optimizer", "lr", "hyperparameters", "schedule",
+                                         "schedule_params", "batch_size", "drop_last")} for d in rep["racers"]],
+           "plane": rep["plane"]},
+        "racers": [{"label": d["label"], "status": d["status"], "stopped_at": d["stopped_at"],
+                    "final_loss": d["final_loss"], "accuracy": d["accuracy"],
+                    "share_of_path_in_plane": d["share_of_path_in_plane"],
+                    "end_distance_from_plane": d["end_distance_from_plane"]} for d in rep["racers"]],
+    }
+    return _with_claims(args, lesson, data, verdicts)
 
 
 # --- parser -----------------------------------------------------------------

@@ -21,7 +21,8 @@ import optimizers
 import presets
 from config import MAX_RACERS, SPEED_NAMES, VIEWS, OptimizerChoice, Racer, RunConfig, ScheduleChoice
 from optimizers import schedules
-from state import BASIN_RESOLUTIONS, DEFAULT, DEFAULT_RACERS, TABS, AppState, HyperView, ViewOptions
+from state import (BASIN_RESOLUTIONS, DEFAULT, DEFAULT_RACERS, TABS, TRAINING_TASKS, AppState, HyperView,
+                   TrainingOptions, ViewOptions)
 
 # The words a link's flags (present, logloss, fullpaths, rN.droplast) accept, any case,
 # spaces around ignored; anything else is refused with a warning.
@@ -30,11 +31,20 @@ FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
 
 
 class Lesson(Protocol):
-    """What the codec needs of a lesson a link names: its run and its views (the link's defaults)."""
+    """What the codec needs of a lesson a link names: its run and its views (the link's
+    defaults). A lesson that opens the training view also has ``tab`` ("training") and
+    ``training`` (its ``TrainingOptions``)."""
 
     view: str
 
     def run_config(self) -> RunConfig: ...
+
+
+def lesson_view(lesson) -> tuple[str, TrainingOptions]:
+    """The view a lesson opens and its training settings (the defaults for a race lesson)."""
+    if lesson is None or getattr(lesson, "tab", DEFAULT.hyper.tab) == DEFAULT.hyper.tab:
+        return DEFAULT.hyper.tab, DEFAULT.training
+    return lesson.tab, lesson.training
 
 
 # --- to query ---------------------------------------------------------------
@@ -56,9 +66,12 @@ def _flags_query(view: ViewOptions, keys) -> dict[str, str]:
             if getattr(view, _FLAGS[k]) != getattr(DEFAULT.view, _FLAGS[k])}
 
 
-def to_query(state: AppState) -> dict[str, str]:
-    """The state as query parameters; hyperparameters only where not default."""
+def to_query(state: AppState, lessons: Mapping[str, Lesson] | None = None) -> dict[str, str]:
+    """The state as query parameters; hyperparameters only where not default. ``lessons``:
+    the lessons a link may name (a lesson that opens another view than the race gets its
+    view written out even when it is the race)."""
     run, view = state.run, state.view
+    lesson_tab, _ = lesson_view((lessons or {}).get(state.lesson))
     q: dict[str, str] = {}
     if state.lesson:
         q["lesson"] = state.lesson
@@ -101,8 +114,11 @@ def to_query(state: AppState) -> dict[str, str]:
         q["speed"] = view.speed
     q.update(_flags_query(view, ("present", "logloss")))
     h = state.hyper
-    if h.tab != DEFAULT.hyper.tab:
+    if h.tab != DEFAULT.hyper.tab or lesson_tab != DEFAULT.hyper.tab:
         q["tab"] = h.tab
+    if h.tab == "training" or lesson_tab == "training":
+        q.update(training_query(state.training, len(run.racers)))
+    if h.tab != DEFAULT.hyper.tab:
         if h.racer != DEFAULT.hyper.racer:
             q["hr"] = str(h.racer + 1)
         if h.lr_min is not None and h.lr_max is not None and h.tab != "basins":
@@ -115,8 +131,61 @@ def to_query(state: AppState) -> dict[str, str]:
     return q
 
 
-def _hyper_from_query(q: dict, used: set, n_racers: int, warn) -> HyperView:
-    h = HyperView()
+def training_query(t: TrainingOptions, n_racers: int) -> dict[str, str]:
+    """The training view's settings, every one written (a lesson's differ from the defaults):
+    ``net.task``, ``net.width``, ``net.layers``, ``net.steps`` and ``net.batch``, one batch
+    size per racer (``full`` or a whole number), e.g. ``full,16,full``."""
+    q = {"net.task": t.task, "net.width": str(t.width), "net.layers": str(t.layers), "net.steps": str(t.steps)}
+    if any(b is not None for b in t.batches[:n_racers]):
+        q["net.batch"] = ",".join("full" if t.batch(i) is None else str(t.batch(i)) for i in range(n_racers))
+    return q
+
+
+def _training_from_query(q: dict, used: set, base: TrainingOptions, warn) -> TrainingOptions:
+    """``net.*`` (see ``training_query``); a bad value warns and keeps ``base``'s."""
+    from training.train import MAX_LAYERS, MAX_STEPS, MAX_WIDTH
+
+    t = base
+    if "net.task" in q:
+        used.add("net.task")
+        if q["net.task"] in TRAINING_TASKS:
+            t = replace(t, task=q["net.task"])
+        else:
+            warn(f"unknown training task {config.quote(q['net.task'])} in the link "
+                 f"(valid: {', '.join(TRAINING_TASKS)}); using {t.task}")
+    for key, field, low, high, what in (("net.width", "width", 1, MAX_WIDTH, "hidden width"),
+                                        ("net.layers", "layers", 1, MAX_LAYERS, "hidden layers"),
+                                        ("net.steps", "steps", 1, MAX_STEPS, "training steps")):
+        if key in q:
+            used.add(key)
+            try:
+                t = replace(t, **{field: config.parse_int(q[key], f"{key} ({what})", low, high)})
+            except ValueError as exc:
+                warn(f"{exc} (from the link); using {getattr(t, field)}")
+    if "net.batch" in q:
+        used.add("net.batch")
+        parts = str(q["net.batch"]).split(",")
+        if len(parts) > MAX_RACERS:
+            warn(f"net.batch names {len(parts)} batch sizes; at most {MAX_RACERS} racers train (the rest ignored)")
+        batches = []
+        for i, text in enumerate(parts[:MAX_RACERS]):
+            if text.strip().lower() == "full":
+                batches.append(None)
+                continue
+            try:
+                batches.append(config.parse_batch_size(text, TRAINING_N, f"net.batch (racer {i + 1})"))
+            except ValueError as exc:
+                warn(f"{exc} (from the link); using the full batch")
+                batches.append(None)
+        t = replace(t, batches=tuple(batches))
+    return t
+
+
+TRAINING_N = 100   # the training view's data points (training.TrainConfig's default): a batch is 1 … N
+
+
+def _hyper_from_query(q: dict, used: set, n_racers: int, warn, base: HyperView = DEFAULT.hyper) -> HyperView:
+    h = base
     if "tab" in q:
         used.add("tab")
         if q["tab"] in TABS:
@@ -191,7 +260,9 @@ class _LinkReader:
             return AppState()
         if key in self.lessons:
             lesson = self.lessons[key]
-            return AppState(lesson.run_config(), ViewOptions(view=lesson.view), lesson=key)
+            tab, training = lesson_view(lesson)
+            return AppState(lesson.run_config(), ViewOptions(view=lesson.view), lesson=key, hyper=HyperView(tab=tab),
+                            training=training)
         self.warn(f"unknown lesson {config.quote(key)} in the link (valid: {', '.join(self.lessons)}); "
                   "showing no lesson")
         return AppState()
@@ -288,12 +359,13 @@ def from_query(qp: Mapping[str, object], lessons: Mapping[str, Lesson] | None = 
     start = link.start(base.run, surface)
     racers = link.racers(base.run, surface, sp)
     view = link.view(base.view)
-    hyper = _hyper_from_query(link.q, link.used, len(racers), link.warn)
+    hyper = _hyper_from_query(link.q, link.used, len(racers), link.warn, base.hyper)
+    training = _training_from_query(link.q, link.used, base.training, link.warn)
     unknown = sorted(set(link.q) - link.used)
     if unknown:
         link.warn("ignored unknown link parameter(s): " + ", ".join(config.quote(u) for u in unknown[:5]))
     run = RunConfig(surface, sp, tuple(racers), steps, start, seed, formula_text, domain)
-    return AppState(run, view, base.lesson, hyper), link.warnings
+    return AppState(run, view, base.lesson, hyper, training), link.warnings
 
 
 

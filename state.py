@@ -51,12 +51,44 @@ class HyperView:
         return self.lr_min is None
 
 
+TRAINING_TASKS = ("moons", "spirals")   # training.tasks.TASKS, in the order the page lists them
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """The *Train a network* view's own settings: the task (its data set), the network
+    (``layers`` hidden tanh layers of ``width`` units), the training steps and each racer's
+    batch size (``batches[i]``, None or missing: the full batch; trailing Nones are dropped,
+    so equal settings compare equal). The optimizers, rates, schedules and seed are the
+    sidebar's racers'; the bounds are ``training.train``'s (checked there, with messages)."""
+
+    task: str = "moons"
+    width: int = 16
+    layers: int = 2
+    steps: int = 300
+    batches: tuple = ()
+
+    def __post_init__(self):
+        b = tuple(self.batches)
+        while b and b[-1] is None:
+            b = b[:-1]
+        object.__setattr__(self, "batches", b)
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return (int(self.width),) * int(self.layers)
+
+    def batch(self, i: int) -> int | None:
+        return self.batches[i] if i < len(self.batches) else None
+
+
 @dataclass(frozen=True)
 class AppState:
     run: RunConfig = DEFAULT_RUN
     view: ViewOptions = field(default_factory=ViewOptions)
     lesson: str | None = None   # the lesson whose text is shown (``lesson=KEY`` in a link)
     hyper: HyperView = field(default_factory=HyperView)
+    training: TrainingOptions = field(default_factory=TrainingOptions)   # the training view's settings
 
 
 DEFAULT = AppState()   # every default at hand: DEFAULT.hyper.resolution, DEFAULT.view.speed, …

@@ -454,7 +454,10 @@ def apart_at_least(c: Claim, e: Evidence) -> tuple[str, bool]:
 def check(lesson) -> tuple:
     """Run a lesson (a ``content.Lesson``) and measure each of its claims:
     ``(run config, results, verdicts)``. A claim about noisy runs is measured on each
-    of its seeds (``measure_over_seeds``)."""
+    of its seeds (``measure_over_seeds``). A lesson that runs itself (``network.NetworkLesson``:
+    a network's training) measures its own claims."""
+    if hasattr(lesson, "check"):
+        return lesson.check()
     from .runs import lesson_results
     run = lesson.run_config()
     runs = {run.seed: lesson_results(lesson, run.seed)}

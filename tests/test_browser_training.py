@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.test_browser import (COLD, JS_META, LOAD, UNAVAILABLE, browser, contexts, no_exception, page,  # noqa: F401
-                                scheme, server, shot, wait_idle, warm)
+from tests.test_browser import (CHART, COLD, JS_META, LOAD, PROJECTOR, RUN_COUNTER, UNAVAILABLE, browser,  # noqa: F401
+                                contexts, no_exception, page, query, scheme, server, shot, wait_idle, warm)
 
 if UNAVAILABLE:  # tests/test_browser.py says why (and fails in CI)
     pytest.skip(UNAVAILABLE, allow_module_level=True)
@@ -65,3 +65,57 @@ def test_training_view_draws_and_plays(page):  # noqa: F811 (the fixture of test
     assert state(page)["markers"] == paused["markers"] and state(page)["panel"] == paused["panel"]
     assert [e for e in page.page_errors if e != "undefined"] == []
     shot(page, "training-paused")
+
+
+SUMMARY = '[data-testid="stMainBlockContainer"] [data-testid="stExpander"] summary'
+
+
+def _stage_shows(pg, title: str, chart: str) -> None:
+    """The lesson ``title`` on the stage (its folded text's summary) and ``chart`` drawn anew."""
+    pg.wait_for_function("([sel, t]) => { const s = document.querySelector(sel);"
+                         " return s && s.innerText.includes(t); }", arg=[SUMMARY, title], timeout=4 * LOAD)
+    pg.wait_for_function("(sel) => { const d = document.querySelector(sel); return d && d.dataset.drawn === 'all'; }",
+                         arg=chart, timeout=4 * LOAD)
+    wait_idle(pg, timeout=4 * LOAD)
+
+
+def test_a_network_lesson_on_the_stage_and_the_presenters_keys(browser, warm):  # noqa: F811
+    """A network lesson in presentation mode at 1280x720: its title and folded text on the
+    stage, the training figure with Play on screen without scrolling; PageUp and PageDown
+    go to the lessons before and after it and back, still presenting."""
+    import lessons
+    keys = list(lessons.LESSONS)
+    i = keys.index("train_adam_momentum")
+    ctx = browser.new_context(viewport=PROJECTOR, color_scheme="light")
+    ctx.add_init_script(RUN_COUNTER)
+    pg = ctx.new_page()
+    pg.page_errors = []
+    pg.on("pageerror", lambda exc: pg.page_errors.append(str(exc)))
+    pg.base_url, pg.scheme, pg.test_name = warm, "light", "test_network_lesson_on_the_stage"
+    try:
+        pg.goto(warm + "/?lesson=train_adam_momentum&present=1", timeout=COLD)
+        _stage_shows(pg, lessons.LESSONS[keys[i]].title, TRAIN)
+        no_exception(pg)
+        assert pg.evaluate("() => document.scrollingElement.scrollTop") == 0
+        box = pg.locator(TRAIN).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PROJECTOR["height"] + 1, box
+        play = pg.locator(TRAIN).locator(".updatemenu-button", has_text="Play").bounding_box()
+        assert play["y"] + play["height"] <= PROJECTOR["height"], "Play on screen"
+        assert pg.locator("h1").first.inner_text() == "Two moons: a 2 → 16 → 16 → 2 tanh network"
+        shot(pg, "1280x720")
+        pg.locator("h1").first.click()   # the page has the focus, as after a click on the stage
+        pg.keyboard.press("PageUp")
+        _stage_shows(pg, lessons.LESSONS[keys[i - 1]].title, CHART)
+        assert query(pg).get("lesson") == keys[i - 1] and query(pg).get("tab") is None
+        pg.keyboard.press("PageDown")
+        _stage_shows(pg, lessons.LESSONS[keys[i]].title, TRAIN)
+        q = query(pg)
+        assert (q.get("lesson"), q.get("tab"), q.get("present"), q.get("net.task")) == \
+            ("train_adam_momentum", "training", "1", "moons")
+        pg.keyboard.press("PageDown")
+        _stage_shows(pg, lessons.LESSONS[keys[i + 1]].title, TRAIN)
+        assert query(pg).get("net.task") == "spirals"
+        no_exception(pg)
+        assert [e for e in pg.page_errors if e != "undefined"] == []
+    finally:
+        ctx.close()

@@ -72,6 +72,27 @@ def test_loss_chart_values_equal_the_results_losses_in_every_lesson(key, log):
                                        err_msg=f"{key}: racer {i}'s curve differs from its losses")
 
 
+@pytest.mark.parametrize("key", list(lessons.NETWORK_LESSONS))
+def test_a_network_lessons_loss_chart_and_paths_equal_its_run(key):
+    """A network lesson's own view (the training view): the loss chart as the browser
+    receives it is each racer's full-batch training loss at every step, and the map's
+    paths are its projected points, to a relative 1e-6."""
+    from training import view as training_view
+    tv = training_view.training_view(lessons.LESSONS[key].config)
+    run, plane = tv.run, tv.plane
+    spec = prepared.prepare_stable(tv.loss).spec
+    curves = {prepared.trace_meta(t).get("racer"): t for t in spec["data"]
+              if prepared.trace_meta(t).get("role") == "loss"}
+    for r in range(len(run.labels)):
+        y = arr(curves[r]["y"])
+        np.testing.assert_allclose(y, run.losses[r, :run.last(r) + 1], rtol=1e-6, atol=0)
+    paths = {prepared.trace_meta(t)["racer"]: t for t in tv.figure["data"]
+             if prepared.trace_meta(t).get("role") == "path" and t.get("type", "scatter") == "scatter"}
+    for r, t in paths.items():
+        np.testing.assert_allclose(np.column_stack([arr(t["x"]), arr(t["y"])]), plane.coords[r], rtol=1e-6,
+                                   atol=1e-9)
+
+
 # --- nothing from the future ---------------------------------------------------
 
 def _frame_state(fig: dict, name: str) -> dict[int, dict]:

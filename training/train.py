@@ -18,7 +18,8 @@ does (``tests/make_torch_training.py`` runs exactly that loop in torch):
 * ``losses[r, t]`` is the full-batch training loss at θ_t (t = 0 … T);
 * step t's gradient is the mean over its mini-batch, drawn as
   ``DataLoader(shuffle=True)`` draws it (``engine.MiniBatch``: a fresh shuffle
-  per epoch, the last batch smaller unless ``drop_last``), racer r from seed + r;
+  per epoch, the last batch smaller unless ``drop_last``), racer r from seed + r
+  (``noise_seed`` + r when it is set);
 * a schedule gives step t's rate; ``plateau`` is told the full-batch loss at the
   point where the step started, after the step (as the engine does).
 
@@ -100,6 +101,14 @@ class TrainConfig:
     steps: int = 300
     seed: int = 0                      # the data, the initialization and the batches (racer r: seed + r)
     racers: tuple[Racer, ...] = (Racer("adam", 0.01), Racer("momentum", 0.05, {"momentum": 0.9}))
+    noise_seed: int | None = None      # the mini-batches' seed instead (racer r: noise_seed + r); None: seed
+
+    @property
+    def batch_seed(self) -> int:
+        """The seed the mini-batches are drawn from (racer r: batch_seed + r); the data and
+        θ₀ always come from ``seed``, so a claim about mini-batches can be measured over
+        several noise seeds on one data set and one initialization."""
+        return self.seed if self.noise_seed is None else self.noise_seed
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -141,6 +150,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
                          f"(use narrower or fewer hidden layers)")
     steps = _whole(cfg.steps, "steps", 1, MAX_STEPS)
     seed = _whole(cfg.seed, "seed", 0, MAX_SEED)
+    noise_seed = None if cfg.noise_seed is None else _whole(cfg.noise_seed, "noise seed", 0, MAX_SEED)
     if not 1 <= len(cfg.racers) <= MAX_RACERS:
         raise ValueError(f"1 to {MAX_RACERS} racers train at once, got {len(cfg.racers)}")
     racers = tuple(_check_racer(i, r, n, steps) for i, r in enumerate(cfg.racers))
@@ -151,7 +161,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     if R * steps * n * P > MAX_WORK:
         raise ValueError(f"{R} racers x {steps} steps x {n} points x {P} parameters is over the "
                          f"time budget ({MAX_WORK:.0e}); use fewer steps, points or parameters")
-    return TrainConfig(cfg.task, n, float(noise), hidden, steps, seed, racers)
+    return TrainConfig(cfg.task, n, float(noise), hidden, steps, seed, racers, noise_seed)
 
 
 def _check_racer(i: int, r: Racer, n: int, steps: int) -> Racer:
@@ -297,7 +307,7 @@ def train_racer(cfg: TrainConfig, i: int, *, theta0=None, data=None, batches=Non
     sampler = None   # the full batch
     if rc.batch_size is not None and rc.batch_size < len(y):
         sampler = MiniBatch(SimpleNamespace(n_samples=len(y), sample_grad=None), rc.batch_size, rc.drop_last)
-    rng = np.random.default_rng(cfg.seed + i)
+    rng = np.random.default_rng(cfg.batch_seed + i)
     params = pairs(theta0)
     state = tf.init(params)
     thetas[0] = theta0

@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import plotly.graph_objects as go
 
+import optimizers
+
 from figures.data_panel import DataPanel
 from figures.raster import compact
 from figures.scale import Display, SurfaceGrids, SurfaceScale
@@ -41,6 +43,7 @@ from .train import Racer, Run, TrainConfig, train, train_racer, validate
 GRID = 61                 # the plane's grid per axis: 3-D mesh and contour picture (one evaluation)
 PICTURE = 4               # the contour picture: the grid bilinearly refined 4x (as a contour trace draws)
 ALPHAS = np.linspace(-0.25, 1.25, 121)
+CAMERA_BACK = 1.2         # the 3-D camera's distance, relative to the race figure's
 KEPT = 64                 # racers' runs kept (a few MB each at most)
 PLANES_KEPT = 8           # races kept with their plane and its grid (~1 MB each)
 _RUNS: OrderedDict = OrderedDict()
@@ -59,7 +62,8 @@ class LossDisplay(Display):
 def cached_racer(cfg: TrainConfig, i: int) -> dict:
     """Racer i's run, cached on what it depends on: the data, the network, the
     steps, the seed, its index and its own settings (not the other racers)."""
-    key = (cfg.task, cfg.n, cfg.data_noise, cfg.hidden, cfg.steps, cfg.seed, i, repr(cfg.racers[i]))
+    key = (cfg.task, cfg.n, cfg.data_noise, cfg.hidden, cfg.steps, cfg.seed, _batch_seed(cfg, i), i,
+           repr(cfg.racers[i]))
     with _LOCK:
         if key in _RUNS:
             _RUNS.move_to_end(key)
@@ -70,6 +74,12 @@ def cached_racer(cfg: TrainConfig, i: int) -> dict:
         while len(_RUNS) > KEPT:
             _RUNS.popitem(last=False)
     return out
+
+
+def _batch_seed(cfg: TrainConfig, i: int) -> int | None:
+    """The noise seed racer i depends on: its mini-batches' seed, None on the full batch."""
+    b = cfg.racers[i].batch_size
+    return None if b is None or b >= cfg.n else cfg.batch_seed
 
 
 def plane_surface(plane: Plane) -> Surface:
@@ -124,7 +134,7 @@ def racer_ids(run: Run) -> list[float]:
     c = run.config
     out = []
     for i, rc in enumerate(c.racers):
-        key = repr((c.task, c.n, c.data_noise, c.hidden, c.steps, c.seed, i, rc)).encode()
+        key = repr((c.task, c.n, c.data_noise, c.hidden, c.steps, c.seed, _batch_seed(c, i), i, rc)).encode()
         out.append(float(int(hashlib.md5(key, usedforsecurity=False).hexdigest()[:13], 16)))
     return out
 
@@ -199,9 +209,15 @@ def race_figure(run: Run, plane: Plane, *, view: str = "both", presentation: boo
         lay["yaxis"]["title"]["text"] = t2
         lay["yaxis"].pop("scaleanchor", None)   # PC2 is usually far shorter than PC1: each axis its own scale
         lay["yaxis"].pop("scaleratio", None)
-    if "scene" in lay:
-        lay["scene"]["xaxis"]["title"]["text"] = t1
-        lay["scene"]["yaxis"]["title"]["text"] = t2
+    if "scene" in lay:   # beside the map (which carries the shares) short titles: 18 px ones ran together
+        short = "xaxis" in lay
+        lay["scene"]["xaxis"]["title"]["text"] = "PC1" if short else t1
+        lay["scene"]["yaxis"]["title"]["text"] = "PC2" if short else t2
+        # the camera a little farther: WebGL clips a label at the scene's edge, and the
+        # z title (log₁₀ loss) sat across the left edge of a 1280x720 stage
+        eye = lay["scene"].get("camera", {}).get("eye")
+        if eye:
+            lay["scene"]["camera"]["eye"] = {k: v * CAMERA_BACK for k, v in eye.items()}
     return fig if raw else RaceFigure(fig["data"], fig["layout"], fig["frames"])
 
 
@@ -238,7 +254,8 @@ def training_loss_figure(run: Run, *, presentation: bool = False) -> go.Figure:
                                       int(run.stopped_at[r]))
              for r, label in enumerate(run.labels)]
     fig = loss_figure(paths, log=True, presentation=presentation, minimum=0.0)
-    fig.update_yaxes(title_text="full-batch training loss (log scale)")
+    # short: "full-batch training loss (log scale)" was cut off at the stage's font size
+    fig.update_yaxes(title_text="training loss")
     return fig
 
 
@@ -261,25 +278,52 @@ def table(run: Run, plane: Plane) -> list[dict]:
     return rows
 
 
-def config_for_race(run, task: str = "moons") -> TrainConfig:
+def config_for_race(run, task: str = "moons", *, hidden: tuple[int, ...] | None = None, steps: int | None = None,
+                    batches=None) -> TrainConfig:
     """The page's race (a ``config.RunConfig``) as a training race: each racer's
-    optimizer, learning rate, hyperparameters, schedule and batch size train the
-    network on ``task``, for the race's steps (at most ``MAX_STEPS``) from its seed.
-    Gradient noise σ does not apply (a mini-batch is the network's noise)."""
-    from .train import MAX_STEPS
-
+    optimizer, learning rate, hyperparameters and schedule train the network on
+    ``task`` from the race's seed. ``hidden`` (default the task's), ``steps`` (default
+    the race's) and ``batches`` (racer i's batch size ``batches(i)``, None: the full
+    batch; default the racers' own) are the training view's settings. Gradient noise σ
+    does not apply (a mini-batch is the network's noise). Not validated: ``compute``
+    does, with a message naming the field."""
     racers = []
-    for r in run.racers:
+    for i, r in enumerate(run.racers):
         choice = r.choice
         hp = {k: v for k, v in dict(choice.hp).items() if k != "lr"}
+        batch = r.batch_size if batches is None else batches(i)
         racers.append(Racer(choice.name, float(choice.lr), hp, r.schedule.name, dict(r.schedule.params),
-                            r.batch_size, bool(getattr(r, "drop_last", False))))
-    return TrainConfig(task=task, steps=min(int(run.steps), MAX_STEPS), seed=int(run.seed), racers=tuple(racers))
+                            batch, bool(getattr(r, "drop_last", False)) if batches is None else False))
+    return TrainConfig(task=task, hidden=tasks.get(task).hidden if hidden is None else tuple(hidden),
+                       steps=int(run.steps) if steps is None else int(steps), seed=int(run.seed),
+                       racers=tuple(racers))
 
 
-def compute(cfg: TrainConfig) -> tuple[Run, Plane]:
+def config_for_state(run, options) -> TrainConfig:
+    """The training race of the page: the sidebar's racers (``run``) with the training
+    view's own settings (``state.TrainingOptions``: task, network, steps, batch sizes)."""
+    return config_for_race(run, options.task, hidden=options.hidden, steps=options.steps, batches=options.batch)
+
+
+def same_race(a: TrainConfig, b: TrainConfig) -> bool:
+    """Whether two training races train the same way: every hyperparameter compared with
+    its default filled in (``{"momentum": 0.9}`` is the sidebar's full set of momentum's)."""
+    def norm(c: TrainConfig):
+        try:
+            c = validate(c)
+        except ValueError:
+            return repr(c)
+        racers = tuple(replace(r, hp=tuple(sorted(optimizers.get(r.optimizer).check_hyperparameters(
+            dict(r.hp)).items())), schedule_params=tuple(sorted(dict(r.schedule_params).items()))) for r in c.racers)
+        return repr(replace(c, racers=racers))
+    return norm(a) == norm(b)
+
+
+def compute(cfg: TrainConfig, *, keep: bool = True) -> tuple[Run, Plane]:
     """The race (racers cached one by one) and its plane (cached with its grid
-    for the last ``PLANES_KEPT`` races: a rerun with nothing changed recomputes nothing)."""
+    for the last ``PLANES_KEPT`` races: a rerun with nothing changed recomputes nothing).
+    ``keep=False``: the plane is not kept (a claim measured over ten noise seeds must not
+    push the page's own races out of the cache)."""
     cfg = validate(cfg)
     key = cfg.key()
     with _LOCK:
@@ -288,10 +332,11 @@ def compute(cfg: TrainConfig) -> tuple[Run, Plane]:
             return _PLANES[key]
     run = train(cfg, racer_run=cached_racer)
     out = (run, plane_of(run))
-    with _LOCK:
-        _PLANES[key] = out
-        while len(_PLANES) > PLANES_KEPT:
-            _PLANES.popitem(last=False)
+    if keep:
+        with _LOCK:
+            _PLANES[key] = out
+            while len(_PLANES) > PLANES_KEPT:
+                _PLANES.popitem(last=False)
     return out
 
 

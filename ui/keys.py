@@ -13,6 +13,7 @@ structured ones, made here, carry what they belong to:
 ``noise.{i}``          its gradient noise σ
 ``own_start.{i}``      whether it has its own start (``sx.{i}``, ``sy.{i}``)
 ``batch.{i}``          its batch size (data surfaces), ``droplast.{i}``
+``net_batch.{i}``      its batch size in the training view (1 … N; N: the full batch)
 ``sp.{surface}.{k}``   surface parameter k
 ``dom.x0`` … ``dom.y1`` the typed formula's domain
 =====================  ==============================================
@@ -23,7 +24,10 @@ so switching optimizer and back finds the values typed for each.
 from __future__ import annotations
 
 # the per-racer keys' first part: ``load_into_widgets`` clears all of them
-RACER_PARTS = ("opt", "lr", "hp", "sched", "schedp", "noise", "own_start", "sx", "sy", "batch", "droplast")
+RACER_PARTS = ("opt", "lr", "hp", "sched", "schedp", "noise", "own_start", "sx", "sy", "batch", "droplast",
+               "net_batch")
+# the training view's settings (state.TrainingOptions), field: key
+NET = {"task": "net_task", "width": "net_width", "layers": "net_layers", "steps": "net_steps"}
 DOMAIN = ("dom.x0", "dom.x1", "dom.y0", "dom.y1")   # xmin, xmax, ymin, ymax
 DOMAIN_LABELS = ("x min", "x max", "y min", "y max")
 
@@ -67,6 +71,10 @@ def batch(i: int) -> str:
 
 def droplast(i: int) -> str:
     return f"droplast.{i}"
+
+
+def net_batch(i: int) -> str:
+    return f"net_batch.{i}"
 
 
 def surface_param(surface: str, k: str) -> str:

@@ -15,12 +15,15 @@ def _claims_text(lesson: lessons.Lesson) -> str:
                    for text, measured, holds in lesson_verdicts(lesson.key))
 
 
-def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, fold: bool = False) -> bool:
+def lesson_panel(lesson: lessons.Lesson, run: RunConfig, compact: bool = False, fold: bool = False,
+                 training=None) -> bool:
     """The lesson's text, its checked claims, and whether the view still is the lesson's.
     ``compact``: the claims go below the figure (``lesson_claims``), so both views and
     Play are above the fold at 1600x1000; ``fold`` (presentation mode): the text folds
-    too, so the picture fills a 1280x720 projector."""
-    changed = run != lesson.run_config()
+    too, so the picture fills a 1280x720 projector. A network lesson compares the race it
+    trains (the racers and ``training``, the training view's settings)."""
+    changed = (lesson.changed_by(run, training) if hasattr(lesson, "changed_by") and training is not None
+               else run != lesson.run_config())
     box = st.warning if changed else st.info
     claims = "" if compact else ("\n\n**What the run shows**, checked against the computed run:"
                                  + _claims_text(lesson))

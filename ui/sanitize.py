@@ -15,7 +15,7 @@ import landscapes
 import optimizers
 from optimizers import schedules
 from optimizers.base import LR
-from state import BASIN_RESOLUTIONS, DEFAULT, TABS
+from state import BASIN_RESOLUTIONS, DEFAULT, TABS, TRAINING_TASKS
 from ui import keys
 
 MAX_LIST_CHARS = 400   # a milestone list's text field
@@ -124,4 +124,24 @@ def sanitize_widget_state(SS, sent=None) -> list[str]:
         reset("scrub", view.scrub, "Scrub")
     if "lr_auto" in SS and not isinstance(SS["lr_auto"], bool):
         reset("lr_auto", hyper.auto_range, "automatic lr range")
+    _sanitize_training(SS, reset)
     return fixed
+
+
+def _sanitize_training(SS, reset) -> None:
+    """The training view's controls (``keys.NET``, ``keys.net_batch``), to their bounds."""
+    from links import TRAINING_N
+    from training.train import MAX_LAYERS, MAX_STEPS, MAX_WIDTH
+
+    t = DEFAULT.training
+    if keys.NET["task"] in SS and SS[keys.NET["task"]] not in TRAINING_TASKS:
+        reset(keys.NET["task"], t.task, "Task")
+    for field, high, what in (("width", MAX_WIDTH, "Hidden width"), ("layers", MAX_LAYERS, "Hidden layers"),
+                              ("steps", MAX_STEPS, "Training steps")):
+        key = keys.NET[field]
+        if key in SS and not number_ok(SS[key], 1, high, True):
+            reset(key, getattr(t, field), what)
+    for i in range(config.MAX_RACERS):
+        key = keys.net_batch(i)
+        if key in SS and not number_ok(SS[key], 1, TRAINING_N, True):
+            reset(key, TRAINING_N, f"training batch size {i + 1}")

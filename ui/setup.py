@@ -12,7 +12,7 @@ import lessons
 import links
 from cached import sent_widget_values
 from config import Racer, RunConfig
-from state import AppState, ViewOptions
+from state import AppState, HyperView, TrainingOptions, ViewOptions
 from ui import keys
 from ui.sanitize import widget_value
 from ui.sanitize import sanitize_widget_state
@@ -22,9 +22,13 @@ FIRST_LESSON = "first"   # what a visit without a link opens
 
 
 def lesson_state(key: str, view: ViewOptions | None = None) -> AppState:
-    """The state of lesson ``key``: with the page's view options, the lesson's views."""
+    """The state of lesson ``key`` (with the page's view options, the lesson's views): its
+    run, and the view it opens with that view's settings (a network lesson opens *Train a
+    network*)."""
     lesson = lessons.LESSONS[key]
-    return AppState(lesson.run_config(), replace(view or ViewOptions(), view=lesson.view), key)
+    tab, training = links.lesson_view(lesson)
+    return AppState(lesson.run_config(), replace(view or ViewOptions(), view=lesson.view), key, HyperView(tab=tab),
+                    training)
 
 
 def start_page() -> None:
@@ -79,6 +83,40 @@ def load_into_widgets(state: AppState) -> None:
     SS["full_paths"] = view.full_paths
     SS["vectors"] = view.vectors
     SS["scrub"] = view.scrub
+    load_training(state.training, len(run.racers))
+
+
+def load_training(t: TrainingOptions, n_racers: int) -> None:
+    """The training view's settings into its controls, and a copy outside the widgets' keys
+    (Streamlit drops a control's key while it is not drawn: the race view does not draw them)."""
+    from links import TRAINING_N
+
+    SS["_training"] = t
+    for field, key in keys.NET.items():
+        SS[key] = getattr(t, field)
+    for i in range(n_racers):
+        SS[keys.net_batch(i)] = TRAINING_N if t.batch(i) is None else int(t.batch(i))
+
+
+def training_options(n_racers: int) -> TrainingOptions:
+    """The training view's settings from its controls (the kept copy where they were not
+    drawn in the last run); a batch size of N is the full batch."""
+    from links import TRAINING_N
+
+    kept = SS.get("_training", TrainingOptions())
+    for field, key in keys.NET.items():
+        if key not in SS:
+            SS[key] = getattr(kept, field)
+    batches = []
+    for i in range(n_racers):
+        if keys.net_batch(i) not in SS:
+            SS[keys.net_batch(i)] = TRAINING_N if kept.batch(i) is None else int(kept.batch(i))
+        b = int(SS[keys.net_batch(i)])
+        batches.append(None if b >= TRAINING_N else b)
+    t = TrainingOptions(SS[keys.NET["task"]], int(SS[keys.NET["width"]]), int(SS[keys.NET["layers"]]),
+                        int(SS[keys.NET["steps"]]), tuple(batches))
+    SS["_training"] = t
+    return t
 
 
 def _load_racer(i: int, r: Racer) -> None:
@@ -121,10 +159,11 @@ def on_lesson(key: str | None = None) -> None:
         view = ViewOptions(SS.get("view", d.view), SS.get("speed", d.speed), SS.get("present", d.present),
                            SS.get("log_loss", d.log_loss), SS.get("full_paths", d.full_paths),
                            SS.get("vectors", d.vectors), SS.get("scrub", d.scrub))
-        load_into_widgets(lesson_state(key, view))
+        state = lesson_state(key, view)
+        load_into_widgets(state)
         SS["lesson_text"] = key
         SS["lesson"] = key
-        SS["tab"] = "race"
+        SS["tab"] = state.hyper.tab
 
 
 def surface_params_now() -> tuple:

@@ -86,18 +86,25 @@ SCRUB_HELP = ("Sliders in the figure (top right) over this racer's learning rate
               "Not for racers with gradient noise or mini-batches. Also in the link as scrub=N (0: none).")
 
 
-def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str], slot=None) -> tuple[HyperView, ViewOptions]:
+def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str], slot=None):
     """The race or one of the hyperparameter views, with their settings kept in the page;
     beside the race, the step-vector switch and the racer whose scrub sliders the figure
     carries (in presentation mode in a popover in the header's ``slot``, where they take no
-    row of the stage). Returns the hyperparameter view and the view with those two set."""
+    row of the stage). Returns the hyperparameter view, the view with those two set, and
+    the place beside the view switch for the training view's settings (the header's slot
+    on the stage)."""
     if SS.get("tab") not in TABS:
         SS["tab"] = DEFAULT.hyper.tab
-    if slot is None:
+    side = slot   # where the training view puts its settings
+    if slot is None and SS["tab"] == "training":   # beside the switch: the training view's settings
+        tab_col, side = st.columns([6, 5], vertical_alignment="center")
+        vec_col = scrub_col = None
+    elif slot is None:
         tab_col, vec_col, scrub_col = st.columns([6, 2, 3], vertical_alignment="center")
     else:   # the view switch is hidden on the stage (PRESENTATION_CSS); the race's switches in the header
-        tab_col = st.container()
-        vec_col = scrub_col = slot.popover("", icon=":material/tune:", help="Step vectors and scrub sliders")
+        tab_col = st.container()   # (the training view puts its own settings in the slot)
+        vec_col = scrub_col = (slot.popover("", icon=":material/tune:", help="Step vectors and scrub sliders")
+                               if SS.get("tab") != "training" else None)
     tab = tab_col.radio("View", TABS, key="tab", horizontal=True, format_func=TAB_TITLES.get,
                         label_visibility="collapsed",
                         help="Same surface, start and optimizers: the race, or every learning rate at once, "
@@ -121,4 +128,4 @@ def view_tabs(run: RunConfig, view: ViewOptions, labels: list[str], slot=None) -
         except ValueError as exc:
             st.warning(f"{exc}; using the automatic range")
             hyper = HyperView(tab, hyper.racer, None, None, hyper.resolution)
-    return hyper, view
+    return hyper, view, side
