@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_browser import (  # noqa: F401  (fixtures)
-    ANY_CHART, UNAVAILABLE, _browser_required, browser, contexts, no_exception, open_app, page, scheme, server, shot,
-    wait_idle, warm,
+    ANY_CHART, LOAD, UNAVAILABLE, _browser_required, browser, contexts, no_exception, open_app, page, scheme, server,
+    shot, wait_idle, warm,
 )
 
 if UNAVAILABLE:  # tests/test_browser.py says why (and fails in CI)
@@ -84,7 +84,13 @@ def test_every_lesson_fits_the_projector_in_presentation_mode(page):  # noqa: F8
     page.set_viewport_size({"width": 1280, "height": 720})
     problems = []
     for key, lesson in lessons.LESSONS.items():
-        open_app(page, f"?lesson={key}&present=1")
+        if getattr(lesson, "tab", "race") == "race":
+            open_app(page, f"?lesson={key}&present=1")
+        else:   # a network lesson opens *Train a network*: its own chart
+            page.goto(page.base_url + f"/?lesson={key}&present=1", timeout=LOAD)
+            page.wait_for_selector('.st-key-training_chart .js-plotly-plot[data-drawn="all"]', state="attached",
+                                   timeout=LOAD)
+            wait_idle(page, LOAD)
         page.wait_for_timeout(500)
         shot(page, f"stage-{key}")
         no_exception(page)

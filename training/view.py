@@ -196,8 +196,11 @@ def race_figure(run: Run, plane: Plane, *, view: str = "both", presentation: boo
     panel = RunPanel(_panel_surface(run), *_box(run.data.X))
     fig = trajectory_figure(grids, paths, start, run.config.steps, view=view, presentation=presentation,
                             speed=speed, click_grid=False, raw=True, animated=animated, panel=panel,
-                            title=f"{tasks.get(run.config.task).title}: training paths on the loss over their "
-                                  f"principal plane (axes: % of the paths' variance)")
+                            # on a projector the stage's title names the task and the axes the shares:
+                            # the figure's own title would take the map's room
+                            title=None if presentation else
+                            f"{tasks.get(run.config.task).title}: training paths on the loss over their "
+                            f"principal plane (axes: % of the paths' variance)")
     t1, t2 = axis_titles(plane)
     lay = fig["layout"]
     if "xaxis" in lay:
@@ -209,6 +212,17 @@ def race_figure(run: Run, plane: Plane, *, view: str = "both", presentation: boo
         lay["yaxis"]["title"]["text"] = t2
         lay["yaxis"].pop("scaleanchor", None)   # PC2 is usually far shorter than PC1: each axis its own scale
         lay["yaxis"].pop("scaleratio", None)
+    if "xaxis" in lay and "scene" in lay:
+        # the map fills its height here (each axis its own scale): a little of its width goes
+        # to the 3-D view, which stays at least as large as the map (issue 20)
+        x0, x1 = lay["scene"]["domain"]["x"]
+        shift = round(0.06 * x0, 4)
+        lay["scene"]["domain"]["x"] = [x0 - shift, x1]
+        lay["xaxis"]["domain"] = [lay["xaxis"]["domain"][0], lay["xaxis"]["domain"][1] - shift]
+        for menu in lay.get("updatemenus", []):
+            menu["x"] = round(menu["x"] - shift, 4)
+        for slider in lay.get("sliders", []):
+            slider["x"], slider["len"] = round(slider["x"] - shift, 4), round(slider["len"] + shift, 4)
     if "scene" in lay:   # beside the map (which carries the shares) short titles: 18 px ones ran together
         short = "xaxis" in lay
         lay["scene"]["xaxis"]["title"]["text"] = "PC1" if short else t1
