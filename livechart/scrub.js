@@ -1,8 +1,8 @@
 // Scrub a hyperparameter in the browser (see scrub.py, figures/scrub.py). The race
 // figure's layout.meta.scrub holds every run of a family (one racer at each value of
-// its learning rate, momentum or beta1) as float32 typed arrays; its extra sliders
-// ("scrub lr", ...) use method "skip", so moving one only tells us its value. No
-// server is needed to scrub: the exported HTML runs this same code.
+// its learning rate, momentum or beta1) as typed arrays (float32, the losses float64);
+// its extra sliders ("scrub lr", ...) use method "skip", so moving one only tells us
+// its value. No server is needed to scrub: the exported HTML runs this same code.
 //
 // Where the time goes (bench/bench_scrub.py, a Chromium CPU profile): any Plotly
 // call that changes a trace's data (restyle, react, a frame-less animate) runs
@@ -32,12 +32,12 @@ function scrubMeta(t) {
   return m || {};
 }
 
-function scrubF32(s) {
-  if (!s) return new Float32Array(0);
+function scrubF32(s, Type = Float32Array) {
+  if (!s) return new Type(0);
   const b = atob(s);
   const u = new Uint8Array(b.length);
   for (let i = 0; i < b.length; i++) u[i] = b.charCodeAt(i);
-  return new Float32Array(u.buffer);
+  return new Type(u.buffer);
 }
 
 function scrubIndex(gd, view) {
@@ -50,7 +50,7 @@ function scrubData(gd) {
   if (gd.__scrub && gd.__scrub.src === m) return gd.__scrub;
   gd.dataset.scrubDecoded = String(Number(gd.dataset.scrubDecoded || 0) + 1);
   const params = m.params.map((p) => Object.assign({}, p, {
-    X: scrubF32(p.x), Y: scrubF32(p.y), Z: scrubF32(p.z), S: scrubF32(p.step), L: scrubF32(p.loss),
+    X: scrubF32(p.x), Y: scrubF32(p.y), Z: scrubF32(p.z), S: scrubF32(p.step), L: scrubF32(p.loss, Float64Array),
   }));
   gd.__scrub = { src: m, params, map: scrubIndex(gd, "2d"), scene: scrubIndex(gd, "3d"), latest: null,
                  pending: null, frame: 0, timer: 0 };
