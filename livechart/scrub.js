@@ -184,8 +184,9 @@ function scrubScene(gd, s, w) {
     return;
   }
   const full = Object.assign({}, like, {
-    uid: t.uid, index: i, name: t.name, meta: t.meta, x: w.x3, y: w.y3, z: w.z, _length: w.z.length, visible: true,
-    mode: "lines", opacity: 1, hoverinfo: "skip", line: Object.assign({}, like.line, t.line, { dash: "solid" }),
+    uid: t.uid, index: i, _expandedIndex: i, _input: t, name: t.name, meta: t.meta, x: w.x3, y: w.y3, z: w.z,
+    _length: w.z.length, visible: true, mode: "lines", opacity: 1, hoverinfo: "skip", text: undefined,
+    hovertext: undefined, customdata: undefined, line: Object.assign({}, like.line, t.line, { dash: "solid" }),
   });
   let obj = scene.traces[t.uid];
   if (obj && full._length) {
