@@ -4,9 +4,9 @@
 the map and in 3-D (empty until a slider moves), one Plotly slider per family
 (``scrub.Family``: learning rate, momentum or β₁; ``method="skip"``, so plotly.js
 itself does nothing but move the slider), and in ``layout.meta.scrub`` every
-member's drawn points, 3-D heights and loss-chart values as float32 typed arrays
-(base64), which ``livechart/scrub.js`` decodes once and draws from. The loss
-chart gets its own empty preview trace (``loss_preview``)."""
+member's drawn points and 3-D heights as float32 and its loss-chart values as float64
+typed arrays (base64), which ``livechart/scrub.js`` decodes once and draws from. The
+loss chart gets its own empty preview trace (``loss_preview``)."""
 from __future__ import annotations
 
 import base64
@@ -22,9 +22,12 @@ _BIG = 1e30
 ROOM = 0.15
 
 
-def _b64(a) -> str:
-    a = np.clip(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0, posinf=_BIG, neginf=-_BIG), -_BIG, _BIG)
-    return base64.b64encode(a.astype(np.float32).tobytes()).decode("ascii")
+def _b64(a, dtype=np.float32) -> str:
+    """Little-endian float32 (points, heights: 7 digits) or float64 (losses: a gap of 1e-83
+    is drawn as computed on the loss chart's log axis; float32 stops at 1e-45)."""
+    big = _BIG if dtype == np.float32 else 1e300
+    a = np.clip(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0, posinf=big, neginf=-big), -big, big)
+    return base64.b64encode(a.astype(np.dtype(dtype).newbyteorder("<")).tobytes()).decode("ascii")
 
 
 def value_text(param: str, v: float) -> str:
@@ -64,7 +67,7 @@ class Scrub:
                 offsets=np.concatenate([[0], np.cumsum(lens)]).astype(int).tolist(),
                 x=_b64(xy[:, 0]), y=_b64(xy[:, 1]), z=_b64(self.heights(xy, loss)) if len(xy) else "",
                 step=_b64(np.concatenate(fam.idx) if sum(lens) else []),
-                loss=_b64(self.loss_values(loss)),
+                loss=_b64(self.loss_values(loss), np.float64),
                 inside=[self._inside(m) for m in fam.xy],
                 ends=[f"✕ {s} at step {k}" if s in ("diverged", "escaped") else "" for s, k in
                       zip(fam.status, fam.stopped_at)]))
@@ -88,8 +91,9 @@ class Scrub:
         fs = font_size(presentation)
         both = "xaxis" in layout and "scene" in layout
         k = len(self.families)
-        if "scene" in layout:
-            layout["scene"]["domain"]["y"] = [0, round(1 - ROOM * k, 3)]
+        if "scene" in layout:   # above the 3-D view; its floor (Play and the step slider) kept
+            floor = layout["scene"]["domain"]["y"][0]
+            layout["scene"]["domain"]["y"] = [floor, round(1 - ROOM * k, 3)]
         elif "xaxis" in layout:
             layout["xaxis"]["domain"] = [0, 0.66]
         x0 = layout["scene"]["domain"]["x"][0] + 0.02 if both else (0.70 if "xaxis" in layout else 0.0)

@@ -160,8 +160,10 @@ def _click_targets(grids: SurfaceGrids) -> dict:
     gx, gy, gz = grids.click
     defined = np.isfinite(gz)   # no start targets where a typed formula is undefined
     gx, gy, gz = gx[defined], gy[defined], gz[defined]
-    return dict(type="scatter", x=_f32(gx), y=_f32(gy), mode="markers",
-                marker=dict(size=10, opacity=0, color="white"), showlegend=False,
+    # mode "none": Plotly hovers and clicks the nearest point all the same, and draws none of
+    # them (3,600 invisible markers were 3,600 SVG elements to paint and layerize in every
+    # frame that changes the map: a scrub move, a Play frame)
+    return dict(type="scatter", x=_f32(gx), y=_f32(gy), mode="none", showlegend=False,
                 customdata=_f32(gz), name="click to start here", meta=dict(role="click"),
                 hovertemplate=(f"(%{{x:.2f}}, %{{y:.2f}})<br>{grids.scale.display.label} = "
                                "%{customdata:.4g}<br>click to start here<extra></extra>"))

@@ -46,12 +46,16 @@ def trajectory_figure_for(run: RunConfig, results: list[dict], *, view="both", s
 
 
 def _loss_transform(run: RunConfig, results: list[dict], log: bool):
-    """What the loss chart plots for a loss array (``figures.loss_figure``'s rule)."""
+    """What the loss chart plots for a loss array (``figures.loss_figure``'s rule): on a log
+    axis f − f*, where the minimum is known, every gap as computed; only a gap the axis cannot
+    show (an exact 0, round-off under 1e-16·|f*|) at the chart's own floor."""
     fmin = run.get_surface().global_minimum
-    scale = max([float(np.max(np.abs(r["losses"]))) for r in results if len(r["losses"])] + [1.0])
     if not log or fmin is None:
         return lambda v: np.asarray(v, dtype=float)
-    return lambda v: np.maximum(np.asarray(v, dtype=float) - fmin, 1e-16 * scale)
+    from figures.trajectories import loss_floor
+    floor = loss_floor(paths_for(results), fmin)
+    cut = floor if fmin else 0.0
+    return lambda v: np.where(np.asarray(v, dtype=float) - fmin > cut, np.asarray(v, dtype=float) - fmin, floor)
 
 
 def scrub_overlay(run: RunConfig, results: list[dict], families: list, grids, log: bool = True) -> Scrub:

@@ -136,7 +136,9 @@ export default async function livechart({ data, parentElement: host, setStateVal
   if (seq !== st.seq) return cleanup(host, st);   // a newer figure arrived meanwhile
   const gd = st.gd;
   const held = new Map((gd.data || []).map((t) => [t.uid, t]));
-  const traces = msg.figure.data.map((t) => held.get(t.uid) || t);
+  // a scrub preview (scrub.js) is not handed back: the new figure starts without one
+  const traces = msg.figure.data.map((t) => (scrubMeta(t).role !== "scrub" && held.get(t.uid)) || t);
+  scrubClear(gd);
   st.width = width(host);
   const layout = Object.assign({}, msg.figure.layout, isDark(host) ? msg.dark : {}, { width: st.width });
   gd.style.height = (layout.height || 450) + "px";

@@ -220,12 +220,39 @@ def test_step_vectors_follow_the_slider_play_and_a_click(page):
 # --- scrub a hyperparameter in the browser ------------------------------------------------
 
 SCRUB_LINK = "?surface=bowl&r1=gd&r1.lr=0.1&r2=adam&r2.lr=0.05&steps=60&x=-1.5&y=1.5&scrub=1"
+# What the scrub preview draws (livechart/scrub.js): on the map and the loss chart its own SVG
+# path (the values it was drawn from on the element, and the largest distance in pixels between
+# the path's points and those values projected by the chart's axes); in 3-D the scrub trace's
+# WebGL object's data (what the scene renders) beside the trace in gd.data (what a redraw draws).
 JS_PREVIEW = """(sel) => {
   const d = document.querySelector(sel);
   const M = t => typeof t.meta === 'string' ? JSON.parse(t.meta) : (t.meta || {});
   const out = {};
-  (d ? d._fullData : []).forEach(t => { const m = M(t); if (m.role === 'scrub')
-      out[m.view] = [Array.from(t.x || []), Array.from(t.y || [])]; });
+  if (!d) return out;
+  (d.data || []).forEach((t, i) => {
+    const m = M(t);
+    if (m.role !== 'scrub') return;
+    if (m.view === '3d') {
+      const scene = d._fullLayout.scene._scene, obj = scene.traces[t.uid];
+      out['3d'] = obj ? [Array.from(obj.data.x), Array.from(obj.data.y), Array.from(obj.data.z)] : [[], [], []];
+      out['3d data'] = [Array.from(t.x || []), Array.from(t.y || []), Array.from(t.z || [])];
+      return;
+    }
+    const el = (d.__scrubLines || {})[i];
+    if (!el || !el.isConnected) { out[m.view] = [[], []]; return; }
+    const v = el.__values, pl = d._fullLayout._plots[(t.xaxis || 'x') + (t.yaxis || 'y')];
+    const pts = (el.getAttribute('d').match(/-?[0-9.]+(e[-+]?[0-9]+)?/g) || []).map(Number);
+    let err = 0, shown = 0;   // each value inside the plot area: the nearest vertex of the path
+    for (let k = 0; k < v.x.length; k++) {
+      const px = pl.xaxis.c2p(v.x[k]), py = pl.yaxis.c2p(v.y[k]);
+      if (!(px >= 0 && px <= pl.xaxis._length && py >= 0 && py <= pl.yaxis._length)) continue;
+      let best = Infinity;
+      for (let j = 0; j < pts.length; j += 2) best = Math.min(best, Math.hypot(pts[j] - px, pts[j + 1] - py));
+      err = Math.max(err, best); shown += 1;
+    }
+    out[m.view] = [Array.from(v.x), Array.from(v.y)];
+    out[m.view + ' pixels'] = [pts.length / 2, shown, err];
+  });
   return out;
 }"""
 
@@ -262,7 +289,8 @@ def scrub_value_text(v: float) -> str:
 def test_scrub_redraws_the_path_and_release_sets_the_rate(page):
     import numpy as np
     open_app(page, SCRUB_LINK)
-    assert _preview(page, CHART) == {"2d": [[], []], "3d": [[], []]}
+    first = _preview(page, CHART)
+    assert first["2d"] == [[], []] and first["3d"] == [[], [], []]
     before = runs(page)
     _drag_scrub(page, CHART, 0, 0.3, hold=True)
     page.wait_for_function("(sel) => Number(document.querySelector(sel).dataset.scrubDrawn || 0) > 0",
@@ -297,6 +325,93 @@ def _preview(page, root):
 
 def runs(page) -> int:
     return page.evaluate("() => window.__stRuns || 0")
+
+
+def _frames(page, n: int = 3) -> None:
+    """Until ``n`` animation frames have passed (a scrub draw is at most one frame late)."""
+    page.evaluate("(n) => new Promise(done => { const tick = () => --n <= 0 ? done() : "
+                  "requestAnimationFrame(tick); requestAnimationFrame(tick); })", n)
+
+
+def _check_member_drawn(page, link: str, three_d: bool) -> None:
+    """The preview the page draws is the family member at the value its slider shows, to 6
+    digits: the map's path (and its pixels are those values projected by the map's axes), the
+    loss chart's curve (f − f* on the bowl: the loss as computed, float64) and, with
+    ``three_d``, the 3-D path the scene renders and the trace a Plotly redraw would draw."""
+    import numpy as np
+    import links
+    import scrub
+    from figures import views
+    from results import run_results
+    label = page.evaluate("(sel) => document.querySelector(sel).dataset.scrub", CHART)
+    fam, m, xy = _family_member(link, 0, scrub_value_text(float(label[3:])))
+    got = _preview(page, CHART)
+    np.testing.assert_allclose(np.array(got["2d"]).T, xy, rtol=1e-6, atol=1e-6)
+    n, shown, err = got["2d pixels"]   # every point on the map: one vertex each, at Plotly's 1/100 px
+    assert n == shown == len(xy) and err <= 0.008, (n, shown, len(xy), err)
+    loss = _preview(page, ".st-key-loss .js-plotly-plot")
+    np.testing.assert_array_equal(loss["loss"][0], fam.idx[m])
+    np.testing.assert_allclose(loss["loss"][1], fam.loss[m], rtol=1e-6, atol=0)
+    n, shown, err = loss["loss pixels"]   # a loss under the chart's range runs off its bottom
+    assert shown > 5 and err <= 0.008, (n, shown, err)
+    if three_d:
+        state, _ = links.from_query(dict(p.split("=") for p in link[1:].split("&")))
+        fig = views.trajectory_figure_for(state.run, run_results(state.run), raw=True,
+                                          scrub=scrub.families(state.run, 0))
+        p = fig["layout"]["meta"]["scrub"]["params"][0]
+        inside = p["inside"][m]
+        z = np.frombuffer(__import__("base64").b64decode(p["z"]), "<f4")[p["offsets"][m]:][:inside]
+        np.testing.assert_allclose(np.array(got["3d"][:2]).T, xy[:inside], rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(got["3d"][2], z, rtol=1e-6, atol=1e-6)
+        assert got["3d data"] == got["3d"]
+
+
+def test_scrub_draws_the_family_member_in_every_view(page):
+    """Not a timing test: after an input, after a burst of inputs (drawn at most once a frame),
+    after the release and after the race's own step slider redraws the figure, the preview is
+    the family member at the slider's value; the step slider shows the step it was moved to."""
+    open_app(page, SCRUB_LINK)
+    before = runs(page)
+    # the release is tested above; here it must not replace the figure: the page keeps its own
+    page.evaluate("(sel) => { document.querySelector(sel).__scrubRelease = null; }", CHART)
+    _drag_scrub(page, CHART, 0, 0.3, hold=True)
+    page.wait_for_function("(sel) => Number(document.querySelector(sel).dataset.scrubFollowed || 0) > 0",
+                           arg=CHART, timeout=RERUN)
+    _frames(page)
+    _check_member_drawn(page, SCRUB_LINK, three_d=True)
+    # a burst of moves without a pause: the latest value is drawn
+    group = page.locator(CHART + " .slider-group").nth(1)
+    grip = group.locator(".slider-grip-rect").bounding_box()
+    rail = group.locator(".slider-rail-rect").bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    for k in range(1, 9):
+        page.mouse.move(x - rail["width"] * 0.6 * k / 8, y)
+    _frames(page)
+    _check_member_drawn(page, SCRUB_LINK, three_d=False)
+    followed = int(page.evaluate("(sel) => document.querySelector(sel).dataset.scrubFollowed", CHART))
+    page.mouse.up()   # the 3-D path follows at once
+    page.wait_for_function("([sel, n]) => Number(document.querySelector(sel).dataset.scrubFollowed) > n",
+                           arg=[CHART, followed], timeout=RERUN)
+    _frames(page)
+    _check_member_drawn(page, SCRUB_LINK, three_d=True)
+    # the race's step slider dragged past its left end: step 0 (a frame with a 3-D redraw)
+    step = page.locator(CHART + " .slider-group").nth(0)
+    grip, rail = step.locator(".slider-grip-rect").bounding_box(), step.locator(".slider-rail-rect").bounding_box()
+    page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(rail["x"] - 40, rail["y"] + rail["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_function("(sel) => document.querySelector(sel)._fullLayout._currentFrame === '0'",
+                           arg=CHART, timeout=RERUN)
+    page.wait_for_function("(sel) => !document.querySelector(sel)._transitioning", arg=CHART, timeout=RERUN)
+    _frames(page)
+    assert _frame(page) == "0"
+    now = tb.marker(page)
+    assert (now["x"][0], now["y"][0]) == pytest.approx((-1.5, 1.5)), now   # every racer at its start
+    _check_member_drawn(page, SCRUB_LINK, three_d=True)
+    assert runs(page) == before, "scrubbing runs nothing on the server"
+    shot(page, "scrub-member")
+    no_exception(page)
 
 
 def test_exported_html_scrubs_offline(browser, tmp_path):

@@ -15,6 +15,8 @@ import livechart
 import scrub
 from config import OptimizerChoice, Racer, RunConfig
 from figures import prepared
+from figures import scrub as scrub_fig
+from figures.trajectories import SCENE_FLOOR
 from results import run_results
 
 
@@ -122,3 +124,22 @@ def test_exported_html_carries_the_scrub_code(default):
     assert "function scrubSetup" in html and "scrubSetup(document.getElementById(" in html
     plain = exports.figure_html(prepared.prepare_stable(views.trajectory_figure_for(run, res, raw=True)))
     assert "scrubSetup" not in plain
+
+
+def test_the_loss_preview_is_the_computed_gap_float64():
+    """The loss chart's preview carries f − f* as computed (float64): a gradient-descent run on
+    the bowl whose loss falls to ~1e-80 is drawn there, not at a floor (float32 stops at 1e-45)."""
+    state, _ = links.from_query({"surface": "bowl", "r1": "gd", "r1.lr": "0.1", "steps": "60",
+                                 "x": "-1.5", "y": "1.5", "scrub": "1"})
+    run = state.run
+    res = run_results(run)
+    fam = scrub.family(run, 0, "lr")
+    fig = views.trajectory_figure_for(run, res, raw=True, scrub=[fam])
+    p = fig["layout"]["meta"]["scrub"]["params"][0]
+    loss = np.frombuffer(base64.b64decode(p["loss"]), "<f8")
+    m = int(np.argmin(np.abs(fam.values - 0.4)))   # (1 - 2 lr)^2 = 0.04 per step
+    a, b = p["offsets"][m], p["offsets"][m + 1]
+    assert fam.loss[m].min() < 1e-60
+    np.testing.assert_array_equal(loss[a:b], fam.loss[m])   # f* = 0: the loss itself, bit for bit
+    # the 3-D view keeps its floor (Play and the step slider sit under it) below the slider
+    assert fig["layout"]["scene"]["domain"]["y"] == [SCENE_FLOOR, 1 - scrub_fig.ROOM]
