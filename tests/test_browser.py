@@ -534,6 +534,37 @@ def test_click_on_map_moves_start(page):
     shot_dark_too(page, "click")
 
 
+def test_a_click_on_the_map_still_moves_the_start_after_a_new_surface(page):
+    """A new surface changes the chart's config (the PNG button's file name): plotly.js's
+    react then starts the chart afresh, and its purge drops event listeners. A click
+    on the new map still moves the start point (a helper suspected it would not)."""
+    open_app(page, "?surface=saddle&r1=gd&r1.lr=0.1&steps=50&x=-1.5&y=1.5")
+    draws = int(page.evaluate("(s) => document.querySelector(s).dataset.draws", CHART))
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Surface")
+    box.locator("input").click()
+    page.keyboard.type("Bowl")
+    page.keyboard.press("Enter")
+    page.wait_for_function("([s, n]) => Number(document.querySelector(s).dataset.draws) > n", arg=[CHART, draws],
+                           timeout=RERUN)
+    wait_idle(page)
+    assert page.evaluate("(s) => document.querySelector(s)._fullLayout.images.length", CHART)
+    before = start_inputs(page)
+    area = page.locator(CHART).locator('.nsewdrag[data-subplot="xy"]').bounding_box()
+    px, py = area["x"] + 0.8 * area["width"], area["y"] + 0.8 * area["height"]   # far from the path
+    for attempt in range(2):   # a click within ~200 ms of a rerun can come back empty
+        hover(page, CHART, px, py)
+        page.mouse.click(px, py)
+        try:
+            page.wait_for_function("(b) => ['start x', 'start y'].map(l => document.querySelector("
+                                   "`input[aria-label=\"${l}\"]`)?.value).join() !== b.join()", arg=list(before),
+                                   timeout=15_000)
+            break
+        except PlaywrightTimeoutError:
+            wait_idle(page)
+    assert start_inputs(page) != before, "a click on the new surface's map did not move the start point"
+    no_exception(page)
+
+
 def test_click_on_a_path_point_opens_the_step_inspector(page):
     # a slow run, so the path's points lie far apart: step 6 is easy to hit
     open_app(page, "?surface=bowl&r1=gd&r1.lr=0.05&steps=20&x=-1.5&y=1.5")
