@@ -82,7 +82,7 @@ def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bo
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def loss_figure(run: RunConfig, log: bool, present: bool, scrub_racer: int = -1) -> prepared.Prepared:
     return prepared.prepare_stable(views.loss_figure_with_theory(
-        run, compute(run), log=log, presentation=present,
+        run, compute(run), log=log, presentation=present, raw=True,
         scrub=scrub_racer if scrub_racer >= 0 and scrub.available(run, scrub_racer) is None else None))
 
 
