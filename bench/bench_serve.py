@@ -248,10 +248,17 @@ def sizes() -> None:
                     ("nadam", 0.05)))
     biggest = RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), racers, 10_000, None, 0)
     def held(build):
-        """Bytes a built object keeps allocated (tracemalloc), and the object."""
+        """Bytes a built object keeps allocated (tracemalloc), and the object. The traces
+        kept by content (``figures.prepared``, shared by every figure, bounded) are emptied
+        first and not counted: what a figure adds to them is printed apart."""
+        import gc
+        prepared._TRACES.clear()
+        prepared._trace_bytes = 0
+        gc.collect()
         tracemalloc.start()
         obj = build()
-        size = tracemalloc.get_traced_memory()[0]
+        gc.collect()
+        size = tracemalloc.get_traced_memory()[0] - prepared._trace_bytes
         tracemalloc.stop()
         return size, obj
 
@@ -271,7 +278,11 @@ def sizes() -> None:
             return figures.racer_part(g, p, setup)
         views.trajectory_figure_for(run, res, raw=True, part=keep)
         part_mem = max(held(lambda a=a: figures.racer_part(*a))[0] for a in parts)
+        shared = held(lambda run=run, res=res: prepared.prepare_stable(
+            views.trajectory_figure_for(run, res, raw=True)))[1] and prepared._trace_bytes
         print(f"{name}: racer figure part {part_mem / 1e6:.2f} MB held (the largest); "
+              f"its traces kept by content {shared / 1e6:.2f} MB (shared; at most "
+              f"{prepared.TRACE_BYTES / 1e6:.0f} MB); "
               f"racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
               f"main figure {prepared.nbytes(fig) / 1e6:.2f} MB JSON, {fig_mem / 1e6:.2f} MB held; "
               f"loss figure {prepared.nbytes(loss) / 1e6:.2f} MB JSON, {loss_mem / 1e6:.2f} MB held")

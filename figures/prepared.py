@@ -47,9 +47,12 @@ MAX_URIS = 64   # PNG data URIs of contour pictures kept (about 30-60 kB each)
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY   # with default=str: how the chart's message encodes a figure
 
 
-def encode(obj) -> bytes:
-    """``obj`` as the chart's message encodes it (``livechart.payload``)."""
-    return orjson.dumps(obj, option=JSON_OPTIONS, default=str)
+def encode(obj, keep: bool = False) -> bytes:
+    """``obj`` as the chart's message encodes it (``livechart.payload``). ``keep``: for
+    bytes that stay in a cache, an exact-size copy (orjson's own holds the buffer it
+    grew: ~4 kB for a 27-byte text, ~3x the length of a large one)."""
+    out = orjson.dumps(obj, option=JSON_OPTIONS, default=str)
+    return memoryview(out).tobytes() if keep else out
 
 
 class Prepared(go.Figure):
@@ -283,7 +286,7 @@ def prepare_stable(fig: dict | go.Figure) -> Prepared:
     spec = {"data": data, "layout": layout}
     if "frames" in base:
         spec["frames"] = base["frames"]
-    return Prepared(None, dark, encoded=encode(spec))
+    return Prepared(None, dark, encoded=encode(spec, keep=True))
 
 
 # --- the traces of stable figures, kept by content ----------------------------------
@@ -320,7 +323,7 @@ def _stable_trace(t: dict, plain: bool) -> tuple[bytes | dict, str]:
     digest = _digest(done)
     if "uid" in done or not done:   # the uid replaces its own: not spliced (see ``_with_uid``)
         return done, digest
-    out = (encode(done), digest)
+    out = (encode(done, keep=True), digest)
     if key is not None:
         _keep_trace(key, out)
     return out
