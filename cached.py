@@ -67,9 +67,10 @@ _freeze()
 # (figures.prepared), so a rerun that changes nothing rebuilds and re-encodes nothing.
 # Bounds, entries x the largest entry (measured by `python bench/bench_serve.py --sizes`;
 # the largest run allowed is 6 racers x 10,000 steps): racer results 128 x 1.2 MB
-# (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.45 MB <= 58 MB; main
-# figures 40 x 3.1 MB held (2.8 MB for the default view) <= 124 MB; loss figures
-# 40 x 1.8 MB <= 72 MB. At most ~410 MB in all; about 100 MB with default-sized runs.
+# (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.46 MB <= 59 MB; main
+# figures, kept as their JSON, 40 x 1.13 MB (0.89 MB for the default view) <= 45 MB; loss
+# figures 40 x 1.03 MB <= 41 MB; and the finished traces figures.prepared keeps by content
+# <= 48 MB. At most ~350 MB in all; about 110 MB with default-sized runs.
 RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
 KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 
