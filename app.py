@@ -20,7 +20,7 @@ import lessons
 import links
 import messages
 import results
-from cached import compute
+from cached import compute, settle
 from state import AppState
 from ui.downloads import downloads
 from ui.hyper_views import hyper_view, theory_panel
@@ -94,6 +94,7 @@ update_rules(run, view.present)
 step_inspector(run, race)
 theory_panel(run, race)
 downloads(run, race, fig)
+settle()   # once per process: start-up's objects out of the garbage collector's sight
 
 if errors:
     st.sidebar.error("Some settings are invalid; those optimizers are not shown.")

@@ -7,6 +7,7 @@ once per process. Everything they call is pure (no Streamlit).
 """
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import replace
 
@@ -28,15 +29,48 @@ from figures import prepared
 # server process first imports this module; runs use NumPy until they are ready.
 engine.compiled.warm_up_in_background()
 
+# --- Python's garbage collector in a server process ------------------------------------
+# The cyclic collector walks every live list, dict and object of a generation. With the
+# app's modules loaded a process holds ~420,000 of them (Streamlit, Plotly, pandas, numba):
+# every full collection walked them all, ~150-180 ms with the GIL held (so every session of
+# the process waited), ~8 ms per script run on average at the class pace. What is loaded at
+# start-up stays: it is moved out of the collector's sight (``gc.freeze``) once now and once
+# after the first page (``settle``), and young objects are collected every 20,000
+# allocations instead of 700, so the few thousand a figure is built from are not promoted
+# to older generations while it is being built. Measured (the class workload, one
+# process): collector time per script run 7.6 -> 1.3 ms, the longest pause ~150 -> ~7 ms.
+# Reference counting frees everything as before; only cycles wait for a collection.
+GC_THRESHOLDS = (20_000, 20, 10)
+_settled = threading.Event()
+
+
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def settle() -> None:
+    """After a page is drawn, once per process (when the compiled kernels are loaded, or
+    cannot be): what start-up left is frozen out of the collector's sight."""
+    if _settled.is_set() or (engine.compiled.K is None and engine.compiled.available()):
+        return
+    _settled.set()
+    _freeze()
+
+
+_freeze()
+
 # --- cached computation and figures (shared by every session; see README "Serving a large class")
 # Each racer is cached alone, so changing one racer recomputes only that one; so is
 # its part of the race figure; the figures are cached as finished, JSON-ready dicts
 # (figures.prepared), so a rerun that changes nothing rebuilds and re-encodes nothing.
 # Bounds, entries x the largest entry (measured by `python bench/bench_serve.py --sizes`;
 # the largest run allowed is 6 racers x 10,000 steps): racer results 128 x 1.2 MB
-# (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.45 MB <= 58 MB; main
-# figures 40 x 3.1 MB held (2.8 MB for the default view) <= 124 MB; loss figures
-# 40 x 1.8 MB <= 72 MB. At most ~410 MB in all; about 100 MB with default-sized runs.
+# (0.06 MB at 500 steps) <= 154 MB; racer figure parts 128 x 0.46 MB <= 59 MB; main
+# figures, kept as their JSON, 40 x 1.13 MB (0.89 MB for the default view) <= 45 MB; loss
+# figures 40 x 1.03 MB <= 41 MB; and the finished traces figures.prepared keeps by content
+# <= 48 MB. At most ~350 MB in all; about 110 MB with default-sized runs.
 RACER_ENTRIES, FIGURE_ENTRIES, PART_ENTRIES = 128, 40, 128
 KEY = {RunConfig: repr}  # a frozen dataclass of names and numbers: its repr is a cheap, exact key
 
@@ -82,7 +116,7 @@ def main_figure(run: RunConfig, view: str, speed: str, present: bool, trails: bo
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False, hash_funcs=KEY)
 def loss_figure(run: RunConfig, log: bool, present: bool, scrub_racer: int = -1) -> prepared.Prepared:
     return prepared.prepare_stable(views.loss_figure_with_theory(
-        run, compute(run), log=log, presentation=present,
+        run, compute(run), log=log, presentation=present, raw=True,
         scrub=scrub_racer if scrub_racer >= 0 and scrub.available(run, scrub_racer) is None else None))
 
 

@@ -5,6 +5,7 @@
     python bench/bench_serve.py --nginx 2         # also workload (a) through deploy/serve.sh (2 processes)
     python bench/bench_serve.py --soak 5          # the same 30 sessions 5 times: memory per round
     python bench/bench_serve.py --sizes           # cache entry sizes (racer results, figures)
+    python bench/bench_serve.py --cpu --rounds 3 --baseline-dir ../base   # server CPU per script run
 
 Workloads (every session is a client of bench/stclient.py, no browser):
   (a) class: all sessions open the same link at once, then each makes 5 changes of
@@ -137,6 +138,10 @@ def baseline_dir(ref: str) -> str:
     d = tempfile.mkdtemp(prefix="bench-baseline-")
     archive = subprocess.run(["git", "-C", ROOT, "archive", ref], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", d], input=archive, check=True)
+    if os.path.exists(os.path.join(d, "engine", "compiled.py")):
+        # the compiled kernels on disk first (as deploy/serve.sh does): otherwise each of its
+        # servers compiles them in a background thread, ~20 s of CPU counted as the app's
+        subprocess.run([sys.executable, "-m", "engine.compiled"], cwd=d, check=False, capture_output=True)
     return d
 
 
@@ -208,6 +213,15 @@ def cpu_per_rerun(app_dir: str, port: int, n: int = 20) -> dict[str, float]:
         c2 = stclient.proc_status(proc.pid)["cpu_s"]
         await s.close()
         out["unchanged"], out["lr"] = (c1 - c0) / n, (c2 - c1) / n
+        # the class's change mix: on the class link, each racer's rate in turn, a new value each time
+        s = stclient.Session("127.0.0.1", port, CLASS_LINK)
+        await s.open()
+        c0 = stclient.proc_status(proc.pid)["cpu_s"]
+        for i in range(3 * n):
+            k = i % 3
+            await s.change(f"lr.{k}", {0: 0.01, 1: 0.005, 2: 0.1}[k] * (1 + 0.0137 * (i + 1)))
+        out["class"] = (stclient.proc_status(proc.pid)["cpu_s"] - c0) / (3 * n)
+        await s.close()
         return out
 
     try:
@@ -234,10 +248,17 @@ def sizes() -> None:
                     ("nadam", 0.05)))
     biggest = RunConfig("rosenbrock", (("a", 1.0), ("b", 100.0)), racers, 10_000, None, 0)
     def held(build):
-        """Bytes a built object keeps allocated (tracemalloc), and the object."""
+        """Bytes a built object keeps allocated (tracemalloc), and the object. The traces
+        kept by content (``figures.prepared``, shared by every figure, bounded) are emptied
+        first and not counted: what a figure adds to them is printed apart."""
+        import gc
+        prepared._TRACES.clear()
+        prepared._trace_bytes = 0
+        gc.collect()
         tracemalloc.start()
         obj = build()
-        size = tracemalloc.get_traced_memory()[0]
+        gc.collect()
+        size = tracemalloc.get_traced_memory()[0] - prepared._trace_bytes
         tracemalloc.stop()
         return size, obj
 
@@ -257,7 +278,11 @@ def sizes() -> None:
             return figures.racer_part(g, p, setup)
         views.trajectory_figure_for(run, res, raw=True, part=keep)
         part_mem = max(held(lambda a=a: figures.racer_part(*a))[0] for a in parts)
+        shared = held(lambda run=run, res=res: prepared.prepare_stable(
+            views.trajectory_figure_for(run, res, raw=True)))[1] and prepared._trace_bytes
         print(f"{name}: racer figure part {part_mem / 1e6:.2f} MB held (the largest); "
+              f"its traces kept by content {shared / 1e6:.2f} MB (shared; at most "
+              f"{prepared.TRACE_BYTES / 1e6:.0f} MB); "
               f"racer result {per_racer / 1e6:.2f} MB (pickled, as cache_data keeps it); "
               f"main figure {prepared.nbytes(fig) / 1e6:.2f} MB JSON, {fig_mem / 1e6:.2f} MB held; "
               f"loss figure {prepared.nbytes(loss) / 1e6:.2f} MB JSON, {loss_mem / 1e6:.2f} MB held")
@@ -274,6 +299,9 @@ def main() -> None:
     ap.add_argument("--soak", type=int, default=0, metavar="ROUNDS")
     ap.add_argument("--sizes", action="store_true")
     ap.add_argument("--cpu", action="store_true", help="server CPU per rerun, one session, default view")
+    ap.add_argument("--baseline-dir", default="", help="--cpu: a checkout to measure as the baseline "
+                    "(its compiled kernels on disk) instead of unpacking --baseline-ref")
+    ap.add_argument("--rounds", type=int, default=1, help="--cpu: this many alternations")
     lo, hi = stclient.port_range()
     ap.add_argument("--port", type=int, default=lo, help=f"first port (range {lo}-{hi}: $LOAD_TEST_PORTS)")
     a = ap.parse_args()
@@ -293,14 +321,19 @@ def main() -> None:
         return
     if a.cpu:
         print("\nserver CPU per script run, one session, default view (goal: <= 100 ms):")
-        base = baseline_dir(a.baseline_ref)
+        base = a.baseline_dir or baseline_dir(a.baseline_ref)
+        name_base = f"baseline {a.baseline_ref if not a.baseline_dir else os.path.basename(base)}"
         try:
-            for name, d in (("this app", ROOT), (f"baseline {a.baseline_ref}", base)):
-                c = cpu_per_rerun(d, a.port)
-                print(f"  {name:<17} open the page {c['open'] * 1e3:4.0f} ms | rerun, nothing changed "
-                      f"{c['unchanged'] * 1e3:4.0f} ms | new learning rate {c['lr'] * 1e3:4.0f} ms", flush=True)
+            for r in range(a.rounds):   # alternated: load drift touches both alike
+                for name, d in (("this app", ROOT), (name_base, base)):
+                    c = cpu_per_rerun(d, a.port)
+                    print(f"  {name:<17} open the page {c['open'] * 1e3:4.0f} ms | rerun, nothing changed "
+                          f"{c['unchanged'] * 1e3:4.0f} ms | new learning rate {c['lr'] * 1e3:4.0f} ms | "
+                          f"class change mix {c['class'] * 1e3:4.0f} ms | load {os.getloadavg()[0]:.1f}",
+                          flush=True)
         finally:
-            shutil.rmtree(base, ignore_errors=True)
+            if not a.baseline_dir:
+                shutil.rmtree(base, ignore_errors=True)
         return
     apps = [("this app", ROOT)]
     base = None

@@ -12,13 +12,21 @@ attribute-by-attribute validation (~90% of building the animated figure); the
 figure functions' output is validated by the tests, which build ``go.Figure``s.
 
 A ``Prepared`` figure is read-only: its ``data``/``layout`` attributes are empty,
-use ``to_dict()``; ``to_html()``/``to_json()`` work.
+use ``to_dict()``; ``to_html()``/``to_json()`` work. One from ``prepare_stable``
+(the app's charts) keeps its finished dict as the JSON the chart's message carries
+(``encoded``), not as Python objects: the message is then built without encoding the
+figure again, a cached race figure holds ~0.8 MB of bytes instead of ~2.8 MB of
+dicts, lists and floats, and Python's garbage collector, which walks every live
+list and dict again and again, no longer walks the caches' figures (see README
+"Serving a large class"). ``to_dict()`` decodes it (a click, an export).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import pickle
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -36,24 +44,44 @@ _URIS: OrderedDict[str, str] = OrderedDict()
 MAX_URIS = 64   # PNG data URIs of contour pictures kept (about 30-60 kB each)
 
 
+JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY   # with default=str: how the chart's message encodes a figure
+
+
+def encode(obj, keep: bool = False) -> bytes:
+    """``obj`` as the chart's message encodes it (``livechart.payload``). ``keep``: for
+    bytes that stay in a cache, an exact-size copy (orjson's own holds the buffer it
+    grew: ~4 kB for a 27-byte text, ~3x the length of a large one)."""
+    out = orjson.dumps(obj, option=JSON_OPTIONS, default=str)
+    return memoryview(out).tobytes() if keep else out
+
+
 class Prepared(go.Figure):
     """A figure whose ``to_dict()`` is a stored, finished dict (not a copy:
-    do not change it)."""
+    do not change it), or, built with ``encoded``, that dict's JSON (``to_dict()``
+    decodes it, a new dict on every call)."""
 
-    def __init__(self, spec: dict, dark: dict | None = None):
+    def __init__(self, spec: dict | None, dark: dict | None = None, *, encoded: bytes | None = None):
         super().__init__()
+        if (spec is None) == (encoded is None):
+            raise ValueError("a Prepared figure is a spec or its encoding, one of them")
         self._spec = spec
         self._dark = dark
+        self._encoded = encoded
 
     def to_dict(self) -> dict:
-        return self._spec
+        return self._spec if self._spec is not None else orjson.loads(self._encoded)
 
     def to_plotly_json(self) -> dict:
-        return self._spec
+        return self.to_dict()
 
     @property
     def spec(self) -> dict:
-        return self._spec
+        return self.to_dict()
+
+    @property
+    def encoded(self) -> bytes:
+        """The figure's JSON as the chart's message carries it (kept, or encoded now)."""
+        return self._encoded if self._encoded is not None else encode(self._spec)
 
     @property
     def dark(self) -> dict:
@@ -245,18 +273,79 @@ def prepare_stable(fig: dict | go.Figure) -> Prepared:
         fig = fig.to_dict()
     plain = sum(_size(t) for t in fig.get("data", [])) <= PLAIN_LIMIT
     base = _finished({k: v for k, v in fig.items() if k != "data"} if plain else fig, template=False)
-    data = [_plain(t) for t in fig.get("data", [])] if plain else base["data"]
-    data = [dict(t, meta=json.dumps(t["meta"], separators=(",", ":"))) if isinstance(t.get("meta"), dict) else t
-            for t in data]
-    data = [dict(t, uid=f"{i}-{_digest(t)[:16]}") for i, t in enumerate(data)]
+    data, uids = [], []
+    for i, t in enumerate(fig.get("data", []) if plain else base["data"]):
+        trace, digest = _stable_trace(t, plain)
+        uid = f"{i}-{digest[:16]}"
+        uids.append(uid)
+        data.append(_with_uid(trace, uid))
     layout, dark = chart_theme.themed({k: v for k, v in base["layout"].items() if k != "template"})
     layout.setdefault("clickmode", "event")
     layout.setdefault("dragmode", "pan")
-    layout["datarevision"] = hashlib.md5("".join(t["uid"] for t in data).encode(), usedforsecurity=False).hexdigest()
+    layout["datarevision"] = hashlib.md5("".join(uids).encode(), usedforsecurity=False).hexdigest()
     spec = {"data": data, "layout": layout}
     if "frames" in base:
         spec["frames"] = base["frames"]
-    return Prepared(spec, dark)
+    return Prepared(None, dark, encoded=encode(spec, keep=True))
+
+
+# --- the traces of stable figures, kept by content ----------------------------------
+# A new learning rate changes one racer's traces; the click grid, the 3-D surface, the
+# minima and the other racers' paths come back unchanged, and so do they in every
+# session of a class on one surface. Each trace's finished form (arrays as JSON numbers,
+# meta as a string: as JSON, with its digest) is kept under a digest of the trace as
+# given (its pickle: NumPy arrays by dtype, shape and bytes, a tuple not a list, a float32
+# not a float), so a trace met before costs a pickle and a look-up instead of the
+# rounding, the lists and the digest (~8 ms of the default race figure's ~14 ms).
+
+TRACE_ENTRIES, TRACE_BYTES = 512, 48_000_000   # bounds: entries and bytes of JSON kept
+_TRACES: OrderedDict[bytes, tuple[bytes, str]] = OrderedDict()
+_TRACES_LOCK = threading.Lock()
+_trace_bytes = 0
+
+
+def _stable_trace(t: dict, plain: bool) -> tuple[bytes | dict, str]:
+    """Trace ``t`` as ``prepare_stable`` sends it, without its ``uid`` (its JSON,
+    or a dict for a trace that has a ``uid`` of its own), and its digest."""
+    try:
+        key = hashlib.blake2b(pickle.dumps((plain, t), protocol=5), digest_size=20).digest()
+    except Exception:  # noqa: BLE001 - something pickle cannot take: no keeping, the same result
+        key = None
+    if key is not None:
+        with _TRACES_LOCK:
+            hit = _TRACES.get(key)
+            if hit is not None:
+                _TRACES.move_to_end(key)
+                return hit
+    done = _plain(t) if plain else t
+    if isinstance(done.get("meta"), dict):
+        done = dict(done, meta=json.dumps(done["meta"], separators=(",", ":")))
+    digest = _digest(done)
+    if "uid" in done or not done:   # the uid replaces its own: not spliced (see ``_with_uid``)
+        return done, digest
+    out = (encode(done, keep=True), digest)
+    if key is not None:
+        _keep_trace(key, out)
+    return out
+
+
+def _keep_trace(key: bytes, entry: tuple[bytes, str]) -> None:
+    global _trace_bytes
+    with _TRACES_LOCK:
+        if key in _TRACES:
+            return
+        _TRACES[key] = entry
+        _trace_bytes += len(entry[0])
+        while _TRACES and (len(_TRACES) > TRACE_ENTRIES or _trace_bytes > TRACE_BYTES):
+            _trace_bytes -= len(_TRACES.popitem(last=False)[1][0])
+
+
+def _with_uid(trace: bytes | dict, uid: str):
+    """``dict(trace, uid=uid)``; for a trace kept as JSON, that dict's JSON spliced
+    (orjson writes ``{...,"uid":"..."}`` for it: the same bytes)."""
+    if isinstance(trace, dict):
+        return dict(trace, uid=uid)
+    return orjson.Fragment(trace[:-1] + b',"uid":"' + uid.encode("ascii") + b'"}')
 
 
 def _digest(trace: dict) -> str:

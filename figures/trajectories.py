@@ -871,11 +871,14 @@ def _loss_range(curves: list[tuple[PathView, np.ndarray]], log: bool) -> list[fl
 
 
 def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool = False,
-                minimum: float | None = None) -> go.Figure:
+                minimum: float | None = None, raw: bool = False) -> go.Figure | dict:
     """Loss against step for every racer. On a log axis the curve shows
     ``f - f*`` when the surface's minimum value is known (so it can reach 0).
     Values stay float64 (a loss of 1e48 overflows float32), diverged runs end
-    in a ✕, and a run with nothing finite to plot says so."""
+    in a ✕, and a run with nothing finite to plot says so. ``raw=True`` returns
+    the plain figure dict, unvalidated (as ``trajectory_figure``'s: the app serves
+    it through ``figures.prepared``; building and copying a ``go.Figure`` cost
+    about a third of a new learning rate's figure work)."""
     fs, ts = font_size(presentation), tick_size(presentation)
     if minimum is None:  # unbounded below (the saddle): a log axis would hide the lesson
         log = False
@@ -925,7 +928,8 @@ def loss_figure(paths: list[PathView], *, log: bool = True, presentation: bool =
         xaxis=dict(title=dict(text="step"), tickfont=dict(size=ts)), yaxis=yaxis,
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=ts)),
         hovermode="x unified",
-        annotations=[dict(text=t, xref="paper", yref="paper", x=0.5, y=0.5 - 0.1 * i, showarrow=False,
-                          font=dict(size=fs)) for i, t in enumerate(notes)],
     )
-    return go.Figure(dict(data=data, layout=layout))
+    if notes:
+        layout["annotations"] = [dict(text=t, xref="paper", yref="paper", x=0.5, y=0.5 - 0.1 * i, showarrow=False,
+                                      font=dict(size=fs)) for i, t in enumerate(notes)]
+    return dict(data=data, layout=layout) if raw else go.Figure(dict(data=data, layout=layout))

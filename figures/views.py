@@ -64,10 +64,10 @@ def scrub_overlay(run: RunConfig, results: list[dict], families: list, grids, lo
                  _loss_transform(run, results, log), grids.domain)
 
 
-def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False):
+def loss_figure_for(run: RunConfig, results: list[dict], *, log=True, presentation=False, raw=False):
     s = run.get_surface()
     return figures.loss_figure(paths_for(results), log=log, presentation=presentation,
-                               minimum=s.global_minimum)
+                               minimum=s.global_minimum, raw=raw)
 
 
 def static_figure(run: RunConfig, results: list[dict], *, view="2d", title=True):
@@ -163,14 +163,17 @@ def racer_theory(run: RunConfig, results: list[dict]) -> list[dict]:
     return rows
 
 
-def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, presentation=False, scrub=None):
+def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, presentation=False, scrub=None,
+                            raw=False):
     """The loss plot plus, on a quadratic surface, a dashed line (f₀ − f*)·ρ²ᵏ
-    for each racer the linear theory covers (ρ its predicted rate)."""
+    for each racer the linear theory covers (ρ its predicted rate). ``raw=True``:
+    the plain figure dict (``figures.loss_figure``), the same traces unvalidated."""
     from figures import hyper
-    fig = loss_figure_for(run, results, log=log, presentation=presentation)
+    fig = loss_figure_for(run, results, log=log, presentation=presentation, raw=raw)
+    add = fig["data"].append if raw else fig.add_trace
     if scrub is not None and 0 <= scrub < len(results):   # the scrubbed racer's preview (scrub.js)
-        fig.add_trace(loss_preview(results[scrub]["label"], figures.colour(scrub),
-                                   line_width(scrub, len(results), presentation) + 1))
+        add(loss_preview(results[scrub]["label"], figures.colour(scrub),
+                         line_width(scrub, len(results), presentation) + 1))
     th = theory.quadratic_theory(run.get_surface())
     if th is None or not log:
         return fig
@@ -187,10 +190,10 @@ def loss_figure_with_theory(run: RunConfig, results: list[dict], *, log=True, pr
                                         label=f"{res['label']}: theory ρ = {rate:.4f}")
         if tr is not None:   # named on hover; one legend entry stands for all (the legend stays short)
             tr.update(showlegend=False, legendgroup=res["label"], meta=dict(role="theory", racer=i))
-            fig.add_trace(tr)
+            add(tr)
             drawn = True
     if drawn:
-        fig.add_trace(dict(type="scatter", x=[None], y=[None], mode="lines", name="theory (f₀ − f*)·ρ²ᵏ",
-                           line=dict(color="#888888", width=2, dash="dash"), hoverinfo="skip",
-                           meta=dict(role="theory-legend")))
+        add(dict(type="scatter", x=[None], y=[None], mode="lines", name="theory (f₀ − f*)·ρ²ᵏ",
+                 line=dict(color="#888888", width=2, dash="dash"), hoverinfo="skip",
+                 meta=dict(role="theory-legend")))
     return fig

@@ -69,14 +69,14 @@ def _url() -> str:
 
 
 def payload(fig: prepared.Prepared, config: dict | None = None, keys: bool = False) -> bytes:
-    """The message for the browser: the figure, its dark look, the chart's
-    Plotly config and where plotly.js is (1.5 ms for the default race figure:
-    built on every rerun, not kept); ``keys``: the chart answers the keyboard."""
-    msg = {"figure": fig.spec, "dark": fig.dark, "config": {"displaylogo": False, **(config or {})},
-           "plotly": _url()}
+    """The message for the browser: the figure (its JSON as ``prepare_stable`` kept
+    it, not encoded again), its dark look, the chart's Plotly config and where
+    plotly.js is; ``keys``: the chart answers the keyboard."""
+    msg = {"figure": orjson.Fragment(fig.encoded), "dark": fig.dark,
+           "config": {"displaylogo": False, **(config or {})}, "plotly": _url()}
     if keys:
         msg["keys"] = True
-    return orjson.dumps(msg, option=orjson.OPT_SERIALIZE_NUMPY, default=str)
+    return prepared.encode(msg)
 
 
 def plotly_chart(fig, *, key: str, config: dict | None = None, keys: bool = False) -> dict | None:
