@@ -12,8 +12,8 @@ median of ``--runs`` interleaved runs, 5 by default) of:
   rate written by the kernel into preallocated arrays; B <= 10,000: at 100,000 the
   history alone is 3.2 GB). Targets for the compiled backend (issue 22): B = 1
   <= 2 ms; B = 10,000 and 100,000 at or below XLA's time and within 1.5x of the C loop.
-  XLA is not installed here: the issue's table (same machine type) had XLA at 0.046 s
-  (10k) and 0.42 s (100k) min, NumPy 8.5x and 11.9x slower than XLA;
+  XLA is timed beside the compiled backend by ``bench/bench_xla.py`` (JAX in a scratch
+  venv); here only the issue's table is quoted (XLA at 0.046 s (10k) and 0.42 s (100k) min);
 * a heat map of 60 x 60 settings x 500 steps (momentum on the ravine; target <= 30 ms);
 * a basin map of 400 x 400 starts x 10,000 steps on Rosenbrock (gd, lr 1e-3;
   target <= 5 s), once per backend. NumPy is timed on 1/16 of the grid and scaled
