@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from landscapes import Surface
 
 from .scale import GRID, SurfaceScale, _grid
-from .trajectories import PathView, frame_steps
+from .trajectories import PathView, _fmt, frame_steps
 
 BACKGROUND = (255, 255, 255)
 TEXT = (42, 63, 95)        # plotly's default font colour
@@ -479,10 +479,6 @@ class EndMark:
     colour: tuple
     angle: float | None = None
     label: str = ""
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.3g}".replace("-", "−")
 
 
 def _end_crosses(paths: list[PathView], lay: GifLayout) -> list[EndMark]:
